@@ -1,0 +1,76 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { MongooseModule } from '@nestjs/mongoose';
+import { BearerAuthGuard, TokenVerifier } from '@mfa/auth';
+import { APP_CONFIG, AppConfig, CLOCK, Clock, InternalMessageInterceptor, systemClock } from '@mfa/common';
+import type { Logger } from 'pino';
+import { HealthController } from './health/health.controller';
+import { MessagingModule } from './infra/messaging.module';
+import { ROOT_LOGGER } from './infra/root-logger';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { MembershipModule } from './membership/membership.module';
+import { OrgPolicyModule } from './org-policy/org-policy.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { UserMfaModule } from './user-mfa/user-mfa.module';
+
+export interface AppOverrides {
+  /** Tests inject a controllable clock to exercise windows, expiries and deadlines. */
+  clock?: Clock;
+}
+
+/** Configuration, clock, logger and metrics: everything every feature module may inject. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: AppConfig, logger: Logger, overrides: AppOverrides): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
+        { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        MetricsService,
+        {
+          provide: TokenVerifier,
+          useFactory: () => TokenVerifier.create(config.auth),
+        },
+      ],
+      exports: [APP_CONFIG, ROOT_LOGGER, CLOCK, MetricsService, TokenVerifier],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger, overrides: AppOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, logger, overrides),
+        MongooseModule.forRoot(config.mongo.url, {
+          dbName: config.mongo.dbName,
+          serverSelectionTimeoutMS: config.mongo.timeoutMs,
+          connectTimeoutMS: config.mongo.timeoutMs,
+          // Fail fast when the database is down instead of queueing commands in memory.
+          bufferCommands: false,
+          autoIndex: true,
+          retryAttempts: 0,
+          lazyConnection: false,
+        }),
+        CqrsModule.forRoot(),
+        MessagingModule,
+        OutboxModule,
+        MembershipModule,
+        OrgPolicyModule,
+        UserMfaModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: InternalMessageInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  AppConfig,
+  createRootLogger,
+  createValidationPipe,
+  GlobalExceptionFilter,
+  jsonBodyParsing,
+  PinoNestLogger,
+  requestIdMiddleware,
+  requestIdOf,
+} from '@mfa/common';
+import type { Logger } from 'pino';
+import pinoHttp from 'pino-http';
+import { AppModule, AppOverrides } from './app.module';
+import { MetricsService } from './metrics/metrics.service';
+
+export interface CreatedApp {
+  app: INestApplication;
+  logger: Logger;
+}
+
+/**
+ * Builds the fully configured application (used by main.ts and by the e2e tests, so
+ * tests exercise exactly what production runs). Does not listen.
+ */
+export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<CreatedApp> {
+  const logger = createRootLogger(config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, overrides), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // Order matters: the request id exists before anything can fail, so every answer carries it.
+  app.use(requestIdMiddleware);
+  app.use(
+    pinoHttp({
+      logger: logger.child({ component: 'http' }),
+      genReqId: (req) => requestIdOf(req as never),
+      // Only the path: query strings and bodies never reach the log.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      quietReqLogger: true,
+    }),
+  );
+  app.use(app.get(MetricsService).httpMiddleware());
+  for (const handler of jsonBodyParsing(config.bodyLimitBytes)) app.use(handler);
+
+  app.useGlobalFilters(new GlobalExceptionFilter());
+  app.useGlobalPipes(createValidationPipe());
+  setUpOpenApi(app);
+  await app.init();
+  return { app, logger };
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('mfa-service')
+      .setDescription(
+        'Organization-enforced multi-factor authentication. Every response uses the envelope ' +
+          '{success, data|message} or {success:false, error, code, details?}. Events: see docs/events.md.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import type { MfaMethod } from '../user-mfa/domain/mfa-method';
+import { USER_MFA_COLLECTION, UserMfaDocument } from '../user-mfa/infra/user-mfa.document';
+import { memberKey, ORG_MEMBERS_COLLECTION, OrgMemberDocument } from './org-member.document';
+
+export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
+
+/** What compliance needs to know of the policy: which methods count and who is exempt until when. */
+export interface CompliancePolicy {
+  allowedMethods: MfaMethod[];
+  exemptions: Array<{ userId: string; expiresAt: Date | null }>;
+}
+
+export interface ComplianceCounts {
+  total: number;
+  compliant: number;
+  pending: number;
+  exempt: number;
+}
+
+export interface MemberCompliance {
+  userId: string;
+  status: ComplianceStatus;
+  isEnabled: boolean;
+  enabledMethods: MfaMethod[];
+  exempt: boolean;
+  exemptUntil: string | null;
+}
+
+export interface MemberPage {
+  items: MemberCompliance[];
+  nextCursor: string | null;
+}
+
+/** Members scanned per request at most when filtering, so one call stays bounded. */
+const MAX_SCAN = 5_000;
+const SCAN_BATCH = 500;
+
+function activeExemptions(policy: CompliancePolicy, now: Date): Map<string, Date | null> {
+  return new Map(
+    policy.exemptions
+      .filter((e) => e.expiresAt === null || e.expiresAt.getTime() > now.getTime())
+      .map((e) => [e.userId, e.expiresAt]),
+  );
+}
+
+/**
+ * Answers "who in this org has MFA, who is pending, who is exempt" from the member read
+ * model and the users' MFA documents (no joins: FerretDB has no $lookup).
+ */
+@Injectable()
+export class ComplianceReader {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  private members() {
+    return this.connection.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION);
+  }
+
+  private users() {
+    return this.connection.collection<UserMfaDocument>(USER_MFA_COLLECTION);
+  }
+
+  async isMember(orgId: string, userId: string): Promise<boolean> {
+    return (await this.members().countDocuments({ _id: memberKey(orgId, userId) }, { limit: 1 })) > 0;
+  }
+
+  async counts(orgId: string, policy: CompliancePolicy, now: Date): Promise<ComplianceCounts> {
+    const exempt = activeExemptions(policy, now);
+    const exemptIds = [...exempt.keys()];
+    const [total, compliant, exemptMembers] = await Promise.all([
+      this.members().countDocuments({ orgId }),
+      this.users().countDocuments({ orgId, enabledMethods: { $in: policy.allowedMethods }, _id: { $nin: exemptIds } }),
+      exemptIds.length === 0 ? 0 : this.members().countDocuments({ orgId, userId: { $in: exemptIds } }),
+    ]);
+    return { total, compliant, exempt: exemptMembers, pending: Math.max(0, total - compliant - exemptMembers) };
+  }
+
+  /** Members ordered by user id, optionally filtered by status; `cursor` is the last user id seen. */
+  async page(orgId: string, policy: CompliancePolicy, now: Date, options: { status?: ComplianceStatus; cursor?: string; limit: number }): Promise<MemberPage> {
+    const exempt = activeExemptions(policy, now);
+    const items: MemberCompliance[] = [];
+    let cursor = options.cursor;
+    let scanned = 0;
+    for (;;) {
+      const batch = await this.members()
+        .find(
+          { orgId, ...(cursor !== undefined ? { userId: { $gt: cursor } } : {}) },
+          { projection: { userId: 1 }, sort: { userId: 1 }, limit: options.status ? SCAN_BATCH : options.limit + 1 },
+        )
+        .toArray();
+      if (batch.length === 0) return { items, nextCursor: null };
+      const userIds = batch.map((m) => m.userId);
+      const users = await this.users()
+        .find({ _id: { $in: userIds } }, { projection: { enabledMethods: 1 } })
+        .toArray();
+      const methodsByUser = new Map(users.map((u) => [u._id, u.enabledMethods ?? []]));
+      for (const userId of userIds) {
+        scanned += 1;
+        const enabledMethods = methodsByUser.get(userId) ?? [];
+        const exemptUntil = exempt.get(userId);
+        const isExempt = exemptUntil !== undefined;
+        const status: ComplianceStatus = isExempt
+          ? 'exempt'
+          : enabledMethods.some((m) => policy.allowedMethods.includes(m))
+            ? 'compliant'
+            : 'pending';
+        if (options.status && status !== options.status) {
+          cursor = userId;
+          continue;
+        }
+        if (items.length === options.limit) return { items, nextCursor: cursor ?? null };
+        items.push({
+          userId,
+          status,
+          isEnabled: enabledMethods.length > 0,
+          enabledMethods,
+          exempt: isExempt,
+          exemptUntil: exemptUntil ? exemptUntil.toISOString() : null,
+        });
+        cursor = userId;
+      }
+      const exhausted = batch.length < (options.status ? SCAN_BATCH : options.limit + 1);
+      if (exhausted) return { items, nextCursor: null };
+      // A filtered scan that found nothing for long returns a cursor so the caller can go on.
+      if (scanned >= MAX_SCAN) return { items, nextCursor: cursor ?? null };
+    }
+  }
+}

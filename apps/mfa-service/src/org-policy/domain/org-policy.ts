@@ -1,0 +1,182 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
+import { MFA_METHODS, MfaMethod } from '../../user-mfa/domain/mfa-method';
+
+/** An organization's MFA policy (aggregate key: orgId). Pure data; rules below. */
+export interface OrgPolicyState {
+  orgId: string;
+  enforced: boolean;
+  enforcedAt: Date | null;
+  enforcedBy: string | null;
+  gracePeriodDays: number;
+  enforcementDeadline: Date | null;
+  allowedMethods: MfaMethod[];
+  exemptions: Exemption[];
+}
+
+export interface Exemption {
+  userId: string;
+  reason: string;
+  expiresAt: Date | null;
+  grantedBy: string;
+  grantedAt: Date;
+}
+
+export const MAX_GRACE_PERIOD_DAYS = 90;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function newOrgPolicy(orgId: string): OrgPolicyState {
+  return {
+    orgId,
+    enforced: false,
+    enforcedAt: null,
+    enforcedBy: null,
+    gracePeriodDays: 0,
+    enforcementDeadline: null,
+    allowedMethods: [...MFA_METHODS],
+    exemptions: [],
+  };
+}
+
+export interface SetEnforcement {
+  orgId: string;
+  enforced: boolean;
+  gracePeriodDays?: number;
+  allowedMethods?: MfaMethod[];
+  actorId: string;
+  /** Members who would have to set up MFA (for the event; counted by the caller). */
+  affectedUsers: number;
+}
+
+const sameMethods = (a: MfaMethod[], b: MfaMethod[]) => a.length === b.length && a.every((m) => b.includes(m));
+const canonicalMethods = (methods: MfaMethod[]) => MFA_METHODS.filter((m) => methods.includes(m));
+
+/**
+ * Turns enforcement on (or changes its settings) or off. Repeating the current settings is
+ * a no-op without events. The deadline is `enforcedAt + gracePeriodDays`; changing the grace
+ * period of an enforced org moves the deadline but not `enforcedAt`.
+ */
+export function decideEnforcement(current: OrgPolicyState | null, command: SetEnforcement, now: Date): Decision<OrgPolicyState> {
+  const state = current ?? newOrgPolicy(command.orgId);
+  if (!command.enforced) {
+    if (command.gracePeriodDays !== undefined || command.allowedMethods !== undefined) {
+      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+        details: [{ field: 'enforced', message: 'gracePeriodDays and allowedMethods apply only when enforced is true' }],
+      });
+    }
+    if (!state.enforced) return { state, events: [] };
+    return {
+      state: { ...state, enforced: false, enforcedAt: null, enforcedBy: null, enforcementDeadline: null },
+      events: [{ type: 'OrgMfaEnforcementLifted', data: { orgId: state.orgId, liftedBy: command.actorId } }],
+    };
+  }
+
+  const gracePeriodDays = command.gracePeriodDays ?? (state.enforced ? state.gracePeriodDays : 0);
+  if (!Number.isInteger(gracePeriodDays) || gracePeriodDays < 0 || gracePeriodDays > MAX_GRACE_PERIOD_DAYS) {
+    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+      details: [{ field: 'gracePeriodDays', message: `gracePeriodDays must be an integer from 0 to ${MAX_GRACE_PERIOD_DAYS}` }],
+    });
+  }
+  const allowedMethods = canonicalMethods(command.allowedMethods ?? state.allowedMethods);
+  if (allowedMethods.length === 0) {
+    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+      details: [{ field: 'allowedMethods', message: 'allowedMethods must contain at least one method' }],
+    });
+  }
+  if (state.enforced && state.gracePeriodDays === gracePeriodDays && sameMethods(state.allowedMethods, allowedMethods)) {
+    return { state, events: [] };
+  }
+  const enforcedAt = state.enforced && state.enforcedAt ? state.enforcedAt : now;
+  const enforcedBy = state.enforced && state.enforcedBy ? state.enforcedBy : command.actorId;
+  const enforcementDeadline = new Date(enforcedAt.getTime() + gracePeriodDays * DAY_MS);
+  const next: OrgPolicyState = { ...state, enforced: true, enforcedAt, enforcedBy, gracePeriodDays, enforcementDeadline, allowedMethods };
+  const event: DomainEvent = {
+    type: 'OrgMfaEnforced',
+    data: {
+      orgId: state.orgId,
+      enforcedBy: command.actorId,
+      gracePeriodDays,
+      enforcementDeadline: enforcementDeadline.toISOString(),
+      allowedMethods,
+      affectedUsers: command.affectedUsers,
+    },
+  };
+  return { state: next, events: [event] };
+}
+
+export function activeExemption(state: OrgPolicyState | null, userId: string, now: Date): Exemption | null {
+  const exemption = state?.exemptions.find((e) => e.userId === userId);
+  if (!exemption) return null;
+  return exemption.expiresAt === null || exemption.expiresAt.getTime() > now.getTime() ? exemption : null;
+}
+
+export interface GrantExemption {
+  orgId: string;
+  userId: string;
+  reason: string;
+  expiresAt: Date | null;
+  actorId: string;
+}
+
+/** Exempts a member (replacing an earlier exemption). Granting the same exemption again is a no-op. */
+export function decideGrantExemption(current: OrgPolicyState | null, command: GrantExemption, now: Date): Decision<OrgPolicyState> {
+  if (command.expiresAt && command.expiresAt.getTime() <= now.getTime()) {
+    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+      details: [{ field: 'expiresAt', message: 'expiresAt must be in the future' }],
+    });
+  }
+  const state = current ?? newOrgPolicy(command.orgId);
+  const existing = activeExemption(state, command.userId, now);
+  if (existing && existing.reason === command.reason && existing.expiresAt?.getTime() === command.expiresAt?.getTime()) {
+    return { state, events: [] };
+  }
+  const exemption: Exemption = {
+    userId: command.userId,
+    reason: command.reason,
+    expiresAt: command.expiresAt,
+    grantedBy: command.actorId,
+    grantedAt: now,
+  };
+  return {
+    state: { ...state, exemptions: [...state.exemptions.filter((e) => e.userId !== command.userId), exemption] },
+    events: [
+      {
+        type: 'UserMfaExemptionGranted',
+        data: {
+          orgId: state.orgId,
+          userId: command.userId,
+          grantedBy: command.actorId,
+          reason: command.reason,
+          expiresAt: command.expiresAt ? command.expiresAt.toISOString() : null,
+        },
+      },
+    ],
+  };
+}
+
+export interface RevokeExemption {
+  orgId: string;
+  userId: string;
+  actorId: string;
+}
+
+export function decideRevokeExemption(current: OrgPolicyState | null, command: RevokeExemption, now: Date): Decision<OrgPolicyState> {
+  const exemption = activeExemption(current, command.userId, now);
+  if (!current || !exemption) throw new AppError('not_found', 'EXEMPTION_NOT_FOUND', 'Exemption not found');
+  return {
+    state: { ...current, exemptions: current.exemptions.filter((e) => e.userId !== command.userId) },
+    events: [
+      {
+        type: 'UserMfaExemptionRevoked',
+        data: {
+          orgId: current.orgId,
+          userId: command.userId,
+          grantedBy: exemption.grantedBy,
+          reason: exemption.reason,
+          expiresAt: exemption.expiresAt ? exemption.expiresAt.toISOString() : null,
+          revokedBy: command.actorId,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { CommandMeta } from '@mfa/persistence';
+import { CommandMetadata } from '../../http/command-meta.decorator';
+import { MessageResponse, messageResponse } from '../../http/envelope';
+import { UserIdPipe } from '../../http/user-id.pipe';
+import { GrantExemptionCommand } from '../commands/grant-exemption/grant-exemption.command';
+import { GrantExemptionRequest } from '../commands/grant-exemption/grant-exemption.request.dto';
+import { RevokeExemptionCommand } from '../commands/revoke-exemption/revoke-exemption.command';
+import { OnInternalError } from '@mfa/common';
+import { AdminOrgId, OrgAdminGuard } from './org-admin';
+
+@ApiTags('organization')
+@ApiBearerAuth()
+@UseGuards(OrgAdminGuard)
+@Controller('mfa/organization/exemptions')
+export class ExemptionsController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Put(':userId')
+  @HttpCode(200)
+  @OnInternalError('Failed to grant MFA exemption')
+  @ApiParam({ name: 'userId', description: 'A member of the caller’s organization' })
+  @ApiOperation({ summary: 'Exempt a member from the organization’s MFA enforcement (ADMINISTRATOR/OWNER)' })
+  async grant(
+    @AdminOrgId() orgId: string,
+    @Param('userId', UserIdPipe) userId: string,
+    @Body() body: GrantExemptionRequest,
+    @CommandMetadata('admin') meta: CommandMeta,
+  ): Promise<MessageResponse> {
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+    await this.commandBus.execute(new GrantExemptionCommand(orgId, userId, body.reason.trim(), expiresAt, meta));
+    return messageResponse('MFA exemption granted');
+  }
+
+  @Delete(':userId')
+  @HttpCode(200)
+  @OnInternalError('Failed to revoke MFA exemption')
+  @ApiParam({ name: 'userId', description: 'A member of the caller’s organization' })
+  @ApiOperation({ summary: 'Remove a member’s exemption (ADMINISTRATOR/OWNER)' })
+  async revoke(
+    @AdminOrgId() orgId: string,
+    @Param('userId', UserIdPipe) userId: string,
+    @CommandMetadata('admin') meta: CommandMeta,
+  ): Promise<MessageResponse> {
+    await this.commandBus.execute(new RevokeExemptionCommand(orgId, userId, meta));
+    return messageResponse('MFA exemption revoked');
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { AggregateStore } from '@mfa/persistence';
+import type { Document } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { OutboxRelay } from '../../outbox/outbox-relay';
+import { OrgPolicyState } from '../domain/org-policy';
+import { ORG_POLICY_COLLECTION } from './org-policy.document';
+
+/** OrgPolicy aggregates in MongoDB (one document per org, state and outbox together). */
+@Injectable()
+export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
+  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay) {
+    super(
+      connection.db!.collection(ORG_POLICY_COLLECTION),
+      'org',
+      {
+        fromDocument: (doc: Document): OrgPolicyState => ({
+          orgId: doc._id,
+          enforced: doc.enforced ?? false,
+          enforcedAt: doc.enforcedAt ?? null,
+          enforcedBy: doc.enforcedBy ?? null,
+          gracePeriodDays: doc.gracePeriodDays ?? 0,
+          enforcementDeadline: doc.enforcementDeadline ?? null,
+          allowedMethods: doc.allowedMethods ?? [],
+          exemptions: doc.exemptions ?? [],
+        }),
+        toDocument: ({ orgId: _orgId, ...state }: OrgPolicyState): Document => ({ ...state }),
+      },
+      (orgId) => relay.wake(ORG_POLICY_COLLECTION, orgId),
+    );
+  }
+}

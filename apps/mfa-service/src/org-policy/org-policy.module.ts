@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { MembershipModule } from '../membership/membership.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { EnforceOrgMfaHandler } from './commands/enforce-org-mfa/enforce-org-mfa.handler';
+import { EnforceOrgMfaController } from './commands/enforce-org-mfa/enforce-org-mfa.http.controller';
+import { GrantExemptionHandler } from './commands/grant-exemption/grant-exemption.handler';
+import { RevokeExemptionHandler } from './commands/revoke-exemption/revoke-exemption.handler';
+import { ExemptionsController } from './http/exemptions.http.controller';
+import { OrgPolicyQueriesController } from './http/org-policy-queries.http.controller';
+import { OrgPolicyRepository } from './infra/org-policy.repository';
+import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.handler';
+import { ListOrgMembersHandler } from './queries/list-org-members/list-org-members.handler';
+
+@Module({
+  imports: [OutboxModule, MembershipModule],
+  controllers: [EnforceOrgMfaController, ExemptionsController, OrgPolicyQueriesController],
+  providers: [
+    OrgPolicyRepository,
+    EnforceOrgMfaHandler,
+    GrantExemptionHandler,
+    RevokeExemptionHandler,
+    GetOrgPolicyHandler,
+    ListOrgMembersHandler,
+  ],
+})
+export class OrgPolicyModule {}

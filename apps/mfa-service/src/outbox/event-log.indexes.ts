@@ -1,0 +1,22 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
+import type { Connection } from 'mongoose';
+import { OUTBOX_COLLECTIONS } from './outbox-collections';
+
+/** Indexes the relay's poll and the replay selections rely on; created once at start-up. */
+@Injectable()
+export class EventLogIndexes implements OnModuleInit {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  async onModuleInit(): Promise<void> {
+    const log = this.connection.collection(EVENT_LOG_COLLECTION);
+    await Promise.all([
+      log.createIndex({ time: 1 }),
+      log.createIndex({ type: 1, time: 1 }),
+      log.createIndex({ orgId: 1, time: 1 }),
+      log.createIndex({ userId: 1, time: 1 }),
+      ...OUTBOX_COLLECTIONS.map((name) => this.connection.collection(name).createIndex({ outboxSince: 1 })),
+    ]);
+  }
+}

@@ -1,0 +1,291 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { APP_CONFIG, AppConfig } from '@mfa/common';
+import { encodeEvent } from '@mfa/contracts';
+import { KafkaClient } from '@mfa/messaging';
+import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, StoredEvent, toEnvelope } from '@mfa/persistence';
+import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../infra/root-logger';
+import { OutboxMetrics } from './outbox-metrics';
+import { OUTBOX_COLLECTIONS } from './outbox-collections';
+
+const BATCH_SIZE = 200;
+const LEASE_MS = 30_000;
+const POLL_INTERVAL_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+
+function isDuplicateKeyOnly(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> } | null)?.writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every((e) => e.code === 11000);
+  return (error as { code?: number } | null)?.code === 11000;
+}
+
+/**
+ * Publishes the events that commands left in their aggregates' outboxes.
+ *
+ * For a batch of aggregates: claim them with a time-limited lease (so several instances
+ * never publish the same outbox at once), send their events in sequence order with
+ * acks=all, append them to the event log, then remove them from the outboxes. A crash
+ * anywhere before the removal means they are sent again later: at-least-once, never lost.
+ *
+ * Woken in-process right after each commit (low latency); a slow poll finds the rest
+ * (another instance's leftovers, expired leases, a backlog after a Kafka outage).
+ * Leases use the real clock, never the injectable domain clock.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly hot = new Map<string, Set<string>>();
+  private readonly log: Logger;
+  private db!: Db;
+  private eventLog!: Collection<EventLogDocument>;
+  private pollTimer?: NodeJS.Timeout;
+  private draining: Promise<void> | null = null;
+  private stopped = false;
+  private failures = 0;
+  private retryAt = 0;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly kafka: KafkaClient,
+    private readonly metrics: OutboxMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'outbox-relay' });
+  }
+
+  onApplicationBootstrap(): void {
+    this.db = this.connection.db as unknown as Db;
+    this.eventLog = this.db.collection<EventLogDocument>(EVENT_LOG_COLLECTION);
+    this.metrics.observeBacklog(() => this.backlog());
+    this.schedulePoll(0);
+  }
+
+  /** SIGTERM: no new batches; the one in flight finishes (publish, log, removal) before Kafka closes. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await this.draining;
+  }
+
+  /** Called right after a commit: publish this aggregate's outbox now rather than at the next poll. */
+  wake(collection: string, aggregateId: string): void {
+    if (this.stopped) return;
+    let ids = this.hot.get(collection);
+    if (!ids) this.hot.set(collection, (ids = new Set()));
+    ids.add(aggregateId);
+    this.kick();
+  }
+
+  /** Runs until nothing is hot; resolves when idle. Exposed for tests and the shutdown path. */
+  whenIdle(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  private kick(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = this.drainHot().finally(() => {
+      this.draining = null;
+      // While Kafka is failing the poll timer retries after the backoff; no tight loop here.
+      if (this.hasHot() && !this.stopped && Date.now() >= this.retryAt) this.kick();
+    });
+  }
+
+  private hasHot(): boolean {
+    for (const ids of this.hot.values()) if (ids.size > 0) return true;
+    return false;
+  }
+
+  private async drainHot(): Promise<void> {
+    while (this.hasHot() && !this.stopped) {
+      const wait = this.retryAt - Date.now();
+      if (wait > 0) {
+        // Kafka is failing: leave the ids hot and let the poll timer retry after the backoff.
+        return;
+      }
+      for (const [collection, ids] of this.hot) {
+        if (ids.size === 0) continue;
+        const batch = [...ids].slice(0, BATCH_SIZE);
+        for (const id of batch) ids.delete(id);
+        const ok = await this.publishBatch(collection, batch);
+        if (!ok) {
+          for (const id of batch) ids.add(id);
+          return;
+        }
+      }
+    }
+  }
+
+  private schedulePoll(delayMs: number): void {
+    if (this.stopped) return;
+    this.pollTimer = setTimeout(() => void this.poll(), delayMs);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (!this.draining && Date.now() >= this.retryAt) {
+        const work = this.pollOnce();
+        this.draining = work.then(() => undefined);
+        await work.finally(() => (this.draining = null));
+      }
+      if (this.hasHot()) this.kick();
+    } catch (error) {
+      this.log.warn({ errorType: (error as Error).name, msg: (error as Error).message }, 'outbox poll failed');
+    } finally {
+      this.schedulePoll(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** One pass over every outbox collection, publishing whatever is pending and unleased. */
+  private async pollOnce(): Promise<number> {
+    let published = 0;
+    for (const name of OUTBOX_COLLECTIONS) {
+      for (;;) {
+        if (this.stopped) return published;
+        const now = new Date();
+        const pending = await this.db
+          .collection(name)
+          .find(
+            { outboxSince: { $exists: true }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
+            { projection: { _id: 1 }, sort: { outboxSince: 1 }, limit: BATCH_SIZE },
+          )
+          .toArray();
+        if (pending.length === 0) break;
+        const ok = await this.publishBatch(name, pending.map((d) => String(d._id)));
+        if (!ok) return published;
+        published += pending.length;
+        if (pending.length < BATCH_SIZE) break;
+      }
+    }
+    return published;
+  }
+
+  /** Claim → publish → log → remove, for one batch of aggregates. False when Kafka refused. */
+  private async publishBatch(collectionName: string, ids: string[]): Promise<boolean> {
+    const collection = this.db.collection(collectionName);
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    await collection.updateMany(
+      {
+        _id: { $in: ids },
+        outboxSince: { $exists: true },
+        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }, { leaseOwner: this.owner }],
+      } as Document,
+      { $set: { leaseOwner: this.owner, leaseUntil } },
+    );
+    const claimed = (await collection
+      .find({ _id: { $in: ids }, leaseOwner: this.owner, leaseUntil } as Document, { projection: { outbox: 1 } })
+      .toArray()) as unknown as Array<Pick<AggregateDocument, '_id' | 'outbox'>>;
+    if (claimed.length === 0) return true;
+
+    const events = claimed.flatMap((doc) => [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence));
+    const claimedIds = claimed.map((doc) => doc._id);
+    if (events.length > 0) {
+      const started = Date.now();
+      try {
+        await this.kafka.send(
+          events.map((event) => ({ ...encodeEvent(toEnvelope(event, this.config.events.source)), topic: event.topic, timestamp: event.time.getTime() })),
+        );
+      } catch (error) {
+        await this.release(collection, claimedIds);
+        this.onPublishFailure(error, events.length);
+        return false;
+      }
+      this.failures = 0;
+      this.retryAt = 0;
+      this.metrics.published(events, Date.now() - started, Date.now());
+      await this.appendToEventLog(events, new Date());
+    }
+    await this.acknowledge(collection, claimed, events);
+    return true;
+  }
+
+  private async appendToEventLog(events: StoredEvent[], publishedAt: Date): Promise<void> {
+    const docs: EventLogDocument[] = events.map((event) => ({ ...redactForLog(event), _id: event.id, publishedAt }));
+    try {
+      await this.eventLog.insertMany(docs, { ordered: false });
+    } catch (error) {
+      // Already logged by an earlier (crashed or raced) publication of the same events.
+      if (!isDuplicateKeyOnly(error)) throw error;
+    }
+  }
+
+  /** Remove what was published, clear `outboxSince` where nothing is left, release the lease. */
+  private async acknowledge(collection: Collection, claimed: Array<Pick<AggregateDocument, '_id' | 'outbox'>>, events: StoredEvent[]): Promise<void> {
+    const lastPublished = new Map<string, number>();
+    for (const event of events) lastPublished.set(event.key, Math.max(lastPublished.get(event.key) ?? 0, event.sequence));
+    const operations: AnyBulkWriteOperation[] = claimed
+      .filter((doc) => lastPublished.has(doc._id))
+      .map((doc) => ({
+        updateOne: {
+          filter: { _id: doc._id, leaseOwner: this.owner } as Document,
+          update: { $pull: { outbox: { sequence: { $lte: lastPublished.get(doc._id) } } } } as Document,
+        },
+      }));
+    if (operations.length > 0) await collection.bulkWrite(operations, { ordered: false });
+    const ids = claimed.map((doc) => doc._id);
+    await collection.updateMany(
+      { _id: { $in: ids }, leaseOwner: this.owner, outbox: { $size: 0 } } as Document,
+      { $unset: { outboxSince: '', leaseOwner: '', leaseUntil: '' } },
+    );
+    // Whatever still has events (committed while we published) is released and published next.
+    const remaining = await collection
+      .find({ _id: { $in: ids }, leaseOwner: this.owner } as Document, { projection: { _id: 1 } })
+      .toArray();
+    if (remaining.length > 0) {
+      await this.release(collection, remaining.map((d) => String(d._id)));
+      for (const doc of remaining) this.wake(collection.collectionName, String(doc._id));
+    }
+  }
+
+  private async release(collection: Collection, ids: string[]): Promise<void> {
+    await collection
+      .updateMany({ _id: { $in: ids }, leaseOwner: this.owner } as Document, { $unset: { leaseOwner: '', leaseUntil: '' } })
+      .catch(() => undefined);
+  }
+
+  private onPublishFailure(error: unknown, count: number): void {
+    this.failures += 1;
+    const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 10));
+    this.retryAt = Date.now() + backoff;
+    this.metrics.publishFailed(count);
+    if (this.failures === 1 || this.failures % 20 === 0) {
+      this.log.warn({ errorType: (error as Error)?.name, failures: this.failures, retryInMs: backoff }, 'publishing to Kafka failed; events stay in the outbox');
+    }
+  }
+
+  /** Backlog size and the age of the oldest unpublished event, for the metrics scrape. */
+  private async backlog(): Promise<{ events: number; oldestAgeSeconds: number }> {
+    let events = 0;
+    let oldest: number | null = null;
+    const now = new Date().getTime();
+    for (const name of OUTBOX_COLLECTIONS) {
+      const docs = await this.db
+        .collection(name)
+        .find({ outboxSince: { $exists: true } }, { projection: { outboxSince: 1, 'outbox.id': 1 } })
+        .toArray();
+      for (const doc of docs) {
+        events += Array.isArray(doc.outbox) ? doc.outbox.length : 0;
+        const since = (doc.outboxSince as Date).getTime();
+        if (oldest === null || since < oldest) oldest = since;
+      }
+    }
+    return { events, oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) };
+  }
+}
+
+/**
+ * What the event log keeps. Delivery events carry a live credential (the magic link): the
+ * log keeps that they happened, never the link itself, and they are never replayed.
+ */
+function redactForLog(event: StoredEvent): StoredEvent {
+  if (event.replayable) return event;
+  const { link: _link, email: _email, ...rest } = event.data as Record<string, unknown>;
+  return { ...event, data: { ...rest, redacted: true } };
+}

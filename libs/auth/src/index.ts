@@ -1,0 +1,3 @@
+export * from './bearer-auth.guard';
+export * from './principal';
+export * from './token-verifier';

@@ -1,0 +1,24 @@
+/** Organization roles as the identity service encodes them in the `orgRole` claim. */
+export enum OrgRole {
+  USER = 0,
+  BILLING = 1,
+  WORKSPACES = 2,
+  ADMINISTRATOR = 254,
+  OWNER = 255,
+}
+
+/** Who is calling, as proven by a verified bearer token. */
+export interface Principal {
+  userId: string;
+  orgId: string | null;
+  orgRole: number | null;
+  email: string | null;
+  /** Authentication methods references (RFC 8176) from the token, e.g. ["pwd", "otp"]. */
+  amr: string[];
+  /** When the token was issued (seconds since epoch). */
+  issuedAt: number | null;
+}
+
+export function isOrgAdmin(principal: Principal): boolean {
+  return principal.orgRole === OrgRole.ADMINISTRATOR || principal.orgRole === OrgRole.OWNER;
+}

@@ -1,0 +1,198 @@
+/**
+ * Configuration, read once from the environment and validated at start-up. A bad or
+ * missing variable stops the process with an error that names it (never a stack trace).
+ */
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export type AuthKeySource =
+  | { kind: 'jwks'; url: string }
+  | { kind: 'secret'; secret: string }
+  | { kind: 'public-key'; pem: string };
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  logLevel: string;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+  mongo: { url: string; dbName?: string; timeoutMs: number };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topicPartitions: number;
+    topicReplicationFactor: number;
+    connectTimeoutMs: number;
+  };
+  events: { source: string };
+  auth: {
+    keySource: AuthKeySource;
+    issuer: string;
+    audience: string;
+    algorithms: string[];
+    clockToleranceSeconds: number;
+  };
+  encryption: { current: EncryptionKey; previous: EncryptionKey[] };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name) ?? fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string {
+  const raw = required(env, name);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+function encryptionKey(name: string, id: string, base64: string): EncryptionKey {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== base64.replace(/=+$/, '')) {
+    throw new ConfigError(name, 'must be 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  }
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id)) throw new ConfigError(name, `has an invalid key id "${id}"`);
+  return { id, key };
+}
+
+function loadAuthKeySource(env: Env, nodeEnv: NodeEnv): AuthKeySource {
+  const jwksUrl = optional(env, 'AUTH_JWKS_URL');
+  const secret = optional(env, 'AUTH_JWT_SECRET');
+  const publicKey = optional(env, 'AUTH_JWT_PUBLIC_KEY');
+  const given = [jwksUrl, secret, publicKey].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new ConfigError(
+      'AUTH_JWKS_URL',
+      'exactly one of AUTH_JWKS_URL, AUTH_JWT_PUBLIC_KEY or AUTH_JWT_SECRET must be set',
+    );
+  }
+  if (jwksUrl) return { kind: 'jwks', url: url(env, 'AUTH_JWKS_URL', ['https:', 'http:']) };
+  if (publicKey) {
+    const pem = publicKey.replace(/\\n/g, '\n');
+    if (!pem.includes('BEGIN PUBLIC KEY')) throw new ConfigError('AUTH_JWT_PUBLIC_KEY', 'must be a PEM SPKI public key');
+    return { kind: 'public-key', pem };
+  }
+  if (nodeEnv === 'production') {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is for development and tests only; use AUTH_JWKS_URL in production');
+  }
+  if (secret!.length < 32) throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
+  return { kind: 'secret', secret: secret! };
+}
+
+function loadAlgorithms(env: Env, keySource: AuthKeySource): string[] {
+  const allowed = keySource.kind === 'secret' ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
+  const raw = optional(env, 'AUTH_ALGORITHMS');
+  const algorithms = raw ? raw.split(',').map((a) => a.trim()).filter(Boolean) : [keySource.kind === 'secret' ? 'HS256' : 'RS256', ...(keySource.kind === 'secret' ? [] : ['ES256'])];
+  for (const alg of algorithms) {
+    if (!allowed.includes(alg)) {
+      throw new ConfigError('AUTH_ALGORITHMS', `"${alg}" is not allowed with ${keySource.kind} keys (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return algorithms;
+}
+
+function loadPreviousKeys(env: Env): EncryptionKey[] {
+  const raw = optional(env, 'MFA_ENCRYPTION_PREVIOUS_KEYS');
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const separator = entry.indexOf(':');
+    if (separator <= 0) throw new ConfigError('MFA_ENCRYPTION_PREVIOUS_KEYS', 'must be a comma list of keyId:base64Key');
+    return encryptionKey('MFA_ENCRYPTION_PREVIOUS_KEYS', entry.slice(0, separator).trim(), entry.slice(separator + 1).trim());
+  });
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
+  const keySource = loadAuthKeySource(env, nodeEnv);
+  const brokers = required(env, 'KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError('KAFKA_BROKERS', `must be a comma list of host:port, got "${broker}"`);
+    }
+  }
+  return {
+    nodeEnv,
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    mongo: {
+      url: url(env, 'MONGO_URL', ['mongodb:', 'mongodb+srv:']),
+      dbName: optional(env, 'MONGO_DB_NAME'),
+      timeoutMs: integer(env, 'MONGO_TIMEOUT_MS', 5000, 100, 120_000),
+    },
+    kafka: {
+      brokers,
+      clientId: optional(env, 'KAFKA_CLIENT_ID') ?? 'mfa-service',
+      topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
+      topicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
+      connectTimeoutMs: integer(env, 'KAFKA_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+    },
+    events: { source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service' },
+    auth: {
+      keySource,
+      issuer: required(env, 'AUTH_ISSUER'),
+      audience: required(env, 'AUTH_AUDIENCE'),
+      algorithms: loadAlgorithms(env, keySource),
+      clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
+    },
+    encryption: {
+      current: encryptionKey(
+        'MFA_ENCRYPTION_KEY',
+        optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1',
+        required(env, 'MFA_ENCRYPTION_KEY'),
+      ),
+      previous: loadPreviousKeys(env),
+    },
+  };
+}
+
+export const APP_CONFIG = Symbol('AppConfig');

@@ -1,0 +1,47 @@
+/**
+ * The few kinds of failure this service knows. Each maps to exactly one HTTP status
+ * in one place (error-response.ts); everything else only picks a kind and a stable code.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'locked'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  details?: ErrorDetail[];
+  /** Seconds until the caller may retry (429 / 423); sent as Retry-After and `retryAfter`. */
+  retryAfterSeconds?: number;
+}
+
+/** An expected failure with a stable, documented code. Its message is safe to show to the caller. */
+export class AppError extends Error {
+  readonly details?: ErrorDetail[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export const Unauthorized = (): AppError => new AppError('unauthorized', 'UNAUTHORIZED', 'Unauthorized');

@@ -1,0 +1,111 @@
+import { AppError, ErrorDetail, ErrorKind } from './app-error';
+
+export interface ErrorEnvelope {
+  success: false;
+  error: string;
+  code: string;
+  details?: ErrorDetail[];
+  retryAfter?: number;
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorEnvelope;
+  headers: Record<string, string>;
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  locked: 423,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+/** Errors the MongoDB driver raises when the database cannot be reached: answered 503, not 500. */
+const DATABASE_UNREACHABLE = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongooseServerSelectionError',
+]);
+
+export function isDatabaseUnreachable(error: unknown): boolean {
+  return error instanceof Error && DATABASE_UNREACHABLE.has(error.name);
+}
+
+/**
+ * Express body-parser errors carry `type` and `status`; they are the caller's fault and
+ * must never surface as 500 (malformed JSON, oversized body, unsupported charset...).
+ */
+function fromBodyParserError(error: unknown): AppError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  const type = (error as { type?: unknown }).type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return new AppError('validation', 'MALFORMED_JSON', 'Request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('validation', 'BAD_REQUEST', 'Request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+export interface ErrorMappingContext {
+  /** The endpoint's documented 500 message (e.g. "Failed to get MFA status"). */
+  internalMessage?: string;
+}
+
+/**
+ * The one mapping from anything thrown to a status and the documented envelope.
+ * Used by the global Nest exception filter and by the raw Express error middleware
+ * that guards the body parser, so both answer identically.
+ */
+export function toErrorResponse(error: unknown, context: ErrorMappingContext = {}): ErrorResponse {
+  const appError = asAppError(error, context);
+  const body: ErrorEnvelope = { success: false, error: appError.message, code: appError.code };
+  if (appError.details?.length) body.details = appError.details;
+  const headers: Record<string, string> = {};
+  if (appError.retryAfterSeconds !== undefined) {
+    body.retryAfter = appError.retryAfterSeconds;
+    headers['Retry-After'] = String(appError.retryAfterSeconds);
+  }
+  return { status: STATUS_BY_KIND[appError.kind], body, headers };
+}
+
+function asAppError(error: unknown, context: ErrorMappingContext): AppError {
+  if (error instanceof AppError) return error;
+  const bodyError = fromBodyParserError(error);
+  if (bodyError) return bodyError;
+  if (isDatabaseUnreachable(error)) {
+    return new AppError('unavailable', 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable');
+  }
+  const httpStatus = statusOf(error);
+  if (httpStatus === 404) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
+  if (httpStatus === 405) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
+  return new AppError('internal', 'INTERNAL_ERROR', context.internalMessage ?? 'Internal server error');
+}
+
+/** Nest's own HttpExceptions (e.g. unmatched routes) expose getStatus(). */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'getStatus' in error) {
+    const getStatus = (error as { getStatus: unknown }).getStatus;
+    if (typeof getStatus === 'function') return getStatus.call(error) as number;
+  }
+  return undefined;
+}

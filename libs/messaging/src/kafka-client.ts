@@ -1,0 +1,130 @@
+import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/**
+ * The only module that knows kafkajs. Everything else talks to this small surface, so
+ * the client can be swapped (kafkajs is unmaintained) without touching the service.
+ */
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  connectTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configEntries?: Array<{ name: string; value: string }>;
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  /** Kafka record timestamp (ms); we use the event's own time. */
+  timestamp?: number;
+}
+
+export class KafkaUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KafkaUnavailableError';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KafkaUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class KafkaClient {
+  readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private producerConnected = false;
+
+  constructor(private readonly options: KafkaClientOptions) {
+    const log = options.logger.child({ component: 'kafkajs' });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: Math.min(options.connectTimeoutMs, 3000),
+      requestTimeout: 10_000,
+      // Short client-side retries: the outbox relay owns the retry loop and backoff.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        const level = entry.level <= KafkaLogLevel.ERROR ? 'warn' : 'debug';
+        log[level]({ namespace: entry.namespace, broker: extra['broker'], error: extra['error'] }, message);
+      },
+    });
+    // Idempotent producer: exactly one in-flight request keeps per-partition order across retries.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+    this.admin = this.kafka.admin();
+  }
+
+  /** Connects producer and admin and makes sure the topics exist. Fails with a clear message. */
+  async start(topics: TopicSpec[]): Promise<void> {
+    const brokers = this.options.brokers.join(',');
+    try {
+      await withTimeout(this.admin.connect(), this.options.connectTimeoutMs, `connecting to Kafka at ${brokers}`);
+      await withTimeout(this.ensureTopics(topics), this.options.connectTimeoutMs * 2, `creating Kafka topics`);
+      await withTimeout(this.producer.connect(), this.options.connectTimeoutMs, `connecting the Kafka producer`);
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new KafkaUnavailableError(`Kafka unreachable at ${brokers}: ${reason}`);
+    }
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+  }
+
+  /** Sends records in order with acks=all. Rejects if the broker does not acknowledge. */
+  async send(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const record of records) {
+      const messages = byTopic.get(record.topic) ?? [];
+      messages.push({
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: record.timestamp !== undefined ? String(record.timestamp) : undefined,
+      });
+      byTopic.set(record.topic, messages);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  /** Readiness: the producer is connected and a broker answers a metadata request in time. */
+  async isReady(timeoutMs = 2000): Promise<boolean> {
+    if (!this.producerConnected) return false;
+    try {
+      await withTimeout(this.admin.describeCluster(), timeoutMs, 'describing the Kafka cluster');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

@@ -1,0 +1,159 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import { uuidv7 } from '@mfa/common/ids/uuid-v7';
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
+import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
+
+/**
+ * Fields every aggregate document carries next to its state.
+ * - `version`: optimistic concurrency; every write is conditional on the version read.
+ * - `lastSequence`: the per-aggregate event sequence (envelope `sequence`).
+ * - `outbox` / `outboxSince`: events not yet published, written in the same single-document
+ *   update as the state (no multi-document transaction needed), drained by the relay.
+ * - `leaseOwner` / `leaseUntil`: which relay instance is publishing this outbox right now.
+ */
+export interface AggregateDocument {
+  _id: string;
+  version: number;
+  lastSequence?: number;
+  outbox?: StoredEvent[];
+  outboxSince?: Date;
+  leaseOwner?: string;
+  leaseUntil?: Date;
+}
+
+const BOOKKEEPING = ['_id', 'version', 'lastSequence', 'outbox', 'outboxSince', 'leaseOwner', 'leaseUntil'];
+
+export interface Loaded<S> {
+  state: S | null;
+  version: number;
+  lastSequence: number;
+}
+
+export interface AggregateMapper<S> {
+  fromDocument(doc: Document): S;
+  toDocument(state: S): Document;
+}
+
+export class ConcurrencyConflict extends Error {
+  constructor(readonly aggregateId: string) {
+    super(`aggregate ${aggregateId} was modified concurrently`);
+    this.name = 'ConcurrencyConflict';
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+export interface CommitResult<S> {
+  state: S;
+  events: StoredEvent[];
+  version: number;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Loads one aggregate, lets the domain decide, and writes state + events atomically with a
+ * version guard. On a concurrent write it reloads and decides again, so no update is lost.
+ */
+export class AggregateStore<S> {
+  constructor(
+    private readonly collection: Collection,
+    private readonly aggregate: 'org' | 'user',
+    private readonly mapper: AggregateMapper<S>,
+    private readonly onCommitted: (aggregateId: string) => void = () => undefined,
+  ) {}
+
+  get collectionName(): string {
+    return this.collection.collectionName;
+  }
+
+  /** A document without `version` was created by a read-model writer: it counts as not yet existing. */
+  async load(id: string): Promise<Loaded<S>> {
+    const doc = (await this.collection.findOne({ _id: id as never }, { projection: { outbox: 0 } })) as AggregateDocument | null;
+    if (!doc) return { state: null, version: 0, lastSequence: 0 };
+    return { state: this.mapper.fromDocument(doc as unknown as Document), version: doc.version ?? 0, lastSequence: doc.lastSequence ?? 0 };
+  }
+
+  /**
+   * Runs `decide` against the current state and commits its outcome, retrying on conflicts.
+   * A decision without events writes nothing (idempotent no-op).
+   */
+  async execute(
+    id: string,
+    decide: (state: S | null) => Decision<S>,
+    meta: CommandMeta,
+    now: () => Date,
+  ): Promise<CommitResult<S>> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(id);
+      const decision = decide(loaded.state);
+      if (decision.events.length === 0) return { state: decision.state, events: [], version: loaded.version };
+      try {
+        const events = await this.commit(id, loaded, decision, meta, now());
+        return { state: decision.state, events, version: loaded.version + 1 };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflict)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new AppError('conflict', 'CONCURRENT_MODIFICATION', 'The resource was modified concurrently, retry the request');
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  /** One conditional single-document write: state, version+1, and the events appended to the outbox. */
+  async commit(id: string, loaded: Loaded<S>, decision: Decision<S>, meta: CommandMeta, at: Date): Promise<StoredEvent[]> {
+    const events = decision.events.map((event, index) => this.stamp(id, event, loaded.lastSequence + index + 1, meta, at));
+    const state = this.mapper.toDocument(decision.state);
+    for (const field of BOOKKEEPING) delete state[field];
+    const update = {
+      $set: { ...state, version: loaded.version + 1, lastSequence: loaded.lastSequence + events.length },
+      $push: { outbox: { $each: events } },
+      // $min sets the field when absent and keeps an older value: the age of the oldest pending event.
+      $min: { outboxSince: at },
+    } as unknown as UpdateFilter<Document>;
+    try {
+      if (loaded.version === 0) {
+        // Creation: an insert that fails on a duplicate id means someone created it first.
+        const result = await this.collection.updateOne({ _id: id, version: { $exists: false } } as unknown as Filter<Document>, update, { upsert: true });
+        if (result.upsertedCount !== 1 && result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
+      } else {
+        const result = await this.collection.updateOne({ _id: id, version: loaded.version } as unknown as Filter<Document>, update);
+        if (result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
+      }
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new ConcurrencyConflict(id);
+      throw error;
+    }
+    this.onCommitted(id);
+    return events;
+  }
+
+  private stamp(key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
+    const definition = definitionOf(event.type);
+    const orgId = typeof event.data['orgId'] === 'string' ? (event.data['orgId'] as string) : null;
+    const userId = typeof event.data['userId'] === 'string' ? (event.data['userId'] as string) : null;
+    return {
+      id: uuidv7(time.getTime()),
+      type: event.type,
+      topic: definition.topic,
+      key,
+      aggregate: this.aggregate,
+      sequence,
+      time,
+      schemaVersion: definition.schemaVersion,
+      orgId,
+      userId,
+      correlationId: meta.correlationId,
+      causationId: meta.causationId,
+      actorId: meta.actorId,
+      actorType: meta.actorType,
+      ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+      data: event.data,
+      replayable: definition.replayable,
+    };
+  }
+}

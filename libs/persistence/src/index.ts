@@ -1,0 +1,2 @@
+export * from './aggregate-store';
+export * from './stored-event';

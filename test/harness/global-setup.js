@@ -1,0 +1,28 @@
+const { dockerAnswers, localProcesses, containers } = require('./infrastructure');
+
+module.exports = async function globalSetup(_globalConfig, projectConfig) {
+  if (process.env.MFA_TEST_SKIP_INFRA === '1') return;
+  const started = Date.now();
+  let source;
+  if (process.env.MONGO_URL && process.env.KAFKA_BROKERS) {
+    source = 'environment';
+    process.env.MFA_TEST_MONGO_URL = process.env.MONGO_URL;
+    process.env.MFA_TEST_KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+  } else if (dockerAnswers()) {
+    source = 'testcontainers';
+    const infra = await containers();
+    globalThis.__MFA_CONTAINERS__ = infra;
+    process.env.MFA_TEST_MONGO_URL = infra.mongoUrl;
+    process.env.MFA_TEST_KAFKA_BROKERS = infra.kafkaBrokers;
+  } else {
+    source = 'local processes (scripts/infra.sh)';
+    const infra = localProcesses();
+    process.env.MFA_TEST_MONGO_URL = infra.mongoUrl;
+    process.env.MFA_TEST_KAFKA_BROKERS = infra.kafkaBrokers;
+  }
+  process.env.MFA_TEST_INFRA_SOURCE = source;
+  process.stdout.write(
+    `\ninfrastructure: ${source} — mongo ${process.env.MFA_TEST_MONGO_URL}, kafka ${process.env.MFA_TEST_KAFKA_BROKERS} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+  );
+  void projectConfig;
+};

@@ -1,0 +1,42 @@
+import { SignJWT } from 'jose';
+import { createSecretKey } from 'node:crypto';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './test-env';
+
+export interface TokenClaims {
+  sub: string;
+  orgId?: string;
+  orgRole?: number;
+  email?: string;
+  amr?: string[];
+  [claim: string]: unknown;
+}
+
+export interface TokenOptions {
+  issuer?: string;
+  audience?: string;
+  secret?: string;
+  algorithm?: string;
+  expiresIn?: string | number;
+  notBefore?: string | number;
+  issuedAt?: number;
+}
+
+/** Signs a token the way the upstream identity service does (HS256 in tests). */
+export async function signToken(claims: TokenClaims, options: TokenOptions = {}): Promise<string> {
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
+    .setIssuer(options.issuer ?? TEST_ISSUER)
+    .setAudience(options.audience ?? TEST_AUDIENCE)
+    .setExpirationTime(options.expiresIn ?? '10m');
+  if (options.issuedAt !== undefined) jwt.setIssuedAt(options.issuedAt);
+  else jwt.setIssuedAt();
+  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
+  return jwt.sign(createSecretKey(Buffer.from(options.secret ?? TEST_JWT_SECRET, 'utf8')));
+}
+
+/** An unsigned `alg: none` token, which must always be refused. */
+export function unsignedToken(claims: TokenClaims): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims })}.`;
+}
