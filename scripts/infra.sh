@@ -104,7 +104,7 @@ ensure_ferretdb() {
 
   command -v go >/dev/null || die "go is not installed (needed once to build infra/ferretdb)"
 
-  note "building FerretDB launcher into .cache/infra (first run: about a minute)"
+  note "building FerretDB launcher into .cache/infra (about a minute with cold Go caches)"
   mkdir -p "$CACHE_DIR/bin"
   local t0 buildlog="$CACHE_DIR/ferretdb-build.log"
   t0="$(now)"

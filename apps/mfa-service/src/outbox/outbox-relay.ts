@@ -13,6 +13,8 @@ import { ROOT_LOGGER } from '../infra/root-logger';
 import { OutboxMetrics } from './outbox-metrics';
 import { OUTBOX_COLLECTIONS } from './outbox-collections';
 
+type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
+
 const BATCH_SIZE = 200;
 const LEASE_MS = 30_000;
 const POLL_INTERVAL_MS = 1_000;
@@ -89,7 +91,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   private kick(): void {
     if (this.draining || this.stopped) return;
-    this.draining = this.drainHot().finally(() => {
+    this.draining = this.drainHot()
+      .catch((error: unknown) => {
+        // A database hiccup: the events stay in the outbox; back off and let the poll retry.
+        this.backOff(error, 'outbox relay batch failed; events stay in the outbox');
+      })
+      .finally(() => {
       this.draining = null;
       // While Kafka is failing the poll timer retries after the backoff; no tight loop here.
       if (this.hasHot() && !this.stopped && Date.now() >= this.retryAt) this.kick();
@@ -180,10 +187,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       { $set: { leaseOwner: this.owner, leaseUntil } },
     );
     const claimed = (await collection
-      .find({ _id: { $in: ids }, leaseOwner: this.owner, leaseUntil } as Document, { projection: { outbox: 1 } })
-      .toArray()) as unknown as Array<Pick<AggregateDocument, '_id' | 'outbox'>>;
+      .find({ _id: { $in: ids }, leaseOwner: this.owner, leaseUntil } as Document, { projection: { outbox: 1, lastSequence: 1 } })
+      .toArray()) as unknown as ClaimedOutbox[];
     if (claimed.length === 0) return true;
 
+    const claimedIds = claimed.map((doc) => doc._id);
+    try {
+      return await this.publishClaimed(collection, claimed);
+    } catch (error) {
+      await this.release(collection, claimedIds);
+      throw error;
+    }
+  }
+
+  private async publishClaimed(collection: Collection, claimed: ClaimedOutbox[]): Promise<boolean> {
     const events = claimed.flatMap((doc) => [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence));
     const claimedIds = claimed.map((doc) => doc._id);
     if (events.length > 0) {
@@ -194,7 +211,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         );
       } catch (error) {
         await this.release(collection, claimedIds);
-        this.onPublishFailure(error, events.length);
+        this.metrics.publishFailed(events.length);
+        this.backOff(error, 'publishing to Kafka failed; events stay in the outbox');
         return false;
       }
       this.failures = 0;
@@ -216,31 +234,41 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Remove what was published, clear `outboxSince` where nothing is left, release the lease. */
-  private async acknowledge(collection: Collection, claimed: Array<Pick<AggregateDocument, '_id' | 'outbox'>>, events: StoredEvent[]): Promise<void> {
-    const lastPublished = new Map<string, number>();
-    for (const event of events) lastPublished.set(event.key, Math.max(lastPublished.get(event.key) ?? 0, event.sequence));
-    const operations: AnyBulkWriteOperation[] = claimed
-      .filter((doc) => lastPublished.has(doc._id))
-      .map((doc) => ({
-        updateOne: {
-          filter: { _id: doc._id, leaseOwner: this.owner } as Document,
-          update: { $pull: { outbox: { sequence: { $lte: lastPublished.get(doc._id) } } } } as Document,
-        },
-      }));
-    if (operations.length > 0) await collection.bulkWrite(operations, { ordered: false });
-    const ids = claimed.map((doc) => doc._id);
-    await collection.updateMany(
-      { _id: { $in: ids }, leaseOwner: this.owner, outbox: { $size: 0 } } as Document,
-      { $unset: { outboxSince: '', leaseOwner: '', leaseUntil: '' } },
-    );
-    // Whatever still has events (committed while we published) is released and published next.
-    const remaining = await collection
-      .find({ _id: { $in: ids }, leaseOwner: this.owner } as Document, { projection: { _id: 1 } })
-      .toArray();
-    if (remaining.length > 0) {
-      await this.release(collection, remaining.map((d) => String(d._id)));
-      for (const doc of remaining) this.wake(collection.collectionName, String(doc._id));
+  /**
+   * Remove what was published. FerretDB's `$pull` cannot match sub-documents, so the outbox is
+   * replaced with a compare-and-set on `lastSequence`: it only succeeds if no command appended
+   * since we read it. The common case (nothing new) is one bulk write for the whole batch.
+   */
+  private async acknowledge(collection: Collection, claimed: ClaimedOutbox[], events: StoredEvent[]): Promise<void> {
+    const published = new Map<string, number>();
+    for (const event of events) published.set(event.key, Math.max(published.get(event.key) ?? 0, event.sequence));
+    const drained: Document = { $set: { outbox: [] }, $unset: { outboxSince: '', leaseOwner: '', leaseUntil: '' } };
+    const operations: AnyBulkWriteOperation[] = claimed.map((doc) => ({
+      updateOne: { filter: { _id: doc._id, leaseOwner: this.owner, lastSequence: doc.lastSequence ?? 0 } as Document, update: drained },
+    }));
+    await collection.bulkWrite(operations, { ordered: false });
+
+    // Anything still leased to us had commits while we published: keep only the newer events.
+    const raced = (await collection
+      .find({ _id: { $in: claimed.map((doc) => doc._id) }, leaseOwner: this.owner } as Document, {
+        projection: { outbox: 1, lastSequence: 1 },
+      })
+      .toArray()) as unknown as ClaimedOutbox[];
+    for (let doc of raced) {
+      for (let attempt = 0; attempt < 20 && doc; attempt++) {
+        const upTo = published.get(doc._id) ?? 0;
+        const remaining = (doc.outbox ?? []).filter((event) => event.sequence > upTo);
+        const update: Document =
+          remaining.length === 0 ? drained : { $set: { outbox: remaining }, $unset: { leaseOwner: '', leaseUntil: '' } };
+        const result = await collection.updateOne({ _id: doc._id, leaseOwner: this.owner, lastSequence: doc.lastSequence ?? 0 } as Document, update);
+        if (result.modifiedCount === 1) {
+          if (remaining.length > 0) this.wake(collection.collectionName, doc._id);
+          break;
+        }
+        doc = (await collection.findOne({ _id: doc._id, leaseOwner: this.owner } as Document, {
+          projection: { outbox: 1, lastSequence: 1 },
+        })) as unknown as ClaimedOutbox;
+      }
     }
   }
 
@@ -250,13 +278,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       .catch(() => undefined);
   }
 
-  private onPublishFailure(error: unknown, count: number): void {
+  /** Exponential backoff (capped) after a failure; logged on the first and every 20th in a row. */
+  private backOff(error: unknown, message: string): void {
     this.failures += 1;
     const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(this.failures, 10));
     this.retryAt = Date.now() + backoff;
-    this.metrics.publishFailed(count);
     if (this.failures === 1 || this.failures % 20 === 0) {
-      this.log.warn({ errorType: (error as Error)?.name, failures: this.failures, retryInMs: backoff }, 'publishing to Kafka failed; events stay in the outbox');
+      this.log.warn({ errorType: (error as Error)?.name, failures: this.failures, retryInMs: backoff }, message);
     }
   }
 
