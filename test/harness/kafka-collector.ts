@@ -10,6 +10,7 @@ export interface CollectedRecord {
   headers: Record<string, string>;
   value: string;
   event: EventEnvelope | null;
+  receivedAt: number;
 }
 
 /**
@@ -60,6 +61,7 @@ export class KafkaCollector {
           headers,
           value: message.value?.toString() ?? '',
           event,
+          receivedAt: Date.now(),
         });
         for (const wake of collector.waiters.splice(0)) wake();
       },

@@ -83,6 +83,7 @@ describe('createProgress', () => {
     progress.update(200); // the end is always drawn
     progress.finish();
     expect(out.chunks).toHaveLength(4);
+    // eslint-disable-next-line no-control-regex -- the progress line ends with the ANSI "erase to end of line" sequence
     expect(out.chunks[1]).toMatch(/^\rreplay \[#+\.+\] 100\/200 \(50%\) \d+ events\/s, ETA \d+s\x1b\[K$/);
     expect(out.chunks[2]).toMatch(/\] 200\/200 \(100%\)/);
     expect(out.chunks[3]).toBe('\n');

@@ -2,6 +2,7 @@ import { AppError } from '@mfa/common/errors/app-error';
 import { uuidv7 } from '@mfa/common/ids/uuid-v7';
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
+import { KeyedQueue } from './keyed-queue';
 import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
 
 /**
@@ -52,13 +53,15 @@ export interface CommitResult<S> {
   version: number;
 }
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 10;
 
 /**
  * Loads one aggregate, lets the domain decide, and writes state + events atomically with a
  * version guard. On a concurrent write it reloads and decides again, so no update is lost.
  */
 export class AggregateStore<S> {
+  private readonly queue = new KeyedQueue();
+
   constructor(
     private readonly collection: Collection,
     private readonly aggregate: 'org' | 'user',
@@ -81,7 +84,11 @@ export class AggregateStore<S> {
    * Runs `decide` against the current state and commits its outcome, retrying on conflicts.
    * A decision without events writes nothing (idempotent no-op).
    */
-  async execute(
+  execute(id: string, decide: (state: S | null) => Decision<S>, meta: CommandMeta, now: () => Date): Promise<CommitResult<S>> {
+    return this.queue.run(id, () => this.decideAndCommit(id, decide, meta, now));
+  }
+
+  private async decideAndCommit(
     id: string,
     decide: (state: S | null) => Decision<S>,
     meta: CommandMeta,
@@ -99,7 +106,8 @@ export class AggregateStore<S> {
         if (attempt >= MAX_ATTEMPTS) {
           throw new AppError('conflict', 'CONCURRENT_MODIFICATION', 'The resource was modified concurrently, retry the request');
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        // Another instance wrote in between: back off with jitter, then decide again on fresh state.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
       }
     }
   }

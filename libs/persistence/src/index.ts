@@ -1,2 +1,3 @@
 export * from './aggregate-store';
 export * from './stored-event';
+export * from './keyed-queue';

@@ -1,0 +1,56 @@
+/**
+ * The dependency rule, checked in CI: domain code is plain TypeScript. It may use other
+ * domain code, pure helpers from libs/common (errors, decision, time, ids) and the public
+ * contracts, and nothing else: no Nest, mongoose, mongodb, kafkajs, HTTP or infra code.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment: 'Domain code must not depend on frameworks, drivers or infrastructure.',
+      from: { path: '(^|/)domain/' },
+      to: {
+        pathNot: [
+          '(^|/)domain/',
+          '^libs/common/src/(errors|domain|time|ids)/',
+          '^libs/contracts/src/',
+        ],
+      },
+    },
+    {
+      name: 'factors-are-pure',
+      severity: 'error',
+      comment: 'Factor strategies wrap crypto libraries only; no Nest, database or Kafka.',
+      from: { path: '^apps/mfa-service/src/user-mfa/factors/' },
+      to: { path: '(@nestjs|node_modules/(mongoose|mongodb|kafkajs)/)' },
+    },
+    {
+      name: 'contracts-stand-alone',
+      severity: 'error',
+      comment: 'libs/contracts is what downstream services import: no service code, no drivers.',
+      from: { path: '^libs/contracts/' },
+      to: { pathNot: '^libs/contracts/' , dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'libs-do-not-import-apps',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(\\.spec\\.ts$|/testing/)' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    combinedDependencies: false,
+  },
+};

@@ -1,0 +1,103 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import { decideEnforcement, decideGrantExemption, decideRevokeExemption, newOrgPolicy, OrgPolicyState } from './org-policy';
+
+const now = new Date('2026-01-10T12:00:00.000Z');
+const later = new Date('2026-01-11T12:00:00.000Z');
+const DAY = 86_400_000;
+const enforce = (over: Partial<Parameters<typeof decideEnforcement>[1]> = {}) => ({
+  orgId: 'org-1',
+  enforced: true,
+  actorId: 'admin-1',
+  affectedUsers: 3,
+  ...over,
+});
+
+function expectValidation(fn: () => unknown, field: string): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('VALIDATION_FAILED');
+    expect((error as AppError).details?.[0].field).toBe(field);
+    return;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('OrgPolicy: enforcement', () => {
+  it('given no policy, when enforced with a grace period, then OrgMfaEnforced with the deadline', () => {
+    const { state, events } = decideEnforcement(null, enforce({ gracePeriodDays: 14, allowedMethods: ['PASSKEY', 'GOOGLE_AUTH'] }), now);
+    expect(state).toMatchObject({ enforced: true, enforcedAt: now, enforcedBy: 'admin-1', gracePeriodDays: 14 });
+    expect(state.enforcementDeadline).toEqual(new Date(now.getTime() + 14 * DAY));
+    expect(events).toEqual([
+      {
+        type: 'OrgMfaEnforced',
+        data: {
+          orgId: 'org-1',
+          enforcedBy: 'admin-1',
+          gracePeriodDays: 14,
+          enforcementDeadline: new Date(now.getTime() + 14 * DAY).toISOString(),
+          allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'],
+          affectedUsers: 3,
+        },
+      },
+    ]);
+  });
+
+  it('given an enforced policy, when the same settings are sent again, then nothing happens', () => {
+    const { state } = decideEnforcement(null, enforce({ gracePeriodDays: 7 }), now);
+    expect(decideEnforcement(state, enforce({ gracePeriodDays: 7 }), later).events).toEqual([]);
+    expect(decideEnforcement(state, enforce(), later).events).toEqual([]); // omitted settings keep the current ones
+  });
+
+  it('given an enforced policy, when the grace period changes, then the deadline moves from the original enforcement time', () => {
+    const { state } = decideEnforcement(null, enforce({ gracePeriodDays: 7 }), now);
+    const changed = decideEnforcement(state, enforce({ gracePeriodDays: 30, actorId: 'admin-2' }), later);
+    expect(changed.state.enforcedAt).toEqual(now);
+    expect(changed.state.enforcementDeadline).toEqual(new Date(now.getTime() + 30 * DAY));
+    expect(changed.events[0].data).toMatchObject({ enforcedBy: 'admin-2', gracePeriodDays: 30 });
+  });
+
+  it('given an enforced policy, when lifted, then OrgMfaEnforcementLifted and the deadline is gone; lifting again is a no-op', () => {
+    const { state } = decideEnforcement(null, enforce({ gracePeriodDays: 7 }), now);
+    const lifted = decideEnforcement(state, { orgId: 'org-1', enforced: false, actorId: 'admin-9', affectedUsers: 0 }, later);
+    expect(lifted.events).toEqual([{ type: 'OrgMfaEnforcementLifted', data: { orgId: 'org-1', liftedBy: 'admin-9' } }]);
+    expect(lifted.state).toMatchObject({ enforced: false, enforcementDeadline: null, enforcedAt: null });
+    expect(decideEnforcement(lifted.state, { orgId: 'org-1', enforced: false, actorId: 'x', affectedUsers: 0 }, later).events).toEqual([]);
+    expect(decideEnforcement(null, { orgId: 'org-1', enforced: false, actorId: 'x', affectedUsers: 0 }, later).events).toEqual([]);
+  });
+
+  it('refuses out-of-range grace periods, an empty method list and settings while lifting', () => {
+    expectValidation(() => decideEnforcement(null, enforce({ gracePeriodDays: 91 }), now), 'gracePeriodDays');
+    expectValidation(() => decideEnforcement(null, enforce({ gracePeriodDays: -1 }), now), 'gracePeriodDays');
+    expectValidation(() => decideEnforcement(null, enforce({ gracePeriodDays: 1.5 }), now), 'gracePeriodDays');
+    expectValidation(() => decideEnforcement(null, enforce({ allowedMethods: [] }), now), 'allowedMethods');
+    expectValidation(() => decideEnforcement(null, enforce({ enforced: false, gracePeriodDays: 1 }), now), 'enforced');
+  });
+});
+
+describe('OrgPolicy: exemptions', () => {
+  const base: OrgPolicyState = newOrgPolicy('org-1');
+
+  it('grants, replaces and refuses a past expiry', () => {
+    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now);
+    expect(granted.events[0]).toEqual({
+      type: 'UserMfaExemptionGranted',
+      data: { orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString() },
+    });
+    expect(decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now).events).toEqual([]);
+    const replaced = decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt: null, actorId: 'b' }, now);
+    expect(replaced.state.exemptions).toHaveLength(1);
+    expect(replaced.state.exemptions[0]).toMatchObject({ reason: 'travel', expiresAt: null });
+    expectValidation(() => decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: now, actorId: 'a' }, now), 'expiresAt');
+  });
+
+  it('revokes an active exemption; an expired or missing one is not found', () => {
+    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now).state;
+    const revoked = decideRevokeExemption(granted, { orgId: 'org-1', userId: 'u1', actorId: 'z' }, now);
+    expect(revoked.events[0].data).toEqual({ orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString(), revokedBy: 'z' });
+    expect(revoked.state.exemptions).toEqual([]);
+    expect(() => decideRevokeExemption(granted, { orgId: 'org-1', userId: 'u1', actorId: 'z' }, new Date(later.getTime() + 1))).toThrow('Exemption not found');
+    expect(() => decideRevokeExemption(base, { orgId: 'org-1', userId: 'nobody', actorId: 'z' }, now)).toThrow('Exemption not found');
+  });
+});

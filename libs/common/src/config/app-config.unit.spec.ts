@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const valid = {
+  MONGO_URL: 'mongodb://127.0.0.1:27017/',
+  KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
+  AUTH_JWT_SECRET: 'x'.repeat(40),
+  AUTH_ISSUER: 'https://id.example',
+  AUTH_AUDIENCE: 'mfa-service',
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+function problem(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('loads a valid environment with defaults', () => {
+    const config = loadConfig(valid);
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', nodeEnv: 'development', bodyLimitBytes: 102400 });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+    expect(config.auth).toMatchObject({ algorithms: ['HS256'], issuer: 'https://id.example', audience: 'mfa-service' });
+    expect(config.encryption.current).toMatchObject({ id: 'k1' });
+  });
+
+  it.each([
+    ['MONGO_URL', { MONGO_URL: undefined }, 'MONGO_URL is required'],
+    ['MONGO_URL', { MONGO_URL: 'http://db' }, 'MONGO_URL must use mongodb: or mongodb+srv:'],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: '' }, 'KAFKA_BROKERS is required'],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'broker' }, 'KAFKA_BROKERS must be a comma list of host:port'],
+    ['PORT', { PORT: '70000' }, 'PORT must be between 0 and 65535'],
+    ['AUTH', { AUTH_JWT_SECRET: undefined }, 'exactly one of'],
+    ['AUTH', { AUTH_JWKS_URL: 'https://id.example/jwks' }, 'exactly one of'],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 characters'],
+    ['AUTH_JWT_SECRET', { NODE_ENV: 'production' }, 'AUTH_JWT_SECRET is for development and tests only'],
+    ['AUTH_ALGORITHMS', { AUTH_ALGORITHMS: 'none' }, 'AUTH_ALGORITHMS "none" is not allowed'],
+    ['AUTH_ALGORITHMS', { AUTH_ALGORITHMS: 'RS256' }, 'AUTH_ALGORITHMS "RS256" is not allowed with secret keys'],
+    ['AUTH_ISSUER', { AUTH_ISSUER: undefined }, 'AUTH_ISSUER is required'],
+    ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'MFA_ENCRYPTION_KEY must be 32 random bytes'],
+    ['MFA_ENCRYPTION_PREVIOUS_KEYS', { MFA_ENCRYPTION_PREVIOUS_KEYS: 'nokey' }, 'MFA_ENCRYPTION_PREVIOUS_KEYS must be a comma list'],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+  ])('names %s when it is wrong', (_variable, overrides, message) => {
+    expect(problem({ ...valid, ...overrides })).toContain(message);
+  });
+
+  it('HS algorithms are refused with a JWKS URL (algorithm confusion)', () => {
+    expect(problem({ ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ALGORITHMS: 'HS256' })).toContain('not allowed with jwks keys');
+  });
+});

@@ -1,0 +1,32 @@
+import path from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { infraScript, readEnvFile, ROOT } = require('./infrastructure');
+
+/**
+ * A second, private Kafka broker for tests that stop and restart it (outages), so the
+ * shared broker other suites use is never disturbed. Local-process mode only.
+ */
+export class IsolatedKafka {
+  private readonly env: Record<string, string>;
+
+  constructor(name: string, port: number) {
+    this.env = {
+      MFA_INFRA_DIR: path.join(ROOT, '.infra', name),
+      MFA_INFRA_KAFKA_PORT: String(port),
+      MFA_INFRA_KAFKA_CONTROLLER_PORT: String(port + 1),
+      MFA_INFRA_FRESH: '1',
+    };
+  }
+
+  get brokers(): string {
+    return readEnvFile(path.join(this.env.MFA_INFRA_DIR, 'env')).KAFKA_BROKERS;
+  }
+
+  start(options: { fresh?: boolean } = {}): void {
+    infraScript(['start', 'kafka'], { ...this.env, MFA_INFRA_FRESH: options.fresh ? '1' : '0' });
+  }
+
+  stop(): void {
+    infraScript(['stop', 'kafka'], this.env);
+  }
+}
