@@ -8,7 +8,7 @@ import { signToken } from '../harness/tokens';
 describe('start-up failures say what is wrong and exit non-zero', () => {
   it.each([
     ['MONGO_URL missing', { MONGO_URL: undefined }, 'MONGO_URL is required'],
-    ['MONGO_URL not a URL', { MONGO_URL: 'localhost:27017' }, 'MONGO_URL must be a URL'],
+    ['MONGO_URL not a mongodb URL', { MONGO_URL: 'localhost:27017' }, 'MONGO_URL must use mongodb:'],
     ['KAFKA_BROKERS malformed', { KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS must be a comma list of host:port'],
     ['no auth key', { AUTH_JWT_SECRET: undefined }, 'exactly one of AUTH_JWKS_URL, AUTH_JWT_PUBLIC_KEY or AUTH_JWT_SECRET'],
     ['a short encryption key', { MFA_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'MFA_ENCRYPTION_KEY must be 32 random bytes'],

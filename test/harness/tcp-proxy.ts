@@ -31,10 +31,11 @@ export class TcpProxy {
   /** Refuses new connections and drops the open ones. */
   async cut(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    if (this.server?.listening) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
   async restore(): Promise<void> {
+    if (this.server?.listening) return;
     await this.start(this.port);
   }
 }

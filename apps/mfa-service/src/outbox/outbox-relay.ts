@@ -138,12 +138,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       if (!this.draining && Date.now() >= this.retryAt) {
         const work = this.pollOnce();
-        this.draining = work.then(() => undefined);
+        // `draining` only signals "busy"; the failure itself is handled below.
+        this.draining = work.then(
+          () => undefined,
+          () => undefined,
+        );
         await work.finally(() => (this.draining = null));
       }
       if (this.hasHot()) this.kick();
     } catch (error) {
-      this.log.warn({ errorType: (error as Error).name, msg: (error as Error).message }, 'outbox poll failed');
+      this.backOff(error, 'outbox poll failed; retrying');
     } finally {
       this.schedulePoll(POLL_INTERVAL_MS);
     }

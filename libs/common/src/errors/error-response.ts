@@ -35,7 +35,10 @@ const DATABASE_UNREACHABLE = new Set([
   'MongoNetworkTimeoutError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoServerClosedError',
   'MongooseServerSelectionError',
+  'DisconnectedError',
 ]);
 
 export function isDatabaseUnreachable(error: unknown): boolean {
