@@ -1,4 +1,4 @@
-const { dockerAnswers, localProcesses, containers } = require('./infrastructure');
+const { dockerAnswers, localProcesses, containers, warmUpKafka } = require('./infrastructure');
 
 module.exports = async function globalSetup(_globalConfig, projectConfig) {
   if (process.env.MFA_TEST_SKIP_INFRA === '1') return;
@@ -21,6 +21,7 @@ module.exports = async function globalSetup(_globalConfig, projectConfig) {
     process.env.MFA_TEST_KAFKA_BROKERS = infra.kafkaBrokers;
   }
   process.env.MFA_TEST_INFRA_SOURCE = source;
+  await warmUpKafka(process.env.MFA_TEST_KAFKA_BROKERS);
   process.stdout.write(
     `\ninfrastructure: ${source} — mongo ${process.env.MFA_TEST_MONGO_URL}, kafka ${process.env.MFA_TEST_KAFKA_BROKERS} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
   );

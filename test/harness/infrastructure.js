@@ -59,4 +59,36 @@ async function containers() {
   };
 }
 
-module.exports = { ROOT, dockerAnswers, localProcesses, containers, infraScript, infraDir, readEnvFile };
+/**
+ * A fresh broker creates __consumer_offsets on the first group join and needs a moment to
+ * elect leaders for new topics; doing both once here keeps that out of the first test.
+ */
+async function warmUpKafka(brokers) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafka = new Kafka({ clientId: 'mfa-test-warmup', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = ['mfa.org-policy.v1', 'mfa.user-mfa.v1', 'mfa.delivery.v1', 'identity.membership.v1', 'identity.membership.v1.dlq'];
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t)));
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: 'mfa-test-warmup' });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics[0]], fromBeginning: false });
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+  await consumer.run({ eachMessage: async () => undefined });
+  await Promise.race([joined, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  await consumer.disconnect();
+}
+
+module.exports = {
+  warmUpKafka, ROOT, dockerAnswers, localProcesses, containers, infraScript, infraDir, readEnvFile };

@@ -2,6 +2,18 @@ import { decodeEvent, EventEnvelope } from '@mfa/contracts';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 
+/** A new topic's leader may not be known for a moment ("not the leader"): retry briefly. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export interface CollectedRecord {
   topic: string;
   partition: number;
@@ -33,7 +45,9 @@ export class KafkaCollector {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
-    const ends = options.fromBeginning ? [] : await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+    const ends = options.fromBeginning
+      ? []
+      : await Promise.all(topics.map(async (topic) => ({ topic, offsets: await retrying(() => admin.fetchTopicOffsets(topic)) })));
     await admin.disconnect();
 
     const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
