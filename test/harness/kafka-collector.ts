@@ -33,10 +33,7 @@ export class KafkaCollector {
   readonly records: CollectedRecord[] = [];
   private waiters: Array<() => void> = [];
 
-  private constructor(
-    private readonly consumer: Consumer,
-    private readonly kafka: Kafka,
-  ) {}
+  private constructor(private readonly consumer: Consumer) {}
 
   static async start(brokers: string, topics: string[], options: { fromBeginning?: boolean } = {}): Promise<KafkaCollector> {
     const kafka = new Kafka({ clientId: `test-collector-${randomUUID()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -51,7 +48,7 @@ export class KafkaCollector {
     await admin.disconnect();
 
     const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
-    const collector = new KafkaCollector(consumer, kafka);
+    const collector = new KafkaCollector(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -111,6 +108,5 @@ export class KafkaCollector {
 
   async stop(): Promise<void> {
     await this.consumer.disconnect();
-    void this.kafka;
   }
 }
