@@ -12,7 +12,8 @@ export class EventLogIndexes implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const log = this.connection.collection(EVENT_LOG_COLLECTION);
     await Promise.all([
-      log.createIndex({ time: 1 }),
+      // Replay reads in (time, sequence, id) order.
+      log.createIndex({ time: 1, sequence: 1, _id: 1 }),
       log.createIndex({ type: 1, time: 1 }),
       log.createIndex({ orgId: 1, time: 1 }),
       log.createIndex({ userId: 1, time: 1 }),
