@@ -35,13 +35,30 @@ describe('start-up failures say what is wrong and exit non-zero', () => {
     expect(result.ms).toBeLessThan(20_000);
   });
 
-  it('a healthy start serves readiness; SIGTERM stops it cleanly with exit 0', async () => {
-    const service = await startServiceProcess(serviceEnv());
+  it('a healthy start serves readiness, logs JSON with request ids but never tokens or secrets; SIGTERM exits 0', async () => {
+    const env = serviceEnv({ LOG_LEVEL: 'debug' });
+    const service = await startServiceProcess(env);
     const ready = await fetch(`${service.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(service.output()).not.toContain(process.env.MFA_TEST_SECRET_PROBE ?? 'test-secret-0123456789');
+    const token = await signToken({ sub: 'log-probe', orgId: 'org-log', orgRole: 255 });
+    const status = await fetch(`${service.url}/mfa/status?token=${token}`, {
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-probe-1' },
+    });
+    expect(status.status).toBe(200);
+    const bad = await fetch(`${service.url}/mfa/organization/enforce`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enforced: 'yes', secret: 'JBSWY3DPEHPK3PXP' }),
+    });
+    expect(bad.status).toBe(400);
     service.kill('SIGTERM');
     expect((await service.exited).code).toBe(0);
+    const output = service.output();
+    expect(output).toContain('"reqId":"log-probe-1"');
+    for (const secret of [token, token.split('.')[2], env.AUTH_JWT_SECRET!, env.MFA_ENCRYPTION_KEY!, 'JBSWY3DPEHPK3PXP']) {
+      expect(output).not.toContain(secret);
+    }
+    for (const line of output.split('\n').filter((l) => l.startsWith('{'))) expect(() => JSON.parse(line)).not.toThrow();
   });
 });
 
