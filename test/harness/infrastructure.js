@@ -86,7 +86,9 @@ async function warmUpKafka(brokers) {
   await consumer.subscribe({ topics: [topics[0]], fromBeginning: false });
   const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
   await consumer.run({ eachMessage: async () => undefined });
-  await Promise.race([joined, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  let timer;
+  await Promise.race([joined, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+  clearTimeout(timer);
   await consumer.disconnect();
 }
 
