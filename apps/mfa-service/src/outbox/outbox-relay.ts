@@ -16,7 +16,8 @@ import { OUTBOX_COLLECTIONS } from './outbox-collections';
 type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
 
 const BATCH_SIZE = 200;
-const LEASE_MS = 30_000;
+// Longer than the worst Kafka send (10 s request timeout, 2 retries), so a lease never lapses mid-batch.
+const LEASE_MS = 60_000;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 
