@@ -1,5 +1,6 @@
 import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { ConsumerRunnerOptions, KafkaConsumerRunner } from './kafka-consumer';
 
 /**
  * The only module that knows kafkajs. Everything else talks to this small surface, so
@@ -21,8 +22,8 @@ export interface TopicSpec {
 
 export interface OutgoingRecord {
   topic: string;
-  key: string;
-  value: Buffer;
+  key: string | null;
+  value: Buffer | null;
   headers: Record<string, string>;
   /** Kafka record timestamp (ms); we use the event's own time. */
   timestamp?: number;
@@ -55,7 +56,7 @@ export class KafkaClient {
       clientId: options.clientId,
       brokers: options.brokers,
       connectionTimeout: Math.min(options.connectTimeoutMs, 3000),
-      requestTimeout: 10_000,
+      requestTimeout: 5_000,
       // Short client-side retries: the outbox relay owns the retry loop and backoff.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
       logLevel: KafkaLogLevel.WARN,
@@ -111,6 +112,11 @@ export class KafkaClient {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
+  }
+
+  /** A consumer group member on this client's brokers; the caller starts and stops it. */
+  consumer(options: ConsumerRunnerOptions): KafkaConsumerRunner {
+    return new KafkaConsumerRunner(this.kafka, options, this.options.logger.child({ component: 'kafka-consumer', groupId: options.groupId }));
   }
 
   /** Readiness: the producer is connected and a broker answers a metadata request in time. */

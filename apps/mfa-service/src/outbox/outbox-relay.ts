@@ -16,8 +16,9 @@ import { OUTBOX_COLLECTIONS } from './outbox-collections';
 type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
 
 const BATCH_SIZE = 200;
-// Longer than the worst Kafka send (10 s request timeout, 2 retries), so a lease never lapses mid-batch.
-const LEASE_MS = 60_000;
+// Longer than the worst Kafka send (3 attempts of at most 5 s, see KafkaClient), so a lease never lapses
+// mid-batch, yet short enough that a crashed instance's outboxes are picked up by another within 30 s.
+const LEASE_MS = 30_000;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 
