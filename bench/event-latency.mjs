@@ -1,0 +1,93 @@
+// Benchmark 3 and 7: time from the HTTP response of a command to the record arriving at a
+// kafkajs consumer, over many samples, at several concurrency levels.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { infrastructure, percentile, serviceEnv, startService, token } from './lib.mjs';
+
+const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 2000);
+const LEVELS = (process.env.BENCH_CONNECTIONS ?? '10,50,200').split(',').map(Number);
+const TOPIC = 'mfa.org-policy.v1';
+
+async function collector(brokers) {
+  const kafka = new Kafka({ clientId: `bench-${randomUUID()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  if (!existing.has(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
+  const ends = await admin.fetchTopicOffsets(TOPIC);
+  await admin.disconnect();
+  const arrivals = new Map();
+  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      arrivals.set(`${message.key}#${message.headers.ce_sequence}`, Date.now());
+    },
+  });
+  for (const { partition, offset } of ends) consumer.seek({ topic: TOPIC, partition, offset });
+  await joined;
+  return { arrivals, stop: () => consumer.disconnect() };
+}
+
+export async function eventLatency() {
+  const infra = infrastructure();
+  const service = await startService(serviceEnv(infra));
+  const consumer = await collector(infra.kafkaBrokers);
+  const rows = [];
+  try {
+    for (const concurrency of LEVELS) {
+      const runId = randomUUID().slice(0, 8);
+      const answered = new Map();
+      let issued = 0;
+      let refused = 0;
+      const started = Date.now();
+      const worker = async (w) => {
+        // One org per worker: its events are strictly ordered, so (org, sequence) names each sample.
+        const orgId = `lat-${runId}-${w}`;
+        const auth = `Bearer ${await token({ sub: `admin-${w}`, orgId, orgRole: 255 })}`;
+        for (let sequence = 1; issued < SAMPLES; sequence++) {
+          issued++;
+          const res = await fetch(`${service.url}/mfa/organization/enforce`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: auth },
+            body: JSON.stringify({ enforced: sequence % 2 === 1 }),
+          });
+          if (res.status !== 200) {
+            // Overload answers 503 (fail fast); that command wrote nothing, so the org's next
+            // event keeps this sequence number.
+            refused++;
+            sequence--;
+            continue;
+          }
+          answered.set(`${orgId}#${sequence}`, Date.now());
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+      const elapsed = (Date.now() - started) / 1000;
+      const deadline = Date.now() + 60_000;
+      while ([...answered.keys()].some((k) => !consumer.arrivals.has(k)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const latencies = [...answered].filter(([k]) => consumer.arrivals.has(k)).map(([k, at]) => Math.max(0, consumer.arrivals.get(k) - at));
+      rows.push({
+        concurrency,
+        samples: latencies.length,
+        missing: answered.size - latencies.length,
+        refused,
+        commandsPerSecond: Math.round(answered.size / elapsed),
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: Math.max(...latencies),
+      });
+      console.log(`event latency @${concurrency}:`, rows[rows.length - 1]);
+    }
+  } finally {
+    await consumer.stop();
+    await service.stop();
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await eventLatency();

@@ -1,0 +1,79 @@
+// Benchmark 4: replaying stored events (mfa-ops replay) against a raw kafkajs producer
+// sending the same records with the same settings, in the same run.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { infrastructure, ROOT } from './lib.mjs';
+
+const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 100_000);
+const BATCH = 500;
+
+function seedEvents(count) {
+  const base = Date.now() - count * 10;
+  return Array.from({ length: count }, (_, i) => {
+    const org = `replay-org-${i % 1000}`;
+    const sequence = Math.floor(i / 1000) + 1;
+    const id = randomUUID();
+    return {
+      _id: id, id, type: 'OrgMfaEnforcementLifted', topic: 'mfa.org-policy.v1', key: org, aggregate: 'org', sequence,
+      time: new Date(base + i * 10), schemaVersion: 1, orgId: org, userId: null, correlationId: 'bench', causationId: 'bench',
+      actorId: 'bench', actorType: 'system', data: { orgId: org, liftedBy: 'bench' }, replayable: true, publishedAt: new Date(),
+    };
+  });
+}
+
+export async function replayThroughput() {
+  const infra = infrastructure();
+  const dbName = `mfa_bench_replay_${Date.now().toString(36)}`;
+  const mongo = await MongoClient.connect(infra.mongoUrl);
+  const events = seedEvents(EVENTS);
+  const seedStarted = Date.now();
+  for (let i = 0; i < events.length; i += 5000) await mongo.db(dbName).collection('event_log').insertMany(events.slice(i, i + 5000));
+  console.log(`seeded ${EVENTS} events in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
+
+  // Baseline: the raw producer, same encoding size, same batch size, acks=all, idempotent.
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const rawTopic = `bench.raw.${randomUUID().slice(0, 8)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const rawStarted = Date.now();
+  for (let i = 0; i < events.length; i += BATCH) {
+    await producer.send({
+      topic: rawTopic,
+      acks: -1,
+      messages: events.slice(i, i + BATCH).map((e) => ({
+        key: e.key,
+        value: JSON.stringify(e.data),
+        headers: { ce_id: e.id, ce_type: e.type, ce_sequence: String(e.sequence), ce_time: e.time.toISOString(), ce_replay: 'true' },
+      })),
+    });
+  }
+  const rawSeconds = (Date.now() - rawStarted) / 1000;
+  await producer.disconnect();
+
+  const replayTopic = `bench.replay.${randomUUID().slice(0, 8)}`;
+  const replayStarted = Date.now();
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'), 'replay', '--all', '--to-topic', replayTopic, '--batch-size', String(BATCH)], {
+    env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers },
+    stdio: ['ignore', 'inherit', 'ignore'],
+  });
+  const replaySeconds = (Date.now() - replayStarted) / 1000;
+  await mongo.db(dbName).dropDatabase();
+  await mongo.close();
+  const result = {
+    events: EVENTS,
+    rawPerSecond: Math.round(EVENTS / rawSeconds),
+    replayPerSecond: Math.round(EVENTS / replaySeconds),
+    ratio: `${Math.round((rawSeconds / replaySeconds) * 100)} %`,
+  };
+  console.log('replay throughput:', result);
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await replayThroughput();
