@@ -1,4 +1,5 @@
 export * from './envelope';
 export * from './events';
 export * from './idempotent-consumer';
+export * from './membership-events';
 export * from './topics';

@@ -1,10 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ComplianceReader } from './compliance.reader';
+import { MembershipConsumer } from './membership.consumer';
+import { MembershipProjection } from './membership.projection';
 import { MembershipInterceptor, MembershipRegistrar } from './membership.registrar';
 
 @Module({
-  providers: [ComplianceReader, MembershipRegistrar, { provide: APP_INTERCEPTOR, useClass: MembershipInterceptor }],
+  providers: [
+    ComplianceReader,
+    MembershipRegistrar,
+    MembershipProjection,
+    MembershipConsumer,
+    { provide: APP_INTERCEPTOR, useClass: MembershipInterceptor },
+  ],
   exports: [ComplianceReader],
 })
 export class MembershipModule {}

@@ -4,14 +4,15 @@ import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
 import { from, Observable, switchMap } from 'rxjs';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
-import { memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
+import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
 
 const CACHE_LIMIT = 50_000;
 
 /**
  * First contact through a token registers membership (sub + orgId + orgRole), so compliance
- * reports know members the identity service has not told us about yet. Remembered in process
- * so a member costs one upsert per instance, not one per request.
+ * reports know members the identity service has not told us about yet. Once membership events
+ * exist for the (org, user) they are authoritative: a token (possibly issued before the user left)
+ * only refreshes `lastSeenAt`. Remembered in process so a member costs one upsert per instance.
  */
 @Injectable()
 export class MembershipRegistrar implements OnApplicationBootstrap {
@@ -30,9 +31,16 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
     const cacheKey = `${principal.orgId}\u0000${principal.userId}\u0000${principal.orgRole}`;
     if (this.seen.has(cacheKey)) return;
     const now = new Date();
+    const key = memberKey(principal.orgId, principal.userId);
+    const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
+    if ((await this.connection.collection(MEMBERSHIP_VERSIONS_COLLECTION).countDocuments({ _id: key as never }, { limit: 1 })) > 0) {
+      await members.updateOne({ _id: key as never }, { $set: { lastSeenAt: now } });
+      this.remember(cacheKey);
+      return;
+    }
     await Promise.all([
-      this.connection.collection(ORG_MEMBERS_COLLECTION).updateOne(
-        { _id: memberKey(principal.orgId, principal.userId) as never },
+      members.updateOne(
+        { _id: key as never },
         {
           $set: { orgId: principal.orgId, userId: principal.userId, role: principal.orgRole, lastSeenAt: now },
           $setOnInsert: { source: 'token', joinedAt: now },
@@ -44,6 +52,10 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
         .collection(USER_MFA_COLLECTION)
         .updateOne({ _id: principal.userId as never }, { $set: { orgId: principal.orgId } }, { upsert: true }),
     ]);
+    this.remember(cacheKey);
+  }
+
+  private remember(cacheKey: string): void {
     if (this.seen.size >= CACHE_LIMIT) this.seen.clear();
     this.seen.add(cacheKey);
   }

@@ -1,4 +1,7 @@
 export const ORG_MEMBERS_COLLECTION = 'org_members';
+export const MEMBERSHIP_VERSIONS_COLLECTION = 'membership_versions';
+export const DELETED_USERS_COLLECTION = 'membership_deleted_users';
+export const MEMBERSHIP_INBOX_COLLECTION = 'membership_inbox';
 
 /** Read model of who belongs to which organization (from tokens and identity membership events). */
 export interface OrgMemberDocument {
@@ -9,6 +12,22 @@ export interface OrgMemberDocument {
   source: 'token' | 'event';
   joinedAt: Date;
   lastSeenAt: Date;
+  /** Time of the membership event last applied (absent when only seen through tokens). */
+  membershipUpdatedAt?: Date;
+}
+
+/** Time of the last membership event applied per (org, user); outlives the member document. */
+export interface MembershipVersionDocument {
+  _id: string; // `${orgId}:${userId}`
+  orgId: string;
+  userId: string;
+  membershipUpdatedAt: Date;
+}
+
+/** Users the identity service deleted: older membership events for them are ignored. */
+export interface DeletedUserDocument {
+  _id: string; // userId
+  deletedAt: Date;
 }
 
 export const memberKey = (orgId: string, userId: string): string => `${orgId}:${userId}`;

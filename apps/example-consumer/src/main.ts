@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * Example downstream consumer (`npm run example-consumer`). Environment: KAFKA_BROKERS,
+ * MONGO_URL, MONGO_DB_NAME (default example_consumer), GROUP_ID (default example-consumer),
+ * OUTBOX_DIR (default ./outbox), FROM_BEGINNING (default false).
+ */
+import { jsonLog, startExampleConsumer } from './example-consumer';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+function required(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) {
+    jsonLog('warn', `missing environment variable ${name}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const consumer = await startExampleConsumer({
+    brokers: required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean),
+    mongoUrl: required('MONGO_URL'),
+    mongoDbName: process.env.MONGO_DB_NAME?.trim() || 'example_consumer',
+    groupId: process.env.GROUP_ID?.trim() || 'example-consumer',
+    outboxDir: process.env.OUTBOX_DIR?.trim() || 'outbox',
+    fromBeginning: process.env.FROM_BEGINNING === 'true',
+  });
+  const shutdown = (signal: NodeJS.Signals) => {
+    jsonLog('info', 'stopping', { signal });
+    consumer.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  jsonLog('warn', 'example consumer failed', { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import { EventEnvelope, isEvent, MfaEvent } from '@mfa/contracts';
+import type { Collection } from 'mongodb';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What the session service would act on: the user must log in again. */
+export interface ForcedRelogin {
+  _id: string; // the event id, so a retried handler cannot record it twice
+  userId: string;
+  reason: 'mfa_enforcement_deadline_passed' | 'mfa_reset';
+  eventId: string;
+  at: Date;
+  recordedAt: Date;
+}
+
+export interface ReactionDeps {
+  forcedRelogins: Collection<ForcedRelogin>;
+  outboxDir: string;
+  log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export type Reaction = 'forced_relogin' | 'email_written' | 'ignored' | 'invalid';
+
+function isAlreadyDone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 11000 || code === 'EEXIST';
+}
+
+async function forceRelogin(deps: ReactionDeps, event: MfaEvent<'UserMfaEnforcementDeadlinePassed' | 'MfaReset'>): Promise<void> {
+  const reason = event.type === 'MfaReset' ? 'mfa_reset' : 'mfa_enforcement_deadline_passed';
+  const doc: ForcedRelogin = { _id: event.id, userId: event.data.userId, reason, eventId: event.id, at: new Date(event.time), recordedAt: new Date() };
+  await deps.forcedRelogins.insertOne(doc).catch((error: unknown) => {
+    if (!isAlreadyDone(error)) throw error;
+  });
+  deps.log('info', 'forced re-login recorded', { userId: doc.userId, reason, eventId: event.id });
+}
+
+/** The notification service would send this email; we write it to a file named after the event. */
+async function writeEmail(deps: ReactionDeps, event: MfaEvent<'MagicLinkRequested'>): Promise<void> {
+  const { email, link, purpose, expiresAt, userId } = event.data;
+  const subject = purpose === 'setup' ? 'Confirm your email for sign-in links' : 'Your sign-in link';
+  const body = `Hello,\n\nUse this link to ${purpose === 'setup' ? 'finish setting up' : 'sign in with'} email verification:\n${link}\n\nIt expires at ${expiresAt}. If you did not ask for it, ignore this email.\n`;
+  const file = join(deps.outboxDir, `${event.id}.json`);
+  await writeFile(file, JSON.stringify({ to: email, subject, body, eventId: event.id }, null, 2), { flag: 'wx', mode: 0o600 }).catch((error: unknown) => {
+    if (!isAlreadyDone(error)) throw error;
+  });
+  // Never the link or the address: both are sensitive.
+  deps.log('info', 'magic-link email written', { userId, eventId: event.id, purpose });
+}
+
+/** Reacts to one decoded event. Idempotent by event id, so a retry after a crash is safe. */
+export async function react(deps: ReactionDeps, envelope: EventEnvelope): Promise<Reaction> {
+  if (envelope.type === 'UserMfaEnforcementDeadlinePassed' || envelope.type === 'MfaReset') {
+    if (!isEvent(envelope, 'UserMfaEnforcementDeadlinePassed') && !isEvent(envelope, 'MfaReset')) return 'invalid';
+    await forceRelogin(deps, envelope);
+    return 'forced_relogin';
+  }
+  if (envelope.type === 'MagicLinkRequested') {
+    if (!isEvent(envelope, 'MagicLinkRequested')) return 'invalid';
+    await writeEmail(deps, envelope);
+    return 'email_written';
+  }
+  return 'ignored';
+}

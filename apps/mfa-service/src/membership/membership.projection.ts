@@ -1,0 +1,113 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { MembershipEvent } from '@mfa/contracts';
+import type { Connection } from 'mongoose';
+import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
+import {
+  DELETED_USERS_COLLECTION,
+  DeletedUserDocument,
+  MEMBERSHIP_VERSIONS_COLLECTION,
+  MembershipVersionDocument,
+  memberKey,
+  ORG_MEMBERS_COLLECTION,
+  OrgMemberDocument,
+} from './org-member.document';
+
+export type ProjectionOutcome = 'applied' | 'stale';
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Applies identity membership events to the member read model. No transactions on FerretDB:
+ * every step is idempotent, so a retry after a partial failure converges. Out-of-order
+ * events are ignored per (org, user) by the event time last applied (`membershipUpdatedAt`),
+ * kept in `membership_versions` so it survives the member document's deletion on leave.
+ */
+@Injectable()
+export class MembershipProjection implements OnApplicationBootstrap {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.members().createIndex({ userId: 1 });
+  }
+
+  private members() {
+    return this.connection.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION);
+  }
+  private versions() {
+    return this.connection.collection<MembershipVersionDocument>(MEMBERSHIP_VERSIONS_COLLECTION);
+  }
+  private deletedUsers() {
+    return this.connection.collection<DeletedUserDocument>(DELETED_USERS_COLLECTION);
+  }
+  private users() {
+    return this.connection.collection(USER_MFA_COLLECTION);
+  }
+
+  async apply(event: MembershipEvent): Promise<ProjectionOutcome> {
+    const at = new Date(event.time);
+    switch (event.type) {
+      case 'UserJoinedOrganization':
+      case 'UserRoleChanged': {
+        const { orgId, userId, role } = event.data;
+        if ((await this.deletedAfter(userId, at)) || !(await this.claim(orgId, userId, at))) return 'stale';
+        const joinedAt = event.type === 'UserJoinedOrganization' && event.data.joinedAt ? new Date(event.data.joinedAt) : undefined;
+        await this.members().updateOne(
+          { _id: memberKey(orgId, userId) },
+          {
+            $set: { orgId, userId, role, source: 'event', membershipUpdatedAt: at, ...(joinedAt ? { joinedAt } : {}) },
+            $setOnInsert: { lastSeenAt: at, ...(joinedAt ? {} : { joinedAt: at }) },
+          },
+          { upsert: true },
+        );
+        await this.users().updateOne({ _id: userId as never }, { $set: { orgId } }, { upsert: true });
+        return 'applied';
+      }
+      case 'UserLeftOrganization': {
+        const { orgId, userId } = event.data;
+        if (!(await this.claim(orgId, userId, at))) return 'stale';
+        await this.leave(orgId, userId);
+        return 'applied';
+      }
+      case 'UserDeleted': {
+        const { userId } = event.data;
+        if (await this.deletedAfter(userId, at)) return 'stale';
+        await this.deletedUsers().updateOne({ _id: userId }, { $set: { deletedAt: at } }, { upsert: true });
+        const memberships = await this.members().find({ userId }, { projection: { orgId: 1 } }).toArray();
+        for (const { orgId } of memberships) {
+          if (await this.claim(orgId, userId, at)) await this.members().deleteOne({ _id: memberKey(orgId, userId) });
+        }
+        // MFA state stays: deleting the user's factors is the user-mfa module's decision.
+        await this.users().updateOne({ _id: userId as never }, { $unset: { orgId: '' } });
+        return 'applied';
+      }
+    }
+  }
+
+  private async leave(orgId: string, userId: string): Promise<void> {
+    await this.members().deleteOne({ _id: memberKey(orgId, userId) });
+    await this.users().updateOne({ _id: userId as never, orgId }, { $unset: { orgId: '' } });
+  }
+
+  /** Records `at` as the member's latest event time unless a newer one was applied. Equal times pass, so retries re-apply. */
+  private async claim(orgId: string, userId: string, at: Date): Promise<boolean> {
+    try {
+      await this.versions().updateOne(
+        { _id: memberKey(orgId, userId), membershipUpdatedAt: { $lte: at } },
+        { $set: { orgId, userId, membershipUpdatedAt: at } },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  private async deletedAfter(userId: string, at: Date): Promise<boolean> {
+    const deleted = await this.deletedUsers().findOne({ _id: userId });
+    return deleted !== null && deleted.deletedAt.getTime() > at.getTime();
+  }
+}

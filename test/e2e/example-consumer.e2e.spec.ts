@@ -1,0 +1,192 @@
+import { encodeEvent, EventDataByType, EventType, EVENT_CATALOGUE } from '@mfa/contracts';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Db, MongoClient } from 'mongodb';
+import {
+  FORCED_RELOGINS_COLLECTION,
+  INBOX_COLLECTION,
+  RunningConsumer,
+  startExampleConsumer,
+} from '../../apps/example-consumer/src/example-consumer';
+import { requireInfra, uniqueName } from '../harness/test-env';
+
+const EXAMPLE_MAIN = path.resolve(__dirname, '../../dist/apps/example-consumer/src/main.js');
+
+let sequence = 0;
+function record<T extends EventType>(type: T, data: EventDataByType[T], id = randomUUID()) {
+  const userId = (data as { userId: string }).userId;
+  return {
+    id,
+    topic: EVENT_CATALOGUE[type].topic,
+    message: encodeEvent({
+      id,
+      source: 'mfa-service',
+      type,
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      subject: userId,
+      datacontenttype: 'application/json',
+      dataschema: `urn:mfa-service:event:${type}:v1`,
+      schemaversion: 1,
+      sequence: ++sequence,
+      userid: userId,
+      actortype: 'system',
+      data,
+    }),
+  };
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+describe('example downstream consumer (libs/contracts only) against the real broker', () => {
+  let producer: Producer;
+  let mongo: MongoClient;
+
+  beforeAll(async () => {
+    const infra = requireInfra();
+    producer = new Kafka({ clientId: uniqueName('example-producer'), brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    mongo = await MongoClient.connect(infra.mongoUrl);
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await mongo.close();
+  });
+
+  const send = async (...records: Array<ReturnType<typeof record>>) => {
+    for (const r of records) await producer.send({ topic: r.topic, acks: -1, messages: [r.message] });
+  };
+  const inboxDone = (db: Db, ids: string[]) => db.collection(INBOX_COLLECTION).countDocuments({ _id: { $in: ids as never[] }, status: 'done' });
+
+  /** A new group starts at the end: repeat a harmless event until the consumer has seen one. */
+  async function warmUp(db: Db): Promise<void> {
+    await eventually(
+      async () => {
+        const probe = record('MfaVerificationSucceeded', { userId: uniqueName('probe'), orgId: null, method: 'GOOGLE_AUTH' });
+        await send(probe);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return inboxDone(db, [probe.id]);
+      },
+      (n) => n === 1,
+      'the consumer to receive a probe event',
+      60_000,
+    );
+  }
+
+  /** Each event published twice with the same id, as after a producer crash or a replay. */
+  function scenario(userId: string) {
+    const deadline = record('UserMfaEnforcementDeadlinePassed', { userId, orgId: 'org-x' });
+    const reset = record('MfaReset', { userId, orgId: 'org-x', resetBy: 'admin-1', selfService: false });
+    const link = `https://app.example/mfa/magic?token=${randomUUID()}`;
+    const magic = record('MagicLinkRequested', { userId, email: `${userId}@example.test`, purpose: 'login', link, expiresAt: new Date(Date.now() + 600_000).toISOString() });
+    const ignored = record('MfaMethodSetupStarted', { userId, orgId: null, method: 'PASSKEY' });
+    return { deadline, reset, magic, ignored, link, all: [deadline, reset, magic, ignored, deadline, reset, magic] };
+  }
+
+  async function assertReactedOnce(db: Db, outboxDir: string, s: ReturnType<typeof scenario>, userId: string) {
+    const relogins = await db.collection(FORCED_RELOGINS_COLLECTION).find({ userId }).sort({ reason: 1 }).toArray();
+    expect(relogins.map((r) => [r.reason, r.eventId])).toEqual([
+      ['mfa_enforcement_deadline_passed', s.deadline.id],
+      ['mfa_reset', s.reset.id],
+    ]);
+    expect(relogins[0]).toMatchObject({ userId, at: expect.any(Date) });
+    const files = await readdir(outboxDir);
+    expect(files).toEqual([`${s.magic.id}.json`]);
+    const email = JSON.parse(await readFile(path.join(outboxDir, files[0]), 'utf8'));
+    expect(email).toMatchObject({ to: `${userId}@example.test`, subject: expect.any(String), eventId: s.magic.id });
+    expect(email.body).toContain(s.link);
+  }
+
+  it('in process: one forced re-login per deadline/reset and one email per magic link, despite redelivery', async () => {
+    const db = mongo.db(uniqueName('example_consumer'));
+    const outboxDir = await mkdtemp(path.join(tmpdir(), 'example-outbox-'));
+    const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+    const options = {
+      brokers: requireInfra().kafkaBrokers.split(','),
+      mongoUrl: requireInfra().mongoUrl,
+      mongoDbName: db.databaseName,
+      groupId: uniqueName('example-consumer'),
+      outboxDir,
+      log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logs.push({ level, message, fields }),
+    };
+    let consumer: RunningConsumer | undefined = await startExampleConsumer(options);
+    try {
+      await warmUp(db);
+      const userId = uniqueName('user');
+      const s = scenario(userId);
+      await send(...s.all);
+      await eventually(() => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]), (n) => n === 4, 'all events handled');
+      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 3, 'the redeliveries');
+      await assertReactedOnce(db, outboxDir, s, userId);
+      expect(JSON.stringify(logs)).not.toContain(s.link);
+
+      // A restart of the same group does not react again; a second redelivery afterwards neither.
+      await consumer.stop();
+      consumer = await startExampleConsumer(options);
+      await send(s.magic, s.reset);
+      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 5, 'the redeliveries after restart');
+      await assertReactedOnce(db, outboxDir, s, userId);
+    } finally {
+      await consumer?.stop();
+      await db.dropDatabase().catch(() => undefined);
+      await rm(outboxDir, { recursive: true, force: true });
+    }
+  });
+
+  describe('the built main (npm run example-consumer)', () => {
+    let child: ChildProcess | undefined;
+    afterEach(() => child?.kill('SIGKILL'));
+
+    it('reacts once per event, logs JSON lines without the link, and exits 0 on SIGTERM', async () => {
+      if (!existsSync(EXAMPLE_MAIN)) throw new Error(`${EXAMPLE_MAIN} is missing: run \`npm run build\` first (bin/test does)`);
+      const db = mongo.db(uniqueName('example_consumer_main'));
+      const outboxDir = await mkdtemp(path.join(tmpdir(), 'example-outbox-'));
+      let stdout = '';
+      child = spawn(process.execPath, [EXAMPLE_MAIN], {
+        env: {
+          PATH: process.env.PATH,
+          KAFKA_BROKERS: requireInfra().kafkaBrokers,
+          MONGO_URL: requireInfra().mongoUrl,
+          MONGO_DB_NAME: db.databaseName,
+          GROUP_ID: uniqueName('example-consumer-main'),
+          OUTBOX_DIR: outboxDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+      try {
+        await eventually(async () => stdout, (out) => out.includes('example consumer running'), 'the consumer to start');
+        await warmUp(db);
+        const userId = uniqueName('user');
+        const s = scenario(userId);
+        await send(...s.all);
+        await eventually(() => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]), (n) => n === 4, 'all events handled');
+        await eventually(async () => (stdout.match(/duplicate event skipped/g) ?? []).length, (n) => n >= 3, 'the redeliveries');
+        await assertReactedOnce(db, outboxDir, s, userId);
+        const lines = stdout.trim().split('\n');
+        for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+        expect(stdout).not.toContain(s.link);
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        await db.dropDatabase().catch(() => undefined);
+        await rm(outboxDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
