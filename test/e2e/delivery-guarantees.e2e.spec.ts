@@ -155,19 +155,26 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     const total = [...accepted.values()].reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(0);
 
-    // Whatever the first process did not publish, a new one does: nothing is lost.
+    // Whatever the first process did not publish, a new one does: every committed event reaches
+    // Kafka. A command can commit while its client loses the answer in the shutdown race, so the
+    // committed count may exceed the acknowledged one, never the other way round.
+    const committed = new Map<string, number>();
+    for (const orgId of orgs) {
+      const doc = await mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never });
+      committed.set(orgId, doc?.lastSequence ?? 0);
+      expect(committed.get(orgId)).toBeGreaterThanOrEqual(accepted.get(orgId)!);
+      expect(committed.get(orgId)! - accepted.get(orgId)!).toBeLessThanOrEqual(1);
+    }
     const next = await startServiceProcess(env);
     try {
       await collector.waitFor(
-        (all) => orgs.every((o) => all.filter((e) => e.subject === o).length >= accepted.get(o)!),
+        (all) => orgs.every((o) => all.filter((e) => e.subject === o).length >= committed.get(o)!),
         60_000,
         `${total} accepted events`,
       );
       for (const orgId of orgs) {
-        const doc = await mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never });
-        expect(doc?.lastSequence ?? 0).toBe(accepted.get(orgId));
         const events = orgEvents(collector, orgId);
-        expect([...new Set(sequencesOf(events))]).toEqual(range(accepted.get(orgId)!));
+        expect([...new Set(sequencesOf(events))]).toEqual(range(committed.get(orgId)!));
       }
     } finally {
       next.kill('SIGTERM');
