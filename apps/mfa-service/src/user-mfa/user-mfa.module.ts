@@ -1,9 +1,52 @@
 import { Module } from '@nestjs/common';
+import { MembershipModule } from '../membership/membership.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { DisableMfaMethodHandler } from './commands/disable-mfa-method/disable-mfa-method.handler';
+import { DisableMfaMethodController } from './commands/disable-mfa-method/disable-mfa-method.http.controller';
+import { EnableMfaMethodHandler } from './commands/enable-mfa-method/enable-mfa-method.handler';
+import { EnableMfaMethodController } from './commands/enable-mfa-method/enable-mfa-method.http.controller';
+import { ResetMfaHandler } from './commands/reset-mfa/reset-mfa.handler';
+import { ResetMfaController } from './commands/reset-mfa/reset-mfa.http.controller';
+import { SetPrimaryMfaMethodHandler } from './commands/set-primary-mfa-method/set-primary-mfa-method.handler';
+import { SetPrimaryMfaMethodController } from './commands/set-primary-mfa-method/set-primary-mfa-method.http.controller';
+import { SetupMfaHandler } from './commands/setup-mfa/setup-mfa.handler';
+import { SetupMfaController } from './commands/setup-mfa/setup-mfa.http.controller';
+import { VerifyMfaSetupHandler } from './commands/verify-mfa-setup/verify-mfa-setup.handler';
+import { VerifyMfaSetupController } from './commands/verify-mfa-setup/verify-mfa-setup.http.controller';
+import { FACTOR_PROVIDERS } from './infra/factor-providers';
+import { OrgPolicyReader } from './infra/org-policy.reader';
+import { RateLimiter } from './infra/rate-limiter';
+import { UserMfaRepository } from './infra/user-mfa.repository';
+import { GetMfaMethodsController } from './queries/get-mfa-methods/get-mfa-methods.http.controller';
+import { GetMfaMethodsHandler } from './queries/get-mfa-methods/get-mfa-methods.handler';
 import { GetMfaStatusController } from './queries/get-mfa-status/get-mfa-status.http.controller';
 import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.handler';
 
 @Module({
-  controllers: [GetMfaStatusController],
-  providers: [GetMfaStatusHandler],
+  imports: [OutboxModule, MembershipModule],
+  controllers: [
+    GetMfaStatusController,
+    GetMfaMethodsController,
+    SetupMfaController,
+    VerifyMfaSetupController,
+    EnableMfaMethodController,
+    DisableMfaMethodController,
+    SetPrimaryMfaMethodController,
+    ResetMfaController,
+  ],
+  providers: [
+    ...FACTOR_PROVIDERS,
+    UserMfaRepository,
+    OrgPolicyReader,
+    RateLimiter,
+    GetMfaStatusHandler,
+    GetMfaMethodsHandler,
+    SetupMfaHandler,
+    VerifyMfaSetupHandler,
+    EnableMfaMethodHandler,
+    DisableMfaMethodHandler,
+    SetPrimaryMfaMethodHandler,
+    ResetMfaHandler,
+  ],
 })
 export class UserMfaModule {}

@@ -1,3 +1,5 @@
+import { hkdfSync } from 'node:crypto';
+
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
  * missing variable stops the process with an error that names it (never a stack trace).
@@ -38,6 +40,25 @@ export interface AppConfig {
     clockToleranceSeconds: number;
   };
   encryption: { current: EncryptionKey; previous: EncryptionKey[] };
+  totp: {
+    /** Issuer shown in authenticator apps (otpauth URI label and `issuer` parameter). */
+    issuer: string;
+    /** How long a started setup waits for its first code. */
+    pendingSetupTtlMs: number;
+  };
+  /** HMAC key for backup-code hashes (never stored in the database). */
+  backupCodes: { pepper: Buffer };
+  rateLimits: {
+    /** Setup starts per user per window (requirement 7). */
+    setup: RateLimit;
+    /** verify-setup attempts per user per window. */
+    verifySetup: RateLimit;
+  };
+}
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +169,23 @@ function loadPreviousKeys(env: Env): EncryptionKey[] {
   });
 }
 
+/**
+ * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes). When unset it is derived from the
+ * current encryption key with HKDF-SHA-256, so no extra secret is required; set it explicitly
+ * before rotating MFA_ENCRYPTION_KEY, or existing backup codes stop matching.
+ */
+function backupCodePepper(env: Env, encryptionKey: Buffer): Buffer {
+  const raw = optional(env, 'MFA_BACKUP_CODE_PEPPER');
+  if (raw === undefined) {
+    return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'mfa-service backup-code pepper v1', 32));
+  }
+  const pepper = Buffer.from(raw, 'base64');
+  if (pepper.length < 32 || pepper.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) {
+    throw new ConfigError('MFA_BACKUP_CODE_PEPPER', 'must be at least 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  }
+  return pepper;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
   const keySource = loadAuthKeySource(env, nodeEnv);
@@ -191,6 +229,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
         required(env, 'MFA_ENCRYPTION_KEY'),
       ),
       previous: loadPreviousKeys(env),
+    },
+    totp: {
+      issuer: optional(env, 'TOTP_ISSUER') ?? 'mfa-service',
+      pendingSetupTtlMs: integer(env, 'MFA_SETUP_TTL_SECONDS', 600, 60, 3600) * 1000,
+    },
+    backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
+    rateLimits: {
+      setup: {
+        limit: integer(env, 'MFA_SETUP_RATE_LIMIT', 10, 1, 10_000),
+        windowSeconds: integer(env, 'MFA_SETUP_RATE_WINDOW_SECONDS', 600, 1, 86_400),
+      },
+      verifySetup: {
+        limit: integer(env, 'MFA_VERIFY_SETUP_RATE_LIMIT', 20, 1, 10_000),
+        windowSeconds: integer(env, 'MFA_VERIFY_SETUP_RATE_WINDOW_SECONDS', 600, 1, 86_400),
+      },
     },
   };
 }

@@ -48,6 +48,23 @@ describe('configuration', () => {
     expect(problem({ ...valid, ...overrides })).toContain(message);
   });
 
+  it('MFA factor settings have working defaults; the backup-code pepper is derived from the encryption key unless set', () => {
+    const config = loadConfig(valid);
+    expect(config.totp).toEqual({ issuer: 'mfa-service', pendingSetupTtlMs: 600_000 });
+    expect(config.rateLimits).toEqual({ setup: { limit: 10, windowSeconds: 600 }, verifySetup: { limit: 20, windowSeconds: 600 } });
+    expect(config.backupCodes.pepper).toHaveLength(32);
+    expect(config.backupCodes.pepper.equals(Buffer.from(valid.MFA_ENCRYPTION_KEY, 'base64'))).toBe(false);
+    expect(loadConfig(valid).backupCodes.pepper.equals(config.backupCodes.pepper)).toBe(true);
+    const explicit = Buffer.alloc(48, 3).toString('base64');
+    expect(loadConfig({ ...valid, MFA_BACKUP_CODE_PEPPER: explicit, TOTP_ISSUER: 'Acme' })).toMatchObject({
+      totp: { issuer: 'Acme' },
+      backupCodes: { pepper: Buffer.alloc(48, 3) },
+    });
+    expect(problem({ ...valid, MFA_BACKUP_CODE_PEPPER: Buffer.alloc(16).toString('base64') })).toContain('MFA_BACKUP_CODE_PEPPER must be at least 32');
+    expect(problem({ ...valid, MFA_SETUP_RATE_LIMIT: '0' })).toContain('MFA_SETUP_RATE_LIMIT must be between');
+    expect(problem({ ...valid, MFA_SETUP_TTL_SECONDS: 'soon' })).toContain('MFA_SETUP_TTL_SECONDS must be an integer');
+  });
+
   it('HS algorithms are refused with a JWKS URL (algorithm confusion)', () => {
     expect(problem({ ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ALGORITHMS: 'HS256' })).toContain('not allowed with jwks keys');
   });

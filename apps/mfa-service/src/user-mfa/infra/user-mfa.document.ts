@@ -1,13 +1,23 @@
+import type { MethodState, TotpState } from '../domain/user-mfa';
 import type { MfaMethod } from '../domain/mfa-method';
 
 export const USER_MFA_COLLECTION = 'user_mfa';
 
-/** The stored shape of one user's MFA state (key: userId). Fields are added by the factor use cases. */
+/**
+ * The stored shape of one user's MFA state (key: userId). `orgId` is written by membership
+ * only; the UserMfa aggregate writes everything else (plus the AggregateStore bookkeeping).
+ * A document with `orgId` but no `version` was pre-created by membership and counts as new.
+ */
 export interface UserMfaDocument {
   _id: string;
   orgId: string | null;
   enabledMethods: MfaMethod[];
   primaryMethod: MfaMethod | null;
+  /** Per-method status with configuredAt / enabledAt. */
+  methods?: Record<MfaMethod, MethodState>;
+  /** TOTP secret sealed with AES-256-GCM (AAD `totp:<userId>`), last accepted step, pending setup. */
+  totp?: TotpState | null;
+  /** HMAC-SHA-256 hashes (peppered) of the active backup codes. */
   backupCodes?: Array<{ hash: string; usedAt: Date | null }>;
   version: number;
 }

@@ -1,0 +1,28 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, Clock } from '@mfa/common';
+import { decideDisable } from '../../domain/user-mfa';
+import { OrgPolicyReader } from '../../infra/org-policy.reader';
+import { UserMfaRepository } from '../../infra/user-mfa.repository';
+import { DisableMfaMethodCommand } from './disable-mfa-method.command';
+
+@CommandHandler(DisableMfaMethodCommand)
+export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethodCommand, void> {
+  constructor(
+    private readonly users: UserMfaRepository,
+    private readonly policies: OrgPolicyReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(command: DisableMfaMethodCommand): Promise<void> {
+    const now = this.clock.now();
+    const { userId, orgId } = command.subject;
+    const policy = await this.policies.forUser(orgId, userId, now);
+    await this.users.execute(
+      userId,
+      (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforced }, now),
+      command.meta,
+      () => now,
+    );
+  }
+}

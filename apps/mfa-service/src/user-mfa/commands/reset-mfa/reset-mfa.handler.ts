@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { isOrgAdmin } from '@mfa/auth';
+import { AppError, CLOCK, Clock } from '@mfa/common';
+import { ComplianceReader } from '../../../membership/compliance.reader';
+import { decideReset } from '../../domain/user-mfa';
+import { UserMfaRepository } from '../../infra/user-mfa.repository';
+import { ResetMfaCommand } from './reset-mfa.command';
+
+@CommandHandler(ResetMfaCommand)
+export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
+  constructor(
+    private readonly users: UserMfaRepository,
+    private readonly members: ComplianceReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ caller, resetUserId, meta }: ResetMfaCommand): Promise<void> {
+    const targetId = resetUserId ?? caller.userId;
+    if (targetId !== caller.userId) {
+      // Role first (a plain member learns nothing about who exists), then same-org membership:
+      // an unknown user and a user of another organization answer the same 404.
+      if (!isOrgAdmin(caller)) {
+        throw new AppError('forbidden', 'FORBIDDEN', "Insufficient permissions. OWNER or ADMINISTRATOR role required to reset another user's MFA.");
+      }
+      if (!caller.orgId || !(await this.members.isMember(caller.orgId, targetId))) {
+        throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
+      }
+    }
+    const now = this.clock.now();
+    await this.users.execute(
+      targetId,
+      (state) => decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now),
+      { ...meta, actorType: targetId === caller.userId ? 'user' : 'admin' },
+      () => now,
+    );
+  }
+}

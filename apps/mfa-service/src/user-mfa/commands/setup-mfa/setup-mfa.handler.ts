@@ -1,0 +1,46 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
+import { decideStartTotpSetup } from '../../domain/user-mfa';
+import { BackupCodes, generateTotpSecret, renderQrPngDataUrl, SecretBox, totpSecretAad, totpUri } from '../../factors';
+import { RateLimiter } from '../../infra/rate-limiter';
+import { UserMfaRepository } from '../../infra/user-mfa.repository';
+import { SetupMfaCommand, TotpSetupResult } from './setup-mfa.command';
+
+@CommandHandler(SetupMfaCommand)
+export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, TotpSetupResult> {
+  constructor(
+    private readonly users: UserMfaRepository,
+    private readonly secrets: SecretBox,
+    private readonly backupCodes: BackupCodes,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(command: SetupMfaCommand): Promise<TotpSetupResult> {
+    const { userId } = command.subject;
+    if (command.mfaType !== 'GOOGLE_AUTH') {
+      throw new AppError('validation', 'METHOD_NOT_SUPPORTED', 'MFA method setup is not available yet');
+    }
+    await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    const now = this.clock.now();
+    const secret = generateTotpSecret();
+    const otpauthUrl = totpUri({ secret, issuer: this.config.totp.issuer, accountName: command.accountName });
+    const qrCode = await renderQrPngDataUrl(otpauthUrl);
+    const codes = this.backupCodes.generate();
+    const sealed = this.secrets.seal(secret, totpSecretAad(userId));
+    await this.users.execute(
+      userId,
+      (state) =>
+        decideStartTotpSetup(
+          state,
+          { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs },
+          now,
+        ),
+      command.meta,
+      () => now,
+    );
+    return { secret, otpauthUrl, qrCode, backupCodes: codes.codes };
+  }
+}

@@ -1,0 +1,289 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
+import { MFA_METHODS, MfaMethod } from './mfa-method';
+
+/**
+ * One user's MFA factors (aggregate key: userId). Pure data; the rules are the decide*
+ * functions below. Secrets arrive here already sealed and codes already hashed: the domain
+ * never sees a plaintext secret, and no event it produces carries a secret, code or hash.
+ */
+export type MethodStatus = 'none' | 'pending' | 'enabled' | 'disabled';
+
+export interface MethodState {
+  status: MethodStatus;
+  /** When the method was last configured (setup verified). */
+  configuredAt: Date | null;
+  /** When the method was last enabled. */
+  enabledAt: Date | null;
+}
+
+/** An AES-256-GCM ciphertext with its key id (the shape of the factors' SealedSecret). */
+export interface SealedSecretData {
+  keyId: string;
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+export interface StoredCode {
+  hash: string;
+  usedAt: Date | null;
+}
+
+export interface TotpState {
+  secret: SealedSecretData;
+  /** Last accepted TOTP time step: a code is accepted only for a later step (no replay). */
+  lastUsedStep: number | null;
+  /** While the setup is pending: when it expires. Null once verified. */
+  pendingExpiresAt: Date | null;
+  /** Backup codes issued with a pending setup; they replace `backupCodes` when it is verified. */
+  pendingBackupCodes: StoredCode[];
+}
+
+export interface UserMfaState {
+  userId: string;
+  /** The user's organization, owned by membership: read, never written by this aggregate. */
+  orgId: string | null;
+  methods: Record<MfaMethod, MethodState>;
+  /** In the order the methods were enabled. */
+  enabledMethods: MfaMethod[];
+  /** Null when nothing is enabled; otherwise one of enabledMethods. */
+  primaryMethod: MfaMethod | null;
+  totp: TotpState | null;
+  backupCodes: StoredCode[];
+}
+
+/** A pending setup lives this long by default (requirement 5). */
+export const PENDING_SETUP_TTL_MS = 10 * 60_000;
+
+const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });
+
+export function newUserMfa(userId: string, orgId: string | null = null): UserMfaState {
+  return {
+    userId,
+    orgId,
+    methods: { GOOGLE_AUTH: noMethod(), MAGIC_LINK: noMethod(), PASSKEY: noMethod() },
+    enabledMethods: [],
+    primaryMethod: null,
+    totp: null,
+    backupCodes: [],
+  };
+}
+
+/** Who the events are about: the user and the organization the command was issued in. */
+export interface Subject {
+  userId: string;
+  /** The organization to put on events (from the request; falls back to the stored one). */
+  orgId: string | null;
+}
+
+const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;
+const load = (current: UserMfaState | null, subject: Subject): UserMfaState => current ?? newUserMfa(subject.userId, subject.orgId);
+
+export const methodNotConfigured = (): AppError =>
+  new AppError('validation', 'METHOD_NOT_CONFIGURED', 'MFA method is not configured');
+export const methodNotEnabled = (): AppError => new AppError('validation', 'METHOD_NOT_ENABLED', 'MFA method is not enabled');
+const verificationFailed = (code: string): AppError => new AppError('validation', code, 'MFA setup verification failed');
+
+export function isConfigured(state: UserMfaState | null, method: MfaMethod): boolean {
+  const status = state?.methods[method].status;
+  return status === 'enabled' || status === 'disabled';
+}
+
+export function isEnabled(state: UserMfaState | null, method: MfaMethod): boolean {
+  return state?.methods[method].status === 'enabled';
+}
+
+/** Marks `method` enabled: appended to enabledMethods, primary when it is the first. */
+function enable(state: UserMfaState, subject: Subject, method: MfaMethod, now: Date, configured: boolean): Decision<UserMfaState> {
+  const enabledMethods = [...state.enabledMethods.filter((m) => m !== method), method];
+  const previous = state.primaryMethod;
+  const primaryMethod = previous && enabledMethods.includes(previous) ? previous : method;
+  const next: UserMfaState = {
+    ...state,
+    methods: {
+      ...state.methods,
+      [method]: {
+        status: 'enabled',
+        configuredAt: configured ? now : state.methods[method].configuredAt,
+        enabledAt: now,
+      },
+    },
+    enabledMethods,
+    primaryMethod,
+  };
+  const orgId = orgOf(state, subject);
+  const events: DomainEvent[] = [
+    {
+      type: 'MfaMethodEnabled',
+      data: { userId: subject.userId, orgId, method, isPrimary: primaryMethod === method, enabledMethods: [...enabledMethods] },
+    },
+  ];
+  if (primaryMethod !== previous) events.push(primaryChanged(subject, orgId, primaryMethod, previous));
+  return { state: next, events };
+}
+
+const primaryChanged = (subject: Subject, orgId: string | null, method: MfaMethod | null, previous: MfaMethod | null): DomainEvent => ({
+  type: 'MfaPrimaryMethodChanged',
+  data: { userId: subject.userId, orgId, method, previous },
+});
+
+// ---- TOTP setup -------------------------------------------------------------------------
+
+export interface StartTotpSetup extends Subject {
+  /** The new secret, already sealed with associated data bound to the user. */
+  secret: SealedSecretData;
+  /** HMAC hashes of the backup codes shown with this setup. */
+  backupCodeHashes: string[];
+  ttlMs?: number;
+}
+
+/**
+ * Begins (or restarts) a GOOGLE_AUTH setup: the method is pending until a code confirms it.
+ * An enabled method is refused (409); a pending or disabled one is replaced by the new secret.
+ */
+export function decideStartTotpSetup(current: UserMfaState | null, command: StartTotpSetup, now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  if (state.methods.GOOGLE_AUTH.status === 'enabled') {
+    throw new AppError('conflict', 'METHOD_ALREADY_ENABLED', 'MFA method already enabled');
+  }
+  const totp: TotpState = {
+    secret: command.secret,
+    lastUsedStep: null,
+    pendingExpiresAt: new Date(now.getTime() + (command.ttlMs ?? PENDING_SETUP_TTL_MS)),
+    pendingBackupCodes: command.backupCodeHashes.map((hash) => ({ hash, usedAt: null })),
+  };
+  return {
+    state: { ...state, totp, methods: { ...state.methods, GOOGLE_AUTH: { status: 'pending', configuredAt: null, enabledAt: null } } },
+    events: [{ type: 'MfaMethodSetupStarted', data: { userId: command.userId, orgId: orgOf(state, command), method: 'GOOGLE_AUTH' } }],
+  };
+}
+
+/** The outcome of checking a TOTP code against a stored secret (the infrastructure opens the secret). */
+export type TotpCheck = { ok: true; step: number } | { ok: false; reason: string };
+
+export interface VerifyTotpSetup extends Subject {
+  /** Checks the submitted code against the pending secret, given the last accepted step. */
+  check: (totp: TotpState) => TotpCheck;
+}
+
+/**
+ * Confirms a pending GOOGLE_AUTH setup with a valid code: the method becomes enabled (and
+ * primary if it is the first), the code's step is remembered, the issued backup codes take effect.
+ */
+export function decideVerifyTotpSetup(current: UserMfaState | null, command: VerifyTotpSetup, now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  const totp = state.totp;
+  if (state.methods.GOOGLE_AUTH.status !== 'pending' || !totp || !totp.pendingExpiresAt) {
+    throw verificationFailed('SETUP_NOT_PENDING');
+  }
+  if (totp.pendingExpiresAt.getTime() <= now.getTime()) throw verificationFailed('SETUP_EXPIRED');
+  const result = command.check(totp);
+  if (!result.ok) throw verificationFailed('VERIFICATION_FAILED');
+
+  const replacedCodes = state.backupCodes.length > 0 && totp.pendingBackupCodes.length > 0;
+  const withCodes: UserMfaState = {
+    ...state,
+    totp: { secret: totp.secret, lastUsedStep: result.step, pendingExpiresAt: null, pendingBackupCodes: [] },
+    backupCodes: totp.pendingBackupCodes.length > 0 ? totp.pendingBackupCodes : state.backupCodes,
+  };
+  const decision = enable(withCodes, command, 'GOOGLE_AUTH', now, true);
+  if (replacedCodes) {
+    decision.events.push({
+      type: 'BackupCodesRegenerated',
+      data: { userId: command.userId, orgId: orgOf(state, command), count: totp.pendingBackupCodes.length },
+    });
+  }
+  return decision;
+}
+
+// ---- enable / disable / primary -----------------------------------------------------------
+
+/** Re-enables a configured but disabled method. Already enabled: a no-op. Never configured: 400. */
+export function decideEnable(current: UserMfaState | null, command: Subject & { method: MfaMethod }, now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  const status = state.methods[command.method].status;
+  if (status === 'enabled') return { state, events: [] };
+  if (status !== 'disabled') throw methodNotConfigured();
+  return enable(state, command, command.method, now, false);
+}
+
+export interface DisableMethod extends Subject {
+  method: MfaMethod;
+  /** The user's organization enforces MFA for them (and they are not exempt). */
+  enforcedByOrg: boolean;
+}
+
+/**
+ * Disables an enabled method (its configuration is kept so /mfa/enable can bring it back).
+ * Refused with 403 when the organization enforces MFA and it is the last enabled method.
+ * Disabling the primary moves primary to the earliest remaining enabled method, or null.
+ */
+export function decideDisable(current: UserMfaState | null, command: DisableMethod, _now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  const status = state.methods[command.method].status;
+  if (status === 'disabled') return { state, events: [] };
+  if (status !== 'enabled') throw methodNotConfigured();
+  const enabledMethods = state.enabledMethods.filter((m) => m !== command.method);
+  if (command.enforcedByOrg && enabledMethods.length === 0) {
+    throw new AppError('forbidden', 'MFA_ENFORCED_BY_ORG', 'Cannot disable MFA when enforced by organization');
+  }
+  const previous = state.primaryMethod;
+  const primaryMethod = previous && enabledMethods.includes(previous) ? previous : (enabledMethods[0] ?? null);
+  const orgId = orgOf(state, command);
+  const events: DomainEvent[] = [
+    { type: 'MfaMethodDisabled', data: { userId: command.userId, orgId, method: command.method, enabledMethods: [...enabledMethods] } },
+  ];
+  if (primaryMethod !== previous) events.push(primaryChanged(command, orgId, primaryMethod, previous));
+  return {
+    state: {
+      ...state,
+      methods: { ...state.methods, [command.method]: { ...state.methods[command.method], status: 'disabled' } },
+      enabledMethods,
+      primaryMethod,
+    },
+    events,
+  };
+}
+
+/** Makes an enabled method the primary one. Already primary: a no-op. */
+export function decideSetPrimary(current: UserMfaState | null, command: Subject & { method: MfaMethod }, _now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  if (state.methods[command.method].status !== 'enabled') throw methodNotEnabled();
+  if (state.primaryMethod === command.method) return { state, events: [] };
+  return {
+    state: { ...state, primaryMethod: command.method },
+    events: [primaryChanged(command, orgOf(state, command), command.method, state.primaryMethod)],
+  };
+}
+
+// ---- reset -------------------------------------------------------------------------------
+
+export interface ResetMfa extends Subject {
+  resetBy: string;
+}
+
+function hasAnything(state: UserMfaState): boolean {
+  return (
+    MFA_METHODS.some((m) => state.methods[m].status !== 'none') ||
+    state.totp !== null ||
+    state.backupCodes.length > 0 ||
+    state.enabledMethods.length > 0 ||
+    state.primaryMethod !== null
+  );
+}
+
+/** Removes every method, secret and backup code and clears primary. Nothing to remove: a no-op. */
+export function decideReset(current: UserMfaState | null, command: ResetMfa, _now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  if (!hasAnything(state)) return { state, events: [] };
+  return {
+    state: newUserMfa(state.userId, state.orgId),
+    events: [
+      {
+        type: 'MfaReset',
+        data: { userId: command.userId, orgId: orgOf(state, command), resetBy: command.resetBy, selfService: command.resetBy === command.userId },
+      },
+    ],
+  };
+}

@@ -1,0 +1,254 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import {
+  decideDisable,
+  decideEnable,
+  decideReset,
+  decideSetPrimary,
+  decideStartTotpSetup,
+  decideVerifyTotpSetup,
+  newUserMfa,
+  PENDING_SETUP_TTL_MS,
+  SealedSecretData,
+  TotpCheck,
+  UserMfaState,
+} from './user-mfa';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const subject = { userId: 'user-1', orgId: 'org-1' };
+const sealed: SealedSecretData = { keyId: 'k1', iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y2lwaGVy' };
+const hashes = ['h1', 'h2', 'h3'];
+const ok = (step = 100): (() => TotpCheck) => () => ({ ok: true, step });
+const bad: () => TotpCheck = () => ({ ok: false, reason: 'invalid_code' });
+
+function expectError(fn: () => unknown, kind: string, code: string, message?: string): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).kind).toBe(kind);
+    expect((error as AppError).code).toBe(code);
+    if (message) expect((error as AppError).message).toBe(message);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+const pending = (state: UserMfaState | null = null, now = t0) =>
+  decideStartTotpSetup(state, { ...subject, secret: sealed, backupCodeHashes: hashes }, now).state;
+const totpEnabled = (state: UserMfaState | null = null, now = t0) =>
+  decideVerifyTotpSetup(pending(state, now), { ...subject, check: ok() }, now).state;
+
+/** A user with GOOGLE_AUTH (primary) and PASSKEY enabled, built through the rules. */
+function twoMethods(): UserMfaState {
+  const base = totpEnabled();
+  const withPasskey: UserMfaState = {
+    ...base,
+    methods: { ...base.methods, PASSKEY: { status: 'disabled', configuredAt: t0, enabledAt: null } },
+  };
+  return decideEnable(withPasskey, { ...subject, method: 'PASSKEY' }, t0).state;
+}
+
+describe('UserMfa: TOTP setup', () => {
+  it('given nothing, when setup starts, then GOOGLE_AUTH is pending with a 10-minute expiry and MfaMethodSetupStarted', () => {
+    const { state, events } = decideStartTotpSetup(null, { ...subject, secret: sealed, backupCodeHashes: hashes }, t0);
+    expect(state.methods.GOOGLE_AUTH).toEqual({ status: 'pending', configuredAt: null, enabledAt: null });
+    expect(state.totp).toEqual({
+      secret: sealed,
+      lastUsedStep: null,
+      pendingExpiresAt: at(PENDING_SETUP_TTL_MS),
+      pendingBackupCodes: hashes.map((hash) => ({ hash, usedAt: null })),
+    });
+    expect(state.enabledMethods).toEqual([]);
+    expect(state.backupCodes).toEqual([]); // codes take effect only when the setup is verified
+    expect(events).toEqual([{ type: 'MfaMethodSetupStarted', data: { userId: 'user-1', orgId: 'org-1', method: 'GOOGLE_AUTH' } }]);
+  });
+
+  it('given a pending setup, when setup starts again, then the new secret replaces the old one', () => {
+    const other = { ...sealed, ciphertext: 'b3RoZXI=' };
+    const { state } = decideStartTotpSetup(pending(), { ...subject, secret: other, backupCodeHashes: ['x'] }, at(60_000));
+    expect(state.totp?.secret).toEqual(other);
+    expect(state.totp?.pendingExpiresAt).toEqual(at(60_000 + PENDING_SETUP_TTL_MS));
+  });
+
+  it('given GOOGLE_AUTH enabled, when setup starts, then 409 METHOD_ALREADY_ENABLED', () => {
+    expectError(() => decideStartTotpSetup(totpEnabled(), { ...subject, secret: sealed, backupCodeHashes: hashes }, t0), 'conflict', 'METHOD_ALREADY_ENABLED');
+  });
+
+  it('given a membership-created state (orgId only), events carry the stored orgId when the request has none', () => {
+    const { events } = decideStartTotpSetup(newUserMfa('user-1', 'org-9'), { userId: 'user-1', orgId: null, secret: sealed, backupCodeHashes: [] }, t0);
+    expect(events[0].data).toMatchObject({ orgId: 'org-9' });
+  });
+
+  it('given a pending setup, when a valid code is verified, then enabled + primary, step stored, backup codes active', () => {
+    const { state, events } = decideVerifyTotpSetup(pending(), { ...subject, check: ok(4242) }, at(1000));
+    expect(state.methods.GOOGLE_AUTH).toEqual({ status: 'enabled', configuredAt: at(1000), enabledAt: at(1000) });
+    expect(state.enabledMethods).toEqual(['GOOGLE_AUTH']);
+    expect(state.primaryMethod).toBe('GOOGLE_AUTH');
+    expect(state.totp).toEqual({ secret: sealed, lastUsedStep: 4242, pendingExpiresAt: null, pendingBackupCodes: [] });
+    expect(state.backupCodes).toEqual(hashes.map((hash) => ({ hash, usedAt: null })));
+    expect(events).toEqual([
+      { type: 'MfaMethodEnabled', data: { userId: 'user-1', orgId: 'org-1', method: 'GOOGLE_AUTH', isPrimary: true, enabledMethods: ['GOOGLE_AUTH'] } },
+      { type: 'MfaPrimaryMethodChanged', data: { userId: 'user-1', orgId: 'org-1', method: 'GOOGLE_AUTH', previous: null } },
+    ]);
+  });
+
+  it('the verifier is given the pending secret and the last used step', () => {
+    const check = jest.fn<TotpCheck, [unknown]>(() => ({ ok: true, step: 1 }));
+    decideVerifyTotpSetup(pending(), { ...subject, check }, t0);
+    expect(check).toHaveBeenCalledWith(expect.objectContaining({ secret: sealed, lastUsedStep: null }));
+  });
+
+  it('given a pending setup, when the code is wrong, then 400 VERIFICATION_FAILED', () => {
+    expectError(() => decideVerifyTotpSetup(pending(), { ...subject, check: bad }, t0), 'validation', 'VERIFICATION_FAILED', 'MFA setup verification failed');
+  });
+
+  it('given an expired pending setup, when verified, then 400 SETUP_EXPIRED (even with a valid code)', () => {
+    expectError(() => decideVerifyTotpSetup(pending(), { ...subject, check: ok() }, at(PENDING_SETUP_TTL_MS)), 'validation', 'SETUP_EXPIRED', 'MFA setup verification failed');
+    expect(() => decideVerifyTotpSetup(pending(), { ...subject, check: ok() }, at(PENDING_SETUP_TTL_MS - 1))).not.toThrow();
+  });
+
+  it('given no pending setup (none, or already enabled), when verified, then 400 SETUP_NOT_PENDING', () => {
+    expectError(() => decideVerifyTotpSetup(null, { ...subject, check: ok() }, t0), 'validation', 'SETUP_NOT_PENDING');
+    expectError(() => decideVerifyTotpSetup(totpEnabled(), { ...subject, check: ok() }, t0), 'validation', 'SETUP_NOT_PENDING');
+  });
+
+  it('given existing backup codes, when a new TOTP setup is verified, then the new codes replace them and BackupCodesRegenerated', () => {
+    const disabled = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).state;
+    const restarted = decideStartTotpSetup(disabled, { ...subject, secret: sealed, backupCodeHashes: ['n1', 'n2'] }, t0).state;
+    const { state, events } = decideVerifyTotpSetup(restarted, { ...subject, check: ok() }, t0);
+    expect(state.backupCodes).toEqual([{ hash: 'n1', usedAt: null }, { hash: 'n2', usedAt: null }]);
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodEnabled', 'MfaPrimaryMethodChanged', 'BackupCodesRegenerated']);
+    expect(events[2].data).toEqual({ userId: 'user-1', orgId: 'org-1', count: 2 });
+  });
+});
+
+describe('UserMfa: enable', () => {
+  it('given a configured but disabled method, when enabled, then enabled again with MfaMethodEnabled', () => {
+    const disabled = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).state;
+    const { state, events } = decideEnable(disabled, { ...subject, method: 'GOOGLE_AUTH' }, at(5000));
+    expect(state.methods.GOOGLE_AUTH).toEqual({ status: 'enabled', configuredAt: t0, enabledAt: at(5000) });
+    expect(state.enabledMethods).toEqual(['GOOGLE_AUTH']);
+    expect(state.primaryMethod).toBe('GOOGLE_AUTH');
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodEnabled', 'MfaPrimaryMethodChanged']);
+  });
+
+  it('given an enabled method, when enabled again, then a no-op without events', () => {
+    const state = totpEnabled();
+    expect(decideEnable(state, { ...subject, method: 'GOOGLE_AUTH' }, t0)).toEqual({ state, events: [] });
+  });
+
+  it('given a never configured or only pending method, when enabled, then 400 METHOD_NOT_CONFIGURED', () => {
+    expectError(() => decideEnable(null, { ...subject, method: 'PASSKEY' }, t0), 'validation', 'METHOD_NOT_CONFIGURED');
+    expectError(() => decideEnable(pending(), { ...subject, method: 'GOOGLE_AUTH' }, t0), 'validation', 'METHOD_NOT_CONFIGURED');
+  });
+
+  it('a second enabled method is appended and does not take primary', () => {
+    const state = twoMethods();
+    expect(state.enabledMethods).toEqual(['GOOGLE_AUTH', 'PASSKEY']);
+    expect(state.primaryMethod).toBe('GOOGLE_AUTH');
+    const disabled: UserMfaState = { ...totpEnabled(), methods: { ...totpEnabled().methods, PASSKEY: { status: 'disabled', configuredAt: t0, enabledAt: null } } };
+    const { events } = decideEnable(disabled, { ...subject, method: 'PASSKEY' }, t0);
+    expect(events).toEqual([
+      { type: 'MfaMethodEnabled', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', isPrimary: false, enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'] } },
+    ]);
+  });
+});
+
+describe('UserMfa: disable', () => {
+  it('given the only method and no enforcement, when disabled, then disabled, primary null, both events', () => {
+    const { state, events } = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0);
+    expect(state.methods.GOOGLE_AUTH.status).toBe('disabled');
+    expect(state.totp?.secret).toEqual(sealed); // kept so /mfa/enable can bring it back
+    expect(state.enabledMethods).toEqual([]);
+    expect(state.primaryMethod).toBeNull();
+    expect(events).toEqual([
+      { type: 'MfaMethodDisabled', data: { userId: 'user-1', orgId: 'org-1', method: 'GOOGLE_AUTH', enabledMethods: [] } },
+      { type: 'MfaPrimaryMethodChanged', data: { userId: 'user-1', orgId: 'org-1', method: null, previous: 'GOOGLE_AUTH' } },
+    ]);
+  });
+
+  it('given org enforcement, when the last enabled method is disabled, then 403 MFA_ENFORCED_BY_ORG', () => {
+    expectError(
+      () => decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0),
+      'forbidden',
+      'MFA_ENFORCED_BY_ORG',
+      'Cannot disable MFA when enforced by organization',
+    );
+  });
+
+  it('given org enforcement and two methods, when the primary is disabled, then allowed and primary moves to the other', () => {
+    const { state, events } = decideDisable(twoMethods(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0);
+    expect(state.enabledMethods).toEqual(['PASSKEY']);
+    expect(state.primaryMethod).toBe('PASSKEY');
+    expect(events).toEqual([
+      { type: 'MfaMethodDisabled', data: { userId: 'user-1', orgId: 'org-1', method: 'GOOGLE_AUTH', enabledMethods: ['PASSKEY'] } },
+      { type: 'MfaPrimaryMethodChanged', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', previous: 'GOOGLE_AUTH' } },
+    ]);
+  });
+
+  it('given two methods, when the non-primary is disabled, then primary is unchanged and only MfaMethodDisabled', () => {
+    const { state, events } = decideDisable(twoMethods(), { ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0);
+    expect(state.primaryMethod).toBe('GOOGLE_AUTH');
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodDisabled']);
+  });
+
+  it('given a disabled method, when disabled again, then a no-op; never configured or pending → 400 METHOD_NOT_CONFIGURED', () => {
+    const disabled = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).state;
+    expect(decideDisable(disabled, { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0).events).toEqual([]);
+    expectError(() => decideDisable(null, { ...subject, method: 'MAGIC_LINK', enforcedByOrg: false }, t0), 'validation', 'METHOD_NOT_CONFIGURED');
+    expectError(() => decideDisable(pending(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0), 'validation', 'METHOD_NOT_CONFIGURED');
+  });
+});
+
+describe('UserMfa: primary', () => {
+  it('given two enabled methods, when the other is made primary, then MfaPrimaryMethodChanged', () => {
+    const { state, events } = decideSetPrimary(twoMethods(), { ...subject, method: 'PASSKEY' }, t0);
+    expect(state.primaryMethod).toBe('PASSKEY');
+    expect(events).toEqual([{ type: 'MfaPrimaryMethodChanged', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', previous: 'GOOGLE_AUTH' } }]);
+  });
+
+  it('given the method is already primary, then a no-op', () => {
+    expect(decideSetPrimary(twoMethods(), { ...subject, method: 'GOOGLE_AUTH' }, t0).events).toEqual([]);
+  });
+
+  it('given a method that is not enabled (never, pending or disabled), then 400 METHOD_NOT_ENABLED', () => {
+    expectError(() => decideSetPrimary(null, { ...subject, method: 'GOOGLE_AUTH' }, t0), 'validation', 'METHOD_NOT_ENABLED');
+    expectError(() => decideSetPrimary(pending(), { ...subject, method: 'GOOGLE_AUTH' }, t0), 'validation', 'METHOD_NOT_ENABLED');
+    const disabled = decideDisable(twoMethods(), { ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0).state;
+    expectError(() => decideSetPrimary(disabled, { ...subject, method: 'PASSKEY' }, t0), 'validation', 'METHOD_NOT_ENABLED');
+  });
+});
+
+describe('UserMfa: reset', () => {
+  it('given methods, secret and backup codes, when reset by the user, then everything is removed and MfaReset selfService', () => {
+    const { state, events } = decideReset(twoMethods(), { ...subject, resetBy: 'user-1' }, t0);
+    expect(state).toEqual(newUserMfa('user-1', 'org-1'));
+    expect(events).toEqual([{ type: 'MfaReset', data: { userId: 'user-1', orgId: 'org-1', resetBy: 'user-1', selfService: true } }]);
+  });
+
+  it('given a pending setup, when reset by an admin, then removed and MfaReset not selfService', () => {
+    const { state, events } = decideReset(pending(), { ...subject, resetBy: 'admin-1' }, t0);
+    expect(state.totp).toBeNull();
+    expect(state.methods.GOOGLE_AUTH.status).toBe('none');
+    expect(events[0].data).toMatchObject({ resetBy: 'admin-1', selfService: false });
+  });
+
+  it('given nothing configured, when reset, then a no-op', () => {
+    expect(decideReset(null, { ...subject, resetBy: 'user-1' }, t0).events).toEqual([]);
+    expect(decideReset(newUserMfa('user-1', 'org-1'), { ...subject, resetBy: 'user-1' }, t0).events).toEqual([]);
+  });
+});
+
+describe('UserMfa: events never carry secrets, codes or hashes', () => {
+  it('no event data mentions the sealed secret or a backup-code hash', () => {
+    const all = [
+      decideStartTotpSetup(null, { ...subject, secret: sealed, backupCodeHashes: hashes }, t0),
+      decideVerifyTotpSetup(pending(), { ...subject, check: ok() }, t0),
+      decideDisable(twoMethods(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0),
+      decideReset(twoMethods(), { ...subject, resetBy: 'user-1' }, t0),
+    ].flatMap((d) => d.events);
+    const json = JSON.stringify(all);
+    for (const secret of [sealed.ciphertext, sealed.iv, sealed.tag, ...hashes.map((h) => `"${h}"`)]) expect(json).not.toContain(secret);
+  });
+});

@@ -1,0 +1,17 @@
+import type { Provider } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@mfa/common';
+import { BackupCodes, SecretBox } from '../factors';
+
+/** The factor strategies, configured from AppConfig (keys and pepper come from the environment). */
+export const FACTOR_PROVIDERS: Provider[] = [
+  {
+    provide: SecretBox,
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => new SecretBox({ current: config.encryption.current, previous: config.encryption.previous }),
+  },
+  {
+    provide: BackupCodes,
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => new BackupCodes({ pepper: config.backupCodes.pepper }),
+  },
+];
