@@ -7,6 +7,7 @@ import { startServiceProcess } from '../harness/service-process';
 import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, serviceEnv, uniqueName } from '../harness/test-env';
 import { signToken } from '../harness/tokens';
+import { eventually } from '../harness/eventually';
 
 /**
  * The event pipeline's promises (events.md "Delivery guarantees"), each proved against a
@@ -47,14 +48,6 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     return match ? Number(match[1]) : NaN;
   }
 
-  async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
   it('(a) Kafka down: commands still succeed, the backlog grows, and after the restart every event arrives once, in order', async () => {
     const t = await startTestApp({ env: { KAFKA_BROKERS: kafka.brokers } });
     const orgId = uniqueName('org-outage');
@@ -65,7 +58,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
         const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).send({ enforced: i % 2 === 0 });
         expect(res.status).toBe(200);
       }
-      await eventually(async () => (await metric(t, 'mfa_outbox_backlog_events')) === 6, 15_000, 'backlog of 6');
+      await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n === 6, 'backlog of 6', 15_000);
       expect(await metric(t, 'mfa_outbox_oldest_unpublished_age_seconds')).toBeGreaterThan(0);
       const ready = await t.http.get('/health/ready');
       expect(ready.status).toBe(503);
@@ -80,7 +73,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
         expect(sequencesOf(events)).toEqual(range(6));
         expect([...countById(events).values()].every((n) => n === 1)).toBe(true);
         expect(events.map((e) => e.type)).toEqual(['OrgMfaEnforced', 'OrgMfaEnforcementLifted', 'OrgMfaEnforced', 'OrgMfaEnforcementLifted', 'OrgMfaEnforced', 'OrgMfaEnforcementLifted']);
-        await eventually(async () => (await metric(t, 'mfa_outbox_backlog_events')) === 0, 15_000, 'empty backlog');
+        await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n === 0, 'empty backlog', 15_000);
         expect((await t.http.get('/health/ready')).status).toBe(200);
         expect(await metric(t, 'mfa_outbox_publish_failures_total')).toBeGreaterThan(0);
       } finally {
@@ -114,10 +107,12 @@ describe('delivery guarantees (outbox → Kafka)', () => {
       const mine = events.filter((e) => e.subject === orgId);
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ type: 'OrgMfaEnforced', sequence: 1, id: stored?.outbox[0].id });
-      await eventually(async () => {
-        const doc = await mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never });
-        return doc?.outbox.length === 0;
-      }, 15_000, 'outbox drained');
+      await eventually(
+        () => mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never }),
+        (doc) => doc?.outbox.length === 0,
+        'outbox drained',
+        15_000,
+      );
     } finally {
       second.kill('SIGTERM');
       await second.exited;

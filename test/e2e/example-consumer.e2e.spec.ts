@@ -14,6 +14,7 @@ import {
   startExampleConsumer,
 } from '../../apps/example-consumer/src/example-consumer';
 import { requireInfra, uniqueName } from '../harness/test-env';
+import { eventually } from '../harness/eventually';
 
 const EXAMPLE_MAIN = path.resolve(__dirname, '../../dist/apps/example-consumer/src/main.js');
 
@@ -39,16 +40,6 @@ function record<T extends EventType>(type: T, data: EventDataByType[T], id = ran
       data,
     }),
   };
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
 }
 
 describe('example downstream consumer (libs/contracts only) against the real broker', () => {

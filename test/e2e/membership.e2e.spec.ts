@@ -5,6 +5,7 @@ import { KafkaCollector } from '../harness/kafka-collector';
 import { TcpProxy } from '../harness/tcp-proxy';
 import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
+import { eventually } from '../harness/eventually';
 
 const OWNER = 255;
 const ADMIN = 254;
@@ -66,15 +67,6 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
   const userMfa = (userId: string) => t.db.collection('user_mfa').findOne({ _id: userId as never });
   const inboxDone = (id: string) => t.db.collection('membership_inbox').countDocuments({ _id: id as never, status: 'done' });
 
-  async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
   /** Records of one key stay in order on one partition: once `marker` is done, everything sent before it was handled. */
   const processedUpTo = async (marker: Sent) => {
     await publish(marker);
