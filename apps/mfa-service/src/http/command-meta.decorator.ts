@@ -32,3 +32,10 @@ export const CommandMetadata = createParamDecorator((actorType: ActorType, conte
     traceparent: traceparentOf(req),
   };
 });
+
+/** The request's correlation and trace, for a public route whose actor is known only later. */
+export const RequestMetadata = createParamDecorator((_: unknown, context: ExecutionContext): Omit<CommandMeta, 'actorId' | 'actorType'> => {
+  const req = context.switchToHttp().getRequest<Request>();
+  const requestId = requestIdOf(req);
+  return { correlationId: requestId, causationId: requestId, traceparent: traceparentOf(req) };
+});

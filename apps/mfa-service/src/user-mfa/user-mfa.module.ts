@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { MembershipModule } from '../membership/membership.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { ActivateMagicLinkHandler } from './commands/activate-magic-link/activate-magic-link.handler';
+import { ActivateMagicLinkController } from './commands/activate-magic-link/activate-magic-link.http.controller';
 import { DisableMfaMethodHandler } from './commands/disable-mfa-method/disable-mfa-method.handler';
 import { DisableMfaMethodController } from './commands/disable-mfa-method/disable-mfa-method.http.controller';
 import { EnableMfaMethodHandler } from './commands/enable-mfa-method/enable-mfa-method.handler';
 import { EnableMfaMethodController } from './commands/enable-mfa-method/enable-mfa-method.http.controller';
 import { ResetMfaHandler } from './commands/reset-mfa/reset-mfa.handler';
 import { ResetMfaController } from './commands/reset-mfa/reset-mfa.http.controller';
+import { SendMagicLinkHandler } from './commands/send-magic-link/send-magic-link.handler';
+import { SendMagicLinkController } from './commands/send-magic-link/send-magic-link.http.controller';
 import { SetPrimaryMfaMethodHandler } from './commands/set-primary-mfa-method/set-primary-mfa-method.handler';
 import { SetPrimaryMfaMethodController } from './commands/set-primary-mfa-method/set-primary-mfa-method.http.controller';
 import { SetupMfaHandler } from './commands/setup-mfa/setup-mfa.handler';
@@ -33,6 +37,8 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     DisableMfaMethodController,
     SetPrimaryMfaMethodController,
     ResetMfaController,
+    SendMagicLinkController,
+    ActivateMagicLinkController,
   ],
   providers: [
     ...FACTOR_PROVIDERS,
@@ -47,6 +53,8 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     DisableMfaMethodHandler,
     SetPrimaryMfaMethodHandler,
     ResetMfaHandler,
+    SendMagicLinkHandler,
+    ActivateMagicLinkHandler,
   ],
 })
 export class UserMfaModule {}

@@ -48,11 +48,17 @@ export interface AppConfig {
   };
   /** HMAC key for backup-code hashes (never stored in the database). */
   backupCodes: { pepper: Buffer };
+  magicLink: {
+    /** Where a magic link points; the token is appended as the `token` query parameter. */
+    baseUrl: string;
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
     /** verify-setup attempts per user per window. */
     verifySetup: RateLimit;
+    /** Magic links sent per user per window. */
+    magicLinkSend: RateLimit;
   };
 }
 
@@ -70,6 +76,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+const DEFAULT_MAGIC_LINK_BASE_URL = 'http://localhost:3000/mfa/magic-link/activate';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
@@ -235,6 +242,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pendingSetupTtlMs: integer(env, 'MFA_SETUP_TTL_SECONDS', 600, 60, 3600) * 1000,
     },
     backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
+    magicLink: {
+      baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
+    },
     rateLimits: {
       setup: {
         limit: integer(env, 'MFA_SETUP_RATE_LIMIT', 10, 1, 10_000),
@@ -243,6 +253,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       verifySetup: {
         limit: integer(env, 'MFA_VERIFY_SETUP_RATE_LIMIT', 20, 1, 10_000),
         windowSeconds: integer(env, 'MFA_VERIFY_SETUP_RATE_WINDOW_SECONDS', 600, 1, 86_400),
+      },
+      magicLinkSend: {
+        limit: integer(env, 'MAGIC_LINK_SEND_RATE_LIMIT', 5, 1, 10_000),
+        windowSeconds: integer(env, 'MAGIC_LINK_SEND_RATE_WINDOW_SECONDS', 600, 1, 86_400),
       },
     },
   };

@@ -51,7 +51,16 @@ describe('configuration', () => {
   it('MFA factor settings have working defaults; the backup-code pepper is derived from the encryption key unless set', () => {
     const config = loadConfig(valid);
     expect(config.totp).toEqual({ issuer: 'mfa-service', pendingSetupTtlMs: 600_000 });
-    expect(config.rateLimits).toEqual({ setup: { limit: 10, windowSeconds: 600 }, verifySetup: { limit: 20, windowSeconds: 600 } });
+    expect(config.rateLimits).toEqual({
+      setup: { limit: 10, windowSeconds: 600 },
+      verifySetup: { limit: 20, windowSeconds: 600 },
+      magicLinkSend: { limit: 5, windowSeconds: 600 },
+    });
+    expect(config.magicLink).toEqual({ baseUrl: 'http://localhost:3000/mfa/magic-link/activate' });
+    expect(loadConfig({ ...valid, MAGIC_LINK_BASE_URL: 'https://app.example/mfa/activate' }).magicLink.baseUrl).toBe('https://app.example/mfa/activate');
+    expect(problem({ ...valid, MAGIC_LINK_BASE_URL: 'not a url' })).toContain('MAGIC_LINK_BASE_URL must be a URL');
+    expect(problem({ ...valid, MAGIC_LINK_BASE_URL: 'ftp://x.example/' })).toContain('MAGIC_LINK_BASE_URL must use http: or https:');
+    expect(problem({ ...valid, MAGIC_LINK_SEND_RATE_LIMIT: '0' })).toContain('MAGIC_LINK_SEND_RATE_LIMIT must be between');
     expect(config.backupCodes.pepper).toHaveLength(32);
     expect(config.backupCodes.pepper.equals(Buffer.from(valid.MFA_ENCRYPTION_KEY, 'base64'))).toBe(false);
     expect(loadConfig(valid).backupCodes.pepper.equals(config.backupCodes.pepper)).toBe(true);

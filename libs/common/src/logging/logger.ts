@@ -8,6 +8,7 @@ const REDACTED_PATHS = [
   'headers.authorization',
   '*.secret',
   '*.token',
+  '*.link',
   '*.password',
   '*.backupCodes',
   '*.challenge',

@@ -5,7 +5,8 @@ import { MFA_METHODS, MfaMethod } from './mfa-method';
 /**
  * One user's MFA factors (aggregate key: userId). Pure data; the rules are the decide*
  * functions below. Secrets arrive here already sealed and codes already hashed: the domain
- * never sees a plaintext secret, and no event it produces carries a secret, code or hash.
+ * never sees a plaintext secret, and no event it produces carries a secret, code or hash
+ * (the one exception: MagicLinkRequested carries the link to deliver, for the notification service).
  */
 export type MethodStatus = 'none' | 'pending' | 'enabled' | 'disabled';
 
@@ -40,6 +41,16 @@ export interface TotpState {
   pendingBackupCodes: StoredCode[];
 }
 
+export type MagicLinkPurposeName = 'setup' | 'login';
+
+/** An issued magic link: only the SHA-256 hash of its token is kept, never the token. */
+export interface MagicLinkState {
+  tokenHash: string;
+  purpose: MagicLinkPurposeName;
+  email: string;
+  expiresAt: Date;
+}
+
 export interface UserMfaState {
   userId: string;
   /** The user's organization, owned by membership: read, never written by this aggregate. */
@@ -51,6 +62,10 @@ export interface UserMfaState {
   primaryMethod: MfaMethod | null;
   totp: TotpState | null;
   backupCodes: StoredCode[];
+  /** The address magic links are sent to (set by MAGIC_LINK setup). */
+  email: string | null;
+  /** Outstanding magic links (at most one per purpose). */
+  magicLinks: MagicLinkState[];
 }
 
 /** A pending setup lives this long by default (requirement 5). */
@@ -67,6 +82,8 @@ export function newUserMfa(userId: string, orgId: string | null = null): UserMfa
     primaryMethod: null,
     totp: null,
     backupCodes: [],
+    email: null,
+    magicLinks: [],
   };
 }
 
@@ -197,6 +214,69 @@ export function decideVerifyTotpSetup(current: UserMfaState | null, command: Ver
   return decision;
 }
 
+// ---- magic link ------------------------------------------------------------------------
+
+/** Links a user may have outstanding at once (one per purpose is kept; this bounds the list). */
+export const MAX_MAGIC_LINKS = 2;
+
+export interface RequestMagicLink extends Subject {
+  purpose: MagicLinkPurposeName;
+  email: string;
+  /** SHA-256 of the token: the only form of the token that is stored. */
+  tokenHash: string;
+  /** The link to deliver (it carries the plaintext token; it goes only into MagicLinkRequested). */
+  link: string;
+  expiresAt: Date;
+}
+
+export const invalidMagicLinkToken = (): AppError => new AppError('validation', 'INVALID_TOKEN', 'Invalid or expired token');
+
+/**
+ * Records a magic link for `purpose` (replacing any older one for the same purpose) and asks
+ * for its delivery. A setup link for an enabled MAGIC_LINK is refused (409); it marks the
+ * method pending and emits MfaMethodSetupStarted.
+ */
+export function decideRequestMagicLink(current: UserMfaState | null, command: RequestMagicLink, now: Date): Decision<UserMfaState> {
+  const state = load(current, command);
+  const setup = command.purpose === 'setup';
+  if (setup && state.methods.MAGIC_LINK.status === 'enabled') {
+    throw new AppError('conflict', 'METHOD_ALREADY_ENABLED', 'MFA method already enabled');
+  }
+  const kept = state.magicLinks.filter((l) => l.purpose !== command.purpose && l.expiresAt.getTime() > now.getTime());
+  const magicLinks = [...kept, { tokenHash: command.tokenHash, purpose: command.purpose, email: command.email, expiresAt: command.expiresAt }].slice(
+    -MAX_MAGIC_LINKS,
+  );
+  const events: DomainEvent[] = [];
+  let methods = state.methods;
+  if (setup) {
+    methods = { ...state.methods, MAGIC_LINK: { status: 'pending', configuredAt: null, enabledAt: null } };
+    events.push({ type: 'MfaMethodSetupStarted', data: { userId: command.userId, orgId: orgOf(state, command), method: 'MAGIC_LINK' } });
+  }
+  events.push({
+    type: 'MagicLinkRequested',
+    data: { userId: command.userId, email: command.email, purpose: command.purpose, link: command.link, expiresAt: command.expiresAt.toISOString() },
+  });
+  return { state: { ...state, email: setup ? command.email : state.email, methods, magicLinks }, events };
+}
+
+/**
+ * Completes MAGIC_LINK setup with a setup link: the token must be outstanding, for 'setup',
+ * and unexpired; it is consumed and the method enabled (primary when it is the first).
+ * Anything else: 400 INVALID_TOKEN.
+ */
+export function decideActivateMagicLink(
+  current: UserMfaState | null,
+  command: Subject & { tokenHash: string },
+  now: Date,
+): Decision<UserMfaState> {
+  if (!current) throw invalidMagicLinkToken();
+  const link = current.magicLinks.find((l) => l.tokenHash === command.tokenHash);
+  if (!link || link.purpose !== 'setup' || link.expiresAt.getTime() <= now.getTime()) throw invalidMagicLinkToken();
+  if (current.methods.MAGIC_LINK.status === 'enabled') throw invalidMagicLinkToken();
+  const consumed: UserMfaState = { ...current, email: link.email, magicLinks: current.magicLinks.filter((l) => l !== link) };
+  return enable(consumed, command, 'MAGIC_LINK', now, true);
+}
+
 // ---- enable / disable / primary -----------------------------------------------------------
 
 /** Re-enables a configured but disabled method. Already enabled: a no-op. Never configured: 400. */
@@ -268,6 +348,8 @@ function hasAnything(state: UserMfaState): boolean {
     MFA_METHODS.some((m) => state.methods[m].status !== 'none') ||
     state.totp !== null ||
     state.backupCodes.length > 0 ||
+    state.magicLinks.length > 0 ||
+    state.email !== null ||
     state.enabledMethods.length > 0 ||
     state.primaryMethod !== null
   );

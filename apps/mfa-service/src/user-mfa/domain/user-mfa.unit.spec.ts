@@ -1,6 +1,8 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import {
+  decideActivateMagicLink,
   decideDisable,
+  decideRequestMagicLink,
   decideEnable,
   decideReset,
   decideSetPrimary,
@@ -250,5 +252,70 @@ describe('UserMfa: events never carry secrets, codes or hashes', () => {
     ].flatMap((d) => d.events);
     const json = JSON.stringify(all);
     for (const secret of [sealed.ciphertext, sealed.iv, sealed.tag, ...hashes.map((h) => `"${h}"`)]) expect(json).not.toContain(secret);
+  });
+});
+
+describe('UserMfa: magic link', () => {
+  const link = (purpose: 'setup' | 'login', tokenHash = `hash-${purpose}`, now = t0) =>
+    ({ ...subject, purpose, email: 'u@example.com', tokenHash, link: `https://app.example/activate?token=tok-${tokenHash}`, expiresAt: at(10 * 60_000 + (now.getTime() - t0.getTime())) });
+
+  it('given nothing, when a setup link is requested, then MAGIC_LINK is pending, only the hash is kept, and the link goes only into MagicLinkRequested', () => {
+    const { state, events } = decideRequestMagicLink(null, link('setup'), t0);
+    expect(state.methods.MAGIC_LINK.status).toBe('pending');
+    expect(state.email).toBe('u@example.com');
+    expect(state.magicLinks).toEqual([{ tokenHash: 'hash-setup', purpose: 'setup', email: 'u@example.com', expiresAt: at(600_000) }]);
+    expect(events).toEqual([
+      { type: 'MfaMethodSetupStarted', data: { userId: 'user-1', orgId: 'org-1', method: 'MAGIC_LINK' } },
+      {
+        type: 'MagicLinkRequested',
+        data: { userId: 'user-1', email: 'u@example.com', purpose: 'setup', link: 'https://app.example/activate?token=tok-hash-setup', expiresAt: at(600_000).toISOString() },
+      },
+    ]);
+  });
+
+  it('a new link for the same purpose replaces the older one', () => {
+    const first = decideRequestMagicLink(null, link('setup', 'a'), t0).state;
+    const second = decideRequestMagicLink(first, link('setup', 'b'), t0).state;
+    expect(second.magicLinks.map((l) => l.tokenHash)).toEqual(['b']);
+    expectError(() => decideActivateMagicLink(second, { ...subject, tokenHash: 'a' }, t0), 'validation', 'INVALID_TOKEN', 'Invalid or expired token');
+  });
+
+  it('activating an outstanding setup link consumes it and enables MAGIC_LINK as primary; reuse is refused', () => {
+    const requested = decideRequestMagicLink(null, link('setup'), t0).state;
+    const { state, events } = decideActivateMagicLink(requested, { ...subject, tokenHash: 'hash-setup' }, at(60_000));
+    expect(state.methods.MAGIC_LINK).toEqual({ status: 'enabled', configuredAt: at(60_000), enabledAt: at(60_000) });
+    expect(state.primaryMethod).toBe('MAGIC_LINK');
+    expect(state.magicLinks).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodEnabled', 'MfaPrimaryMethodChanged']);
+    expectError(() => decideActivateMagicLink(state, { ...subject, tokenHash: 'hash-setup' }, at(60_000)), 'validation', 'INVALID_TOKEN');
+  });
+
+  it('an expired, unknown or login-purpose token is refused with INVALID_TOKEN', () => {
+    const requested = decideRequestMagicLink(null, link('setup'), t0).state;
+    expectError(() => decideActivateMagicLink(requested, { ...subject, tokenHash: 'hash-setup' }, at(10 * 60_000)), 'validation', 'INVALID_TOKEN');
+    expectError(() => decideActivateMagicLink(requested, { ...subject, tokenHash: 'nope' }, t0), 'validation', 'INVALID_TOKEN');
+    expectError(() => decideActivateMagicLink(null, { ...subject, tokenHash: 'nope' }, t0), 'validation', 'INVALID_TOKEN');
+    const enabled = decideActivateMagicLink(requested, { ...subject, tokenHash: 'hash-setup' }, t0).state;
+    const login = decideRequestMagicLink(enabled, link('login'), t0);
+    expect(login.events.map((e) => e.type)).toEqual(['MagicLinkRequested']);
+    expectError(() => decideActivateMagicLink(login.state, { ...subject, tokenHash: 'hash-login' }, t0), 'validation', 'INVALID_TOKEN');
+  });
+
+  it('a second MAGIC_LINK setup when it is already enabled is a 409; TOTP keeps its primary when MAGIC_LINK is added', () => {
+    const base = totpEnabled();
+    const requested = decideRequestMagicLink(base, link('setup'), t0).state;
+    const { state, events } = decideActivateMagicLink(requested, { ...subject, tokenHash: 'hash-setup' }, t0);
+    expect(state.primaryMethod).toBe('GOOGLE_AUTH');
+    expect(state.enabledMethods).toEqual(['GOOGLE_AUTH', 'MAGIC_LINK']);
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodEnabled']);
+    expectError(() => decideRequestMagicLink(state, link('setup'), t0), 'conflict', 'METHOD_ALREADY_ENABLED');
+  });
+
+  it('reset removes outstanding links and the stored address', () => {
+    const requested = decideRequestMagicLink(null, link('setup'), t0).state;
+    const { state, events } = decideReset(requested, { ...subject, resetBy: 'user-1' }, t0);
+    expect(state.magicLinks).toEqual([]);
+    expect(state.email).toBeNull();
+    expect(events.map((e) => e.type)).toEqual(['MfaReset']);
   });
 });

@@ -39,3 +39,10 @@ export function isMagicLinkPurpose(value: unknown): value is MagicLinkPurpose {
 function sha256Hex(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
+
+/** The link to deliver: `baseUrl` with the token as its `token` query parameter. */
+export function magicLinkUrl(baseUrl: string, token: string): string {
+  const url = new URL(baseUrl);
+  url.searchParams.set('token', token);
+  return url.toString();
+}

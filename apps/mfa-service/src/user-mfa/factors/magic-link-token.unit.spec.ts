@@ -5,6 +5,7 @@ import {
   isMagicLinkPurpose,
   issueMagicLinkToken,
   magicLinkExpiresAt,
+  magicLinkUrl,
 } from './magic-link-token';
 
 describe('magic link tokens', () => {
@@ -42,5 +43,16 @@ describe('magic link tokens', () => {
     expect(isMagicLinkPurpose('setup')).toBe(true);
     expect(isMagicLinkPurpose('login')).toBe(true);
     expect(isMagicLinkPurpose('reset')).toBe(false);
+  });
+});
+
+describe('magicLinkUrl', () => {
+  it('adds the token as the `token` query parameter, keeping the base URL', () => {
+    const { token } = issueMagicLinkToken();
+    const url = new URL(magicLinkUrl('https://app.example/mfa/activate?lang=en', token));
+    expect(url.origin + url.pathname).toBe('https://app.example/mfa/activate');
+    expect(url.searchParams.get('lang')).toBe('en');
+    expect(url.searchParams.get('token')).toBe(token);
+    expect(hashMagicLinkToken(url.searchParams.get('token'))).toBe(hashMagicLinkToken(token));
   });
 });

@@ -1,4 +1,4 @@
-import type { MethodState, TotpState } from '../domain/user-mfa';
+import type { MagicLinkState, MethodState, TotpState } from '../domain/user-mfa';
 import type { MfaMethod } from '../domain/mfa-method';
 
 export const USER_MFA_COLLECTION = 'user_mfa';
@@ -19,5 +19,11 @@ export interface UserMfaDocument {
   totp?: TotpState | null;
   /** HMAC-SHA-256 hashes (peppered) of the active backup codes. */
   backupCodes?: Array<{ hash: string; usedAt: Date | null }>;
+  /** MAGIC_LINK: the address links are sent to. */
+  email?: string | null;
+  /** Outstanding magic links: SHA-256 token hashes only, with purpose, address and expiry. */
+  magicLinks?: MagicLinkState[];
+  /** The same hashes as a flat array: the lookup field for activation (`{magicLinkHashes: hash}`). */
+  magicLinkHashes?: string[];
   version: number;
 }

@@ -1,16 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { AggregateStore } from '@mfa/persistence';
-import type { Document } from 'mongodb';
+import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { MethodState, newUserMfa, UserMfaState } from '../domain/user-mfa';
+import { MagicLinkState, MethodState, newUserMfa, UserMfaState } from '../domain/user-mfa';
 import { USER_MFA_COLLECTION } from './user-mfa.document';
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
 @Injectable()
-export class UserMfaRepository extends AggregateStore<UserMfaState> {
+export class UserMfaRepository extends AggregateStore<UserMfaState> implements OnApplicationBootstrap {
+  private readonly documents: MongoCollection<Document>;
+
   constructor(@InjectConnection() connection: Connection, relay: OutboxRelay) {
     super(
       connection.db!.collection(USER_MFA_COLLECTION),
@@ -26,12 +28,29 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
             primaryMethod: doc.primaryMethod ?? null,
             totp: doc.totp ?? null,
             backupCodes: doc.backupCodes ?? [],
+            email: doc.email ?? null,
+            magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.
-        toDocument: ({ userId: _userId, orgId: _orgId, ...state }: UserMfaState): Document => ({ ...state }),
+        // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token).
+        toDocument: ({ userId: _userId, orgId: _orgId, ...state }: UserMfaState): Document => ({
+          ...state,
+          magicLinkHashes: state.magicLinks.map((l) => l.tokenHash),
+        }),
       },
       (userId) => relay.wake(USER_MFA_COLLECTION, userId),
     );
+    this.documents = connection.db!.collection(USER_MFA_COLLECTION);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.documents.createIndex({ magicLinkHashes: 1 });
+  }
+
+  /** The user holding an outstanding magic link with this token hash, if any. */
+  async userIdByMagicLinkHash(tokenHash: string): Promise<string | null> {
+    const doc = await this.documents.findOne({ magicLinkHashes: tokenHash }, { projection: { _id: 1 } });
+    return doc ? String(doc._id) : null;
   }
 }

@@ -11,13 +11,23 @@ export interface TotpSetupResult {
   backupCodes: string[];
 }
 
-export class SetupMfaCommand extends Command<TotpSetupResult> {
+/** What MAGIC_LINK setup returns: where the link went; activating it completes setup. */
+export interface MagicLinkSetupResult {
+  email: string;
+  verificationRequired: true;
+}
+
+export type SetupResult = TotpSetupResult | MagicLinkSetupResult;
+
+export class SetupMfaCommand extends Command<SetupResult> {
   constructor(
     readonly subject: Subject,
     readonly mfaType: MfaMethod,
     /** Label for the authenticator app entry (the account's email, else the user id). */
     readonly accountName: string,
     readonly meta: CommandMeta,
+    /** MAGIC_LINK: the address to send the link to (already validated). */
+    readonly email: string | null = null,
   ) {
     super();
   }

@@ -1,14 +1,24 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideStartTotpSetup } from '../../domain/user-mfa';
-import { BackupCodes, generateTotpSecret, renderQrPngDataUrl, SecretBox, totpSecretAad, totpUri } from '../../factors';
+import { decideRequestMagicLink, decideStartTotpSetup } from '../../domain/user-mfa';
+import {
+  BackupCodes,
+  generateTotpSecret,
+  issueMagicLinkToken,
+  magicLinkExpiresAt,
+  magicLinkUrl,
+  renderQrPngDataUrl,
+  SecretBox,
+  totpSecretAad,
+  totpUri,
+} from '../../factors';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
-import { SetupMfaCommand, TotpSetupResult } from './setup-mfa.command';
+import { MagicLinkSetupResult, SetupMfaCommand, SetupResult } from './setup-mfa.command';
 
 @CommandHandler(SetupMfaCommand)
-export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, TotpSetupResult> {
+export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupResult> {
   constructor(
     private readonly users: UserMfaRepository,
     private readonly secrets: SecretBox,
@@ -18,8 +28,9 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, TotpSet
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(command: SetupMfaCommand): Promise<TotpSetupResult> {
+  async execute(command: SetupMfaCommand): Promise<SetupResult> {
     const { userId } = command.subject;
+    if (command.mfaType === 'MAGIC_LINK') return this.setUpMagicLink(command);
     if (command.mfaType !== 'GOOGLE_AUTH') {
       throw new AppError('validation', 'METHOD_NOT_SUPPORTED', 'MFA method setup is not available yet');
     }
@@ -42,5 +53,26 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, TotpSet
       () => now,
     );
     return { secret, otpauthUrl, qrCode, backupCodes: codes.codes };
+  }
+
+  /** Records a setup link for the address and asks for its delivery (the token only travels in the link). */
+  private async setUpMagicLink(command: SetupMfaCommand): Promise<MagicLinkSetupResult> {
+    const { userId } = command.subject;
+    const email = command.email;
+    if (!email) {
+      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', { details: [{ field: 'email', message: 'email is required' }] });
+    }
+    await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    const now = this.clock.now();
+    const { token, tokenHash } = issueMagicLinkToken();
+    const link = magicLinkUrl(this.config.magicLink.baseUrl, token);
+    await this.users.execute(
+      userId,
+      (state) =>
+        decideRequestMagicLink(state, { ...command.subject, purpose: 'setup', email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now),
+      command.meta,
+      () => now,
+    );
+    return { email, verificationRequired: true };
   }
 }

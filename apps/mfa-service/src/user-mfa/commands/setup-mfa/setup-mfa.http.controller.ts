@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { isEmail } from 'class-validator';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
 import { AppError, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
@@ -8,7 +9,7 @@ import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { DataResponse, dataResponse } from '../../../http/envelope';
 import { isMfaMethod } from '../../domain/mfa-method';
 import { subjectOf } from '../../http/subject';
-import { SetupMfaCommand, TotpSetupResult } from './setup-mfa.command';
+import { SetupMfaCommand, SetupResult } from './setup-mfa.command';
 import { SetupMfaRequest } from './setup-mfa.request.dto';
 
 @ApiTags('setup')
@@ -25,9 +26,12 @@ export class SetupMfaController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: SetupMfaRequest,
     @CommandMetadata('user') meta: CommandMeta,
-  ): Promise<DataResponse<TotpSetupResult>> {
+  ): Promise<DataResponse<SetupResult>> {
     if (!isMfaMethod(body.mfaType)) throw new AppError('validation', 'INVALID_MFA_TYPE', 'Invalid MFA type specified');
     const accountName = principal.email ?? principal.userId;
-    return dataResponse(await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta)));
+    // MAGIC_LINK: the body's address, else the token's email claim when it is a usable address.
+    const tokenEmail = principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;
+    const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmail) : null;
+    return dataResponse(await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email)));
   }
 }

@@ -1,0 +1,34 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
+import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
+import { issueMagicLinkToken, magicLinkExpiresAt, magicLinkUrl } from '../../factors';
+import { RateLimiter } from '../../infra/rate-limiter';
+import { UserMfaRepository } from '../../infra/user-mfa.repository';
+import { SendMagicLinkCommand } from './send-magic-link.command';
+
+@CommandHandler(SendMagicLinkCommand)
+export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkCommand, void> {
+  constructor(
+    private readonly users: UserMfaRepository,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(command: SendMagicLinkCommand): Promise<void> {
+    const { userId } = command.subject;
+    await this.limiter.consume('magic-link-send', userId, this.config.rateLimits.magicLinkSend);
+    const now = this.clock.now();
+    const { token, tokenHash } = issueMagicLinkToken();
+    const link = magicLinkUrl(this.config.magicLink.baseUrl, token);
+    // Purpose and address are decided on the state the decision commits against.
+    const decide = (state: UserMfaState | null) => {
+      const email = state?.email ?? command.tokenEmail;
+      if (!email) throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
+      const purpose = isEnabled(state, 'MAGIC_LINK') ? 'login' : 'setup';
+      return decideRequestMagicLink(state, { ...command.subject, purpose, email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now);
+    };
+    await this.users.execute(userId, decide, command.meta, () => now);
+  }
+}
