@@ -3,10 +3,14 @@ import { MembershipModule } from '../membership/membership.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ActivateMagicLinkHandler } from './commands/activate-magic-link/activate-magic-link.handler';
 import { ActivateMagicLinkController } from './commands/activate-magic-link/activate-magic-link.http.controller';
+import { CompletePasskeyRegistrationHandler } from './commands/complete-passkey-registration/complete-passkey-registration.handler';
+import { CompletePasskeyRegistrationController } from './commands/complete-passkey-registration/complete-passkey-registration.http.controller';
 import { DisableMfaMethodHandler } from './commands/disable-mfa-method/disable-mfa-method.handler';
 import { DisableMfaMethodController } from './commands/disable-mfa-method/disable-mfa-method.http.controller';
 import { EnableMfaMethodHandler } from './commands/enable-mfa-method/enable-mfa-method.handler';
 import { EnableMfaMethodController } from './commands/enable-mfa-method/enable-mfa-method.http.controller';
+import { PasskeyAuthOptionsHandler } from './commands/passkey-auth-options/passkey-auth-options.handler';
+import { PasskeyAuthOptionsController } from './commands/passkey-auth-options/passkey-auth-options.http.controller';
 import { ResetMfaHandler } from './commands/reset-mfa/reset-mfa.handler';
 import { ResetMfaController } from './commands/reset-mfa/reset-mfa.http.controller';
 import { SendMagicLinkHandler } from './commands/send-magic-link/send-magic-link.handler';
@@ -39,6 +43,8 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ResetMfaController,
     SendMagicLinkController,
     ActivateMagicLinkController,
+    CompletePasskeyRegistrationController,
+    PasskeyAuthOptionsController,
   ],
   providers: [
     ...FACTOR_PROVIDERS,
@@ -55,6 +61,8 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ResetMfaHandler,
     SendMagicLinkHandler,
     ActivateMagicLinkHandler,
+    CompletePasskeyRegistrationHandler,
+    PasskeyAuthOptionsHandler,
   ],
 })
 export class UserMfaModule {}

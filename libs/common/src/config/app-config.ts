@@ -52,6 +52,14 @@ export interface AppConfig {
     /** Where a magic link points; the token is appended as the `token` query parameter. */
     baseUrl: string;
   };
+  webauthn: {
+    /** Relying party id (a registrable domain of the origins, no scheme or port). */
+    rpId: string;
+    rpName: string;
+    /** Exact origins (scheme://host[:port]) a ceremony may come from. */
+    origins: string[];
+    userVerification: 'preferred' | 'required';
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -119,6 +127,24 @@ function url(env: Env, name: string, protocols: string[]): string {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
   }
   return raw;
+}
+
+function origins(env: Env, name: string, fallback: string): string[] {
+  const raw = optional(env, name) ?? fallback;
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (list.length === 0) throw new ConfigError(name, 'must list at least one origin');
+  for (const origin of list) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(name, `must be a comma list of URLs, got "${origin}"`);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(name, `must list exact origins (scheme://host[:port]), got "${origin}"`);
+    }
+  }
+  return list;
 }
 
 function encryptionKey(name: string, id: string, base64: string): EncryptionKey {
@@ -244,6 +270,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
     magicLink: {
       baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
+    },
+    webauthn: {
+      rpId: optional(env, 'WEBAUTHN_RP_ID') ?? 'localhost',
+      rpName: optional(env, 'WEBAUTHN_RP_NAME') ?? 'mfa-service',
+      origins: origins(env, 'WEBAUTHN_ORIGINS', 'http://localhost:3000'),
+      userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, 'preferred'),
     },
     rateLimits: {
       setup: {

@@ -48,6 +48,32 @@ describe('configuration', () => {
     expect(problem({ ...valid, ...overrides })).toContain(message);
   });
 
+  it('WebAuthn settings default to localhost; origins are a comma list of exact URLs', () => {
+    expect(loadConfig(valid).webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'mfa-service',
+      origins: ['http://localhost:3000'],
+      userVerification: 'preferred',
+    });
+    const custom = loadConfig({
+      ...valid,
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_RP_NAME: 'Example',
+      WEBAUTHN_ORIGINS: 'https://app.example.com, https://login.example.com:8443',
+      WEBAUTHN_USER_VERIFICATION: 'required',
+    }).webauthn;
+    expect(custom).toEqual({
+      rpId: 'example.com',
+      rpName: 'Example',
+      origins: ['https://app.example.com', 'https://login.example.com:8443'],
+      userVerification: 'required',
+    });
+    expect(problem({ ...valid, WEBAUTHN_ORIGINS: 'not a url' })).toContain('WEBAUTHN_ORIGINS must be a comma list of URLs');
+    expect(problem({ ...valid, WEBAUTHN_ORIGINS: 'https://app.example.com/path' })).toContain('WEBAUTHN_ORIGINS must list exact origins');
+    expect(problem({ ...valid, WEBAUTHN_ORIGINS: 'ftp://app.example.com' })).toContain('WEBAUTHN_ORIGINS must list exact origins');
+    expect(problem({ ...valid, WEBAUTHN_USER_VERIFICATION: 'discouraged' })).toContain('WEBAUTHN_USER_VERIFICATION must be one of');
+  });
+
   it('MFA factor settings have working defaults; the backup-code pepper is derived from the encryption key unless set', () => {
     const config = loadConfig(valid);
     expect(config.totp).toEqual({ issuer: 'mfa-service', pendingSetupTtlMs: 600_000 });

@@ -1,4 +1,4 @@
-import type { MagicLinkState, MethodState, TotpState } from '../domain/user-mfa';
+import type { MagicLinkState, MethodState, PasskeyChallengeState, PasskeyState, TotpState } from '../domain/user-mfa';
 import type { MfaMethod } from '../domain/mfa-method';
 
 export const USER_MFA_COLLECTION = 'user_mfa';
@@ -25,5 +25,11 @@ export interface UserMfaDocument {
   magicLinks?: MagicLinkState[];
   /** The same hashes as a flat array: the lookup field for activation (`{magicLinkHashes: hash}`). */
   magicLinkHashes?: string[];
+  /** Registered passkeys: credential id, COSE public key (public material), counter, metadata. */
+  passkeys?: PasskeyState[];
+  /** Outstanding WebAuthn challenges (one per ceremony, 5 minutes). */
+  passkeyChallenges?: PasskeyChallengeState[];
+  /** The passkeys' credential ids as a flat array: the cross-user uniqueness lookup field. */
+  passkeyCredentialIds?: string[];
   version: number;
 }

@@ -1,11 +1,13 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
+import { AppError } from '@mfa/common';
 import { AggregateStore } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { MagicLinkState, MethodState, newUserMfa, UserMfaState } from '../domain/user-mfa';
+import type { Decision } from '@mfa/common/domain/decision';
+import { MagicLinkState, MethodState, newUserMfa, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
 import { USER_MFA_COLLECTION } from './user-mfa.document';
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
@@ -30,13 +32,17 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
             backupCodes: doc.backupCodes ?? [],
             email: doc.email ?? null,
             magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
+            passkeys: (doc.passkeys ?? []) as PasskeyState[],
+            passkeyChallenges: (doc.passkeyChallenges ?? []) as PasskeyChallengeState[],
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.
-        // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token).
+        // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token);
+        // passkeyCredentialIds the one for "is this credential registered to anyone".
         toDocument: ({ userId: _userId, orgId: _orgId, ...state }: UserMfaState): Document => ({
           ...state,
           magicLinkHashes: state.magicLinks.map((l) => l.tokenHash),
+          passkeyCredentialIds: state.passkeys.map((p) => p.credentialId),
         }),
       },
       (userId) => relay.wake(USER_MFA_COLLECTION, userId),
@@ -46,6 +52,38 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
 
   async onApplicationBootstrap(): Promise<void> {
     await this.documents.createIndex({ magicLinkHashes: 1 });
+    // Not unique: a unique multikey index treats every empty array as the same key, so it would
+    // refuse a second user without passkeys. Uniqueness across users is checked before commit
+    // (passkeyCredentialIdTaken); see the race note there.
+    await this.documents.createIndex({ passkeyCredentialIds: 1 });
+  }
+
+  /**
+   * Whether another user already holds this credential id. Checked before committing a
+   * registration; two users committing the same brand-new credential id at the same instant
+   * could both pass (a credential id is 16+ random bytes chosen by one authenticator, so this
+   * needs a cloned authenticator racing itself; accepted and documented).
+   */
+  async passkeyCredentialIdTaken(credentialId: string, userId: string): Promise<boolean> {
+    const doc = await this.documents.findOne({ passkeyCredentialIds: credentialId, _id: { $ne: userId } } as never, { projection: { _id: 1 } });
+    return doc !== null;
+  }
+
+  /**
+   * Stores the challenges `decide` produces without an event (an authentication challenge is
+   * not a fact worth publishing). Version-guarded like every write; retried on a conflict.
+   */
+  async storePasskeyChallenges(userId: string, decide: (state: UserMfaState | null) => Decision<UserMfaState>): Promise<UserMfaState> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const loaded = await this.load(userId);
+      const { state } = decide(loaded.state);
+      const result = await this.documents.updateOne({ _id: userId, version: loaded.version } as never, {
+        $set: { passkeyChallenges: state.passkeyChallenges },
+        $inc: { version: 1 },
+      });
+      if (result.modifiedCount === 1) return state;
+    }
+    throw new AppError('conflict', 'CONCURRENT_MODIFICATION', 'The resource was modified concurrently, retry the request');
   }
 
   /** The user holding an outstanding magic link with this token hash, if any. */

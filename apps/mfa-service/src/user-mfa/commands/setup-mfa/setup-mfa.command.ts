@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { CommandMeta } from '@mfa/persistence';
 import type { MfaMethod } from '../../domain/mfa-method';
+import type { PublicKeyCredentialCreationOptionsJSON } from '../../factors';
 import type { Subject } from '../../domain/user-mfa';
 
 /** What GOOGLE_AUTH setup returns: shown once, never stored in plaintext. */
@@ -17,7 +18,10 @@ export interface MagicLinkSetupResult {
   verificationRequired: true;
 }
 
-export type SetupResult = TotpSetupResult | MagicLinkSetupResult;
+/** What PASSKEY setup returns: WebAuthn creation options for navigator.credentials.create(). */
+export type PasskeySetupResult = PublicKeyCredentialCreationOptionsJSON;
+
+export type SetupResult = TotpSetupResult | MagicLinkSetupResult | PasskeySetupResult;
 
 export class SetupMfaCommand extends Command<SetupResult> {
   constructor(
@@ -28,6 +32,8 @@ export class SetupMfaCommand extends Command<SetupResult> {
     readonly meta: CommandMeta,
     /** MAGIC_LINK: the address to send the link to (already validated). */
     readonly email: string | null = null,
+    /** PASSKEY: the device name for the passkey this setup creates. */
+    readonly deviceName: string | null = null,
   ) {
     super();
   }

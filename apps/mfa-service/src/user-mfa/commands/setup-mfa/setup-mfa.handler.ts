@@ -1,13 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideRequestMagicLink, decideStartTotpSetup } from '../../domain/user-mfa';
+import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
 import {
   BackupCodes,
+  CHALLENGE_TTL_MS,
+  generatePasskeyChallenge,
   generateTotpSecret,
   issueMagicLinkToken,
   magicLinkExpiresAt,
   magicLinkUrl,
+  PasskeyStrategy,
   renderQrPngDataUrl,
   SecretBox,
   totpSecretAad,
@@ -15,7 +18,7 @@ import {
 } from '../../factors';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
-import { MagicLinkSetupResult, SetupMfaCommand, SetupResult } from './setup-mfa.command';
+import { MagicLinkSetupResult, PasskeySetupResult, SetupMfaCommand, SetupResult } from './setup-mfa.command';
 
 @CommandHandler(SetupMfaCommand)
 export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupResult> {
@@ -24,6 +27,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     private readonly secrets: SecretBox,
     private readonly backupCodes: BackupCodes,
     private readonly limiter: RateLimiter,
+    private readonly passkeys: PasskeyStrategy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -31,6 +35,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
   async execute(command: SetupMfaCommand): Promise<SetupResult> {
     const { userId } = command.subject;
     if (command.mfaType === 'MAGIC_LINK') return this.setUpMagicLink(command);
+    if (command.mfaType === 'PASSKEY') return this.setUpPasskey(command);
     if (command.mfaType !== 'GOOGLE_AUTH') {
       throw new AppError('validation', 'METHOD_NOT_SUPPORTED', 'MFA method setup is not available yet');
     }
@@ -74,5 +79,30 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       () => now,
     );
     return { email, verificationRequired: true };
+  }
+
+  /**
+   * Stores a fresh registration challenge (replacing an older one) and returns the creation
+   * options for it, excluding the passkeys the user already has.
+   */
+  private async setUpPasskey(command: SetupMfaCommand): Promise<PasskeySetupResult> {
+    const { userId } = command.subject;
+    await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    const now = this.clock.now();
+    const challenge = generatePasskeyChallenge();
+    const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
+    const { state } = await this.users.execute(
+      userId,
+      (current) => decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName }, now),
+      command.meta,
+      () => now,
+    );
+    // Options from the committed state: excludeCredentials lists the passkeys registered so far.
+    return this.passkeys.registrationOptions({
+      userId,
+      userName: command.accountName,
+      existing: state.passkeys,
+      challenge,
+    });
   }
 }

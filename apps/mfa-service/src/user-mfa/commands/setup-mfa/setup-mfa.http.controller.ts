@@ -32,6 +32,9 @@ export class SetupMfaController {
     // MAGIC_LINK: the body's address, else the token's email claim when it is a usable address.
     const tokenEmail = principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;
     const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmail) : null;
-    return dataResponse(await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email)));
+    const deviceName = body.mfaType === 'PASSKEY' ? (body.deviceInfo?.name ?? null) : null;
+    return dataResponse(
+      await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email, deviceName)),
+    );
   }
 }

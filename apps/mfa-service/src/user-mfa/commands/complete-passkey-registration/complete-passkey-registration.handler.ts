@@ -1,0 +1,42 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, Clock } from '@mfa/common';
+import { decideCompletePasskeyRegistration, findPasskeyChallenge, passkeyRegistrationFailed } from '../../domain/user-mfa';
+import { assertCredentialShape, PasskeyStrategy } from '../../factors';
+import { UserMfaRepository } from '../../infra/user-mfa.repository';
+import { CompletePasskeyRegistrationCommand } from './complete-passkey-registration.command';
+
+@CommandHandler(CompletePasskeyRegistrationCommand)
+export class CompletePasskeyRegistrationHandler implements ICommandHandler<CompletePasskeyRegistrationCommand, void> {
+  constructor(
+    private readonly users: UserMfaRepository,
+    private readonly passkeys: PasskeyStrategy,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(command: CompletePasskeyRegistrationCommand): Promise<void> {
+    const { userId } = command.subject;
+    // Malformed or oversized: 400 INVALID_CREDENTIAL before anything is decoded.
+    assertCredentialShape(command.credential);
+    const now = this.clock.now();
+    // Only this user's outstanding, unexpired registration challenge is verified against.
+    const { state } = await this.users.load(userId);
+    if (!findPasskeyChallenge(state, command.challenge, 'registration', now)) throw passkeyRegistrationFailed();
+    const registered = await this.passkeys.verifyRegistration({ response: command.credential, expectedChallenge: command.challenge });
+    // Credential ids are unique across users (see passkeyCredentialIdTaken for the race it leaves).
+    if (await this.users.passkeyCredentialIdTaken(registered.credentialId, userId)) throw passkeyRegistrationFailed();
+    const { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } = registered;
+    // Decided again on the state it commits on: the challenge is consumed exactly once.
+    await this.users.execute(
+      userId,
+      (current) =>
+        decideCompletePasskeyRegistration(
+          current,
+          { ...command.subject, challenge: command.challenge, passkey: { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
+          now,
+        ),
+      command.meta,
+      () => now,
+    );
+  }
+}

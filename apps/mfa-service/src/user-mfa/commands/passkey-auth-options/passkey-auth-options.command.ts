@@ -1,0 +1,17 @@
+import { Command } from '@nestjs/cqrs';
+import type { Subject } from '../../domain/user-mfa';
+
+export interface PasskeyAuthOptions {
+  challenge: string;
+  rpId: string;
+  userVerification: 'preferred' | 'required';
+  timeout: number;
+  allowCredentials: Array<{ id: string; type: 'public-key'; transports?: string[] }>;
+}
+
+/** Issues (and stores) an authentication challenge for the user's passkeys. */
+export class PasskeyAuthOptionsCommand extends Command<PasskeyAuthOptions> {
+  constructor(readonly subject: Subject) {
+    super();
+  }
+}

@@ -1,0 +1,133 @@
+import { AppError } from '@mfa/common/errors/app-error';
+import {
+  CompletePasskeyRegistration,
+  decideCompletePasskeyRegistration,
+  decideDisable,
+  decideReset,
+  decideStartPasskeyAuthentication,
+  decideStartPasskeyRegistration,
+  UserMfaState,
+} from './user-mfa';
+
+const t0 = new Date('2026-03-01T10:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const TTL = 5 * 60_000;
+const subject = { userId: 'user-1', orgId: 'org-1' };
+const passkey = (credentialId = 'cred-1'): CompletePasskeyRegistration['passkey'] => ({
+  credentialId,
+  publicKey: 'cHVibGljLWtleQ',
+  counter: 0,
+  transports: ['internal'],
+  deviceType: 'singleDevice',
+  backedUp: false,
+  aaguid: '00000000-0000-0000-0000-000000000000',
+});
+
+function expectError(fn: () => unknown, kind: string, code: string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(AppError);
+  expect(thrown).toMatchObject({ kind, code });
+}
+
+const start = (state: UserMfaState | null, challenge: string, now = t0, name: string | null = null) =>
+  decideStartPasskeyRegistration(state, { ...subject, challenge, expiresAt: new Date(now.getTime() + TTL), name }, now);
+const complete = (state: UserMfaState | null, challenge: string, now = t0, credentialId = 'cred-1') =>
+  decideCompletePasskeyRegistration(state, { ...subject, challenge, passkey: passkey(credentialId) }, now);
+
+describe('UserMfa passkeys', () => {
+  it('start registration stores the challenge, marks PASSKEY pending and emits MfaMethodSetupStarted without the challenge', () => {
+    const { state, events } = start(null, 'ch-1', t0, 'Laptop');
+    expect(state.passkeyChallenges).toEqual([{ challenge: 'ch-1', ceremony: 'registration', expiresAt: at(TTL), name: 'Laptop' }]);
+    expect(state.methods.PASSKEY.status).toBe('pending');
+    expect(events).toEqual([{ type: 'MfaMethodSetupStarted', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY' } }]);
+    expect(JSON.stringify(events)).not.toContain('ch-1');
+  });
+
+  it('a new registration challenge replaces the old one', () => {
+    const first = start(null, 'ch-1').state;
+    const second = start(first, 'ch-2', at(1000)).state;
+    expect(second.passkeyChallenges.map((c) => c.challenge)).toEqual(['ch-2']);
+    expectError(() => complete(second, 'ch-1', at(2000)), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+  });
+
+  it('complete consumes the challenge, appends the passkey and enables PASSKEY as primary; events carry no key material', () => {
+    const started = start(null, 'ch-1', t0, 'Laptop').state;
+    const { state, events } = complete(started, 'ch-1', at(1000));
+    expect(state.passkeyChallenges).toEqual([]);
+    expect(state.passkeys).toEqual([{ ...passkey(), name: 'Laptop', createdAt: at(1000), lastUsedAt: null }]);
+    expect(state.methods.PASSKEY.status).toBe('enabled');
+    expect(state.primaryMethod).toBe('PASSKEY');
+    expect(events.map((e) => e.type)).toEqual(['MfaMethodEnabled', 'MfaPrimaryMethodChanged']);
+    expect(events[0].data).toEqual({ userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', isPrimary: true, enabledMethods: ['PASSKEY'] });
+    const text = JSON.stringify(events);
+    expect(text).not.toContain('ch-1');
+    expect(text).not.toContain('cHVibGljLWtleQ');
+    // Reuse of the consumed challenge: refused.
+    expectError(() => complete(state, 'ch-1', at(2000), 'cred-2'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+  });
+
+  it.each([
+    ['no state', null, 'ch-1', 1000],
+    ['an unknown challenge', 'started', 'other', 1000],
+    ['an expired challenge', 'started', 'ch-1', TTL],
+    ['an authentication challenge', 'auth', 'ch-a', 1000],
+  ])('complete with %s is 400 PASSKEY_REGISTRATION_FAILED', (_name, kind, challenge, offset) => {
+    const started = start(null, 'ch-1').state;
+    const withAuth = complete(started, 'ch-1').state;
+    const state =
+      kind === null
+        ? null
+        : kind === 'auth'
+          ? decideStartPasskeyAuthentication(withAuth, { ...subject, challenge: 'ch-a', expiresAt: at(TTL) }, t0).state
+          : started;
+    expectError(() => complete(state, challenge as string, at(offset as number), 'cred-9'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+  });
+
+  it('a credential the user already has is refused; a second one is appended and PASSKEY stays enabled', () => {
+    const one = complete(start(null, 'ch-1').state, 'ch-1').state;
+    const again = start(one, 'ch-2').state;
+    expect(again.methods.PASSKEY.status).toBe('enabled');
+    expectError(() => complete(again, 'ch-2', t0, 'cred-1'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+    const two = complete(again, 'ch-2', t0, 'cred-2').state;
+    expect(two.passkeys.map((p) => p.credentialId)).toEqual(['cred-1', 'cred-2']);
+  });
+
+  it('a disabled PASSKEY stays disabled (and re-enableable) while a new registration is pending; completing it enables', () => {
+    const one = complete(start(null, 'ch-1').state, 'ch-1').state;
+    const disabled = decideDisable(one, { ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0).state;
+    const again = start(disabled, 'ch-2').state;
+    expect(again.methods.PASSKEY.status).toBe('disabled');
+    const { state, events } = complete(again, 'ch-2', t0, 'cred-2');
+    expect(state.methods.PASSKEY.status).toBe('enabled');
+    expect(events[0].type).toBe('MfaMethodEnabled');
+  });
+
+  it('start authentication needs a passkey (404) and stores its challenge beside the registration one, without an event', () => {
+    expectError(() => decideStartPasskeyAuthentication(null, { ...subject, challenge: 'a', expiresAt: at(TTL) }, t0), 'not_found', 'PASSKEY_NOT_FOUND');
+    const pending = start(null, 'ch-1').state;
+    expectError(() => decideStartPasskeyAuthentication(pending, { ...subject, challenge: 'a', expiresAt: at(TTL) }, t0), 'not_found', 'PASSKEY_NOT_FOUND');
+    const enabled = start(complete(pending, 'ch-1').state, 'ch-2').state;
+    const first = decideStartPasskeyAuthentication(enabled, { ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0);
+    const second = decideStartPasskeyAuthentication(first.state, { ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0);
+    expect(second.events).toEqual([]);
+    expect(second.state.passkeyChallenges.map((c) => [c.ceremony, c.challenge])).toEqual([
+      ['registration', 'ch-2'],
+      ['authentication', 'a2'],
+    ]);
+  });
+
+  it('reset removes passkeys and challenges', () => {
+    const enabled = start(complete(start(null, 'ch-1').state, 'ch-1').state, 'ch-2').state;
+    const { state, events } = decideReset(enabled, { ...subject, resetBy: 'user-1' }, t0);
+    expect(state.passkeys).toEqual([]);
+    expect(state.passkeyChallenges).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['MfaReset']);
+    // Only a pending challenge left: still something to reset.
+    expect(decideReset(start(null, 'x').state, { ...subject, resetBy: 'user-1' }, t0).state.passkeyChallenges).toEqual([]);
+  });
+});
