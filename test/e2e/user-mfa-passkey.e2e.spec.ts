@@ -143,6 +143,7 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     expect((await doc(userId))?.passkeyCredentialIds).toEqual([response.id, second.id]);
 
     // auth-options lists both credentials.
+    const sequenceBefore = (await doc(userId))?.lastSequence;
     const authOptions = await post('/mfa/passkey/auth-options', userId, undefined, orgId);
     expect(authOptions.status).toBe(200);
     secrets.push(authOptions.body.data.challenge);
@@ -159,9 +160,12 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
         ],
       },
     });
-    expect((await doc(userId))?.passkeyChallenges).toEqual([
+    const afterAuthOptions = await doc(userId);
+    expect(afterAuthOptions?.passkeyChallenges).toEqual([
       { challenge: authOptions.body.data.challenge, ceremony: 'authentication', expiresAt: expect.any(Date) },
     ]);
+    // Stored (version-guarded) without an event.
+    expect(afterAuthOptions?.lastSequence).toBe(sequenceBefore);
   });
 
   it('a reused challenge is refused and changes nothing', async () => {

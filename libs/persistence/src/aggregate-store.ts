@@ -97,7 +97,7 @@ export class AggregateStore<S> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(id);
       const decision = decide(loaded.state);
-      if (decision.events.length === 0) return { state: decision.state, events: [], version: loaded.version };
+      if (decision.events.length === 0 && !decision.changed) return { state: decision.state, events: [], version: loaded.version };
       try {
         const events = await this.commit(id, loaded, decision, meta, now());
         return { state: decision.state, events, version: loaded.version + 1 };
@@ -119,9 +119,13 @@ export class AggregateStore<S> {
     for (const field of BOOKKEEPING) delete state[field];
     const update = {
       $set: { ...state, version: loaded.version + 1, lastSequence: loaded.lastSequence + events.length },
-      $push: { outbox: { $each: events } },
-      // $min sets the field when absent and keeps an older value: the age of the oldest pending event.
-      $min: { outboxSince: at },
+      ...(events.length > 0
+        ? {
+            $push: { outbox: { $each: events } },
+            // $min sets the field when absent and keeps an older value: the age of the oldest pending event.
+            $min: { outboxSince: at },
+          }
+        : {}),
     } as unknown as UpdateFilter<Document>;
     try {
       if (loaded.version === 0) {
@@ -136,7 +140,7 @@ export class AggregateStore<S> {
       if (isDuplicateKey(error)) throw new ConcurrencyConflict(id);
       throw error;
     }
-    this.onCommitted(id);
+    if (events.length > 0) this.onCommitted(id);
     return events;
   }
 

@@ -115,6 +115,7 @@ describe('UserMfa passkeys', () => {
     const first = decideStartPasskeyAuthentication(enabled, { ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0);
     const second = decideStartPasskeyAuthentication(first.state, { ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0);
     expect(second.events).toEqual([]);
+    expect(second.changed).toBe(true); // written without an event
     expect(second.state.passkeyChallenges.map((c) => [c.ceremony, c.challenge])).toEqual([
       ['registration', 'ch-2'],
       ['authentication', 'a2'],

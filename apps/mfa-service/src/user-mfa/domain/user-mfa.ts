@@ -404,7 +404,8 @@ export function decideStartPasskeyAuthentication(
 ): Decision<UserMfaState> {
   if (!current || current.passkeys.length === 0) throw noPasskey();
   const passkeyChallenges = withChallenge(current, { challenge: command.challenge, ceremony: 'authentication', expiresAt: command.expiresAt }, now);
-  return { state: { ...current, passkeyChallenges }, events: [] };
+  // An authentication challenge is state, not a fact worth publishing.
+  return { state: { ...current, passkeyChallenges }, events: [], changed: true };
 }
 
 // ---- enable / disable / primary -----------------------------------------------------------

@@ -1,12 +1,10 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AppError } from '@mfa/common';
 import { AggregateStore } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { MFA_METHODS } from '../domain/mfa-method';
-import type { Decision } from '@mfa/common/domain/decision';
 import { MagicLinkState, MethodState, newUserMfa, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
 import { USER_MFA_COLLECTION } from './user-mfa.document';
 
@@ -67,23 +65,6 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
   async passkeyCredentialIdTaken(credentialId: string, userId: string): Promise<boolean> {
     const doc = await this.documents.findOne({ passkeyCredentialIds: credentialId, _id: { $ne: userId } } as never, { projection: { _id: 1 } });
     return doc !== null;
-  }
-
-  /**
-   * Stores the challenges `decide` produces without an event (an authentication challenge is
-   * not a fact worth publishing). Version-guarded like every write; retried on a conflict.
-   */
-  async storePasskeyChallenges(userId: string, decide: (state: UserMfaState | null) => Decision<UserMfaState>): Promise<UserMfaState> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const loaded = await this.load(userId);
-      const { state } = decide(loaded.state);
-      const result = await this.documents.updateOne({ _id: userId, version: loaded.version } as never, {
-        $set: { passkeyChallenges: state.passkeyChallenges },
-        $inc: { version: 1 },
-      });
-      if (result.modifiedCount === 1) return state;
-    }
-    throw new AppError('conflict', 'CONCURRENT_MODIFICATION', 'The resource was modified concurrently, retry the request');
   }
 
   /** The user holding an outstanding magic link with this token hash, if any. */

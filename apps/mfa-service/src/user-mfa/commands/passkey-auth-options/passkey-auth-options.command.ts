@@ -1,4 +1,5 @@
 import { Command } from '@nestjs/cqrs';
+import type { CommandMeta } from '@mfa/persistence';
 import type { Subject } from '../../domain/user-mfa';
 
 export interface PasskeyAuthOptions {
@@ -11,7 +12,10 @@ export interface PasskeyAuthOptions {
 
 /** Issues (and stores) an authentication challenge for the user's passkeys. */
 export class PasskeyAuthOptionsCommand extends Command<PasskeyAuthOptions> {
-  constructor(readonly subject: Subject) {
+  constructor(
+    readonly subject: Subject,
+    readonly meta: CommandMeta,
+  ) {
     super();
   }
 }

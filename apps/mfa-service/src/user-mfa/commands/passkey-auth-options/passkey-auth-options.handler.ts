@@ -18,9 +18,12 @@ export class PasskeyAuthOptionsHandler implements ICommandHandler<PasskeyAuthOpt
     const now = this.clock.now();
     const challenge = generatePasskeyChallenge();
     const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
-    // No passkey: 404. The challenge is stored without an event (nothing to publish).
-    const state = await this.users.storePasskeyChallenges(command.subject.userId, (current) =>
-      decideStartPasskeyAuthentication(current, { ...command.subject, challenge, expiresAt }, now),
+    // No passkey: 404. The challenge is stored, version-guarded, without an event.
+    const { state } = await this.users.execute(
+      command.subject.userId,
+      (current) => decideStartPasskeyAuthentication(current, { ...command.subject, challenge, expiresAt }, now),
+      command.meta,
+      () => now,
     );
     const options = await this.passkeys.authenticationOptions({ allow: state.passkeys, challenge });
     return {

@@ -3,6 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
 import { OnInternalError } from '@mfa/common';
+import type { CommandMeta } from '@mfa/persistence';
+import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { DataResponse, dataResponse } from '../../../http/envelope';
 import { subjectOf } from '../../http/subject';
 import { PasskeyAuthOptions, PasskeyAuthOptionsCommand } from './passkey-auth-options.command';
@@ -17,7 +19,10 @@ export class PasskeyAuthOptionsController {
   @HttpCode(200)
   @OnInternalError('Failed to generate authentication options')
   @ApiOperation({ summary: 'WebAuthn request options for the user’s passkeys (404 without a passkey)' })
-  async authOptions(@CurrentPrincipal() principal: Principal): Promise<DataResponse<PasskeyAuthOptions>> {
-    return dataResponse(await this.commandBus.execute(new PasskeyAuthOptionsCommand(subjectOf(principal))));
+  async authOptions(
+    @CurrentPrincipal() principal: Principal,
+    @CommandMetadata('user') meta: CommandMeta,
+  ): Promise<DataResponse<PasskeyAuthOptions>> {
+    return dataResponse(await this.commandBus.execute(new PasskeyAuthOptionsCommand(subjectOf(principal), meta)));
   }
 }
