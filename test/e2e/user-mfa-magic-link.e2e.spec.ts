@@ -6,6 +6,7 @@ import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
+import { STEPPED_UP } from '../harness/tokens';
 
 const INVALID = { success: false, error: 'Invalid or expired token', code: 'INVALID_TOKEN' };
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -32,7 +33,7 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
 
   /** `email: null` signs a token without an email claim. */
   const auth = async (sub: string, orgId?: string, email: string | null = `${sub}@example.com`) =>
-    `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: email ?? undefined })}`;
+    `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: email ?? undefined, amr: STEPPED_UP })}`;
   const post = async (path: string, who: string, body?: unknown, orgId?: string) => {
     const req = t.http.post(path).set('Authorization', await auth(who, orgId));
     return body === undefined ? req : req.send(body as object);
@@ -251,7 +252,7 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
     const app = await startTestApp({ clock });
     try {
       const userId = uniqueName('ml-expired');
-      const bearer = `Bearer ${await app.token({ sub: userId, email: `${userId}@example.com` })}`;
+      const bearer = `Bearer ${await app.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP })}`;
       expect((await app.http.post('/mfa/setup').set('Authorization', bearer).send({ mfaType: 'MAGIC_LINK' })).status).toBe(200);
       const { token } = await deliveredToken(userId);
       clock.advance(11 * 60_000);

@@ -5,6 +5,7 @@ import { requireInfra, uniqueName } from '../harness/test-env';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
+import { STEPPED_UP } from '../harness/tokens';
 
 const RP_ID = 'mfa.example.test';
 const ORIGIN = 'https://mfa.example.test';
@@ -40,7 +41,7 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     await kafka.stop();
   });
 
-  const auth = async (sub: string, orgId?: string) => `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: `${sub}@example.com` })}`;
+  const auth = async (sub: string, orgId?: string) => `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: `${sub}@example.com`, amr: STEPPED_UP })}`;
   const post = async (path: string, who: string, body?: unknown, orgId?: string) => {
     const req = t.http.post(path).set('Authorization', await auth(who, orgId));
     return body === undefined ? req : req.send(body as object);

@@ -9,6 +9,7 @@ import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
+import { STEPPED_UP } from '../harness/tokens';
 
 /** Reads the QR code in a PNG back to its text, as a phone camera would. */
 function decodeQrPng(png: Buffer): string | null {
@@ -43,7 +44,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
   });
 
   const auth = async (sub: string, orgId?: string, orgRole?: number) =>
-    `Bearer ${await t.token({ sub, orgId, orgRole, email: `${sub}@example.com` })}`;
+    `Bearer ${await t.token({ sub, orgId, orgRole, email: `${sub}@example.com`, amr: STEPPED_UP })}`;
   const post = async (path: string, who: string, body?: unknown, orgId?: string, orgRole?: number) => {
     const req = t.http.post(path).set('Authorization', await auth(who, orgId, orgRole));
     return body === undefined ? req : req.send(body as object);
@@ -454,7 +455,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     const app = await startTestApp({ clock });
     try {
       const userId = uniqueName('expired');
-      const token = `Bearer ${await app.token({ sub: userId })}`;
+      const token = `Bearer ${await app.token({ sub: userId, amr: STEPPED_UP })}`;
       const setup = await app.http.post('/mfa/setup').set('Authorization', token).send({ mfaType: 'GOOGLE_AUTH' });
       expect(setup.status).toBe(200);
       secrets.push(setup.body.data.secret, ...setup.body.data.backupCodes);

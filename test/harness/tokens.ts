@@ -21,6 +21,9 @@ export interface TokenOptions {
   issuedAt?: number;
 }
 
+/** `amr` of a session that already passed a second factor: factor changes need no further step-up. */
+export const STEPPED_UP = ['pwd', 'otp'];
+
 /** Signs a token the way the upstream identity service does (HS256 in tests). */
 export async function signToken(claims: TokenClaims, options: TokenOptions = {}): Promise<string> {
   const jwt = new SignJWT(claims)

@@ -21,6 +21,13 @@ import { SetupMfaHandler } from './commands/setup-mfa/setup-mfa.handler';
 import { SetupMfaController } from './commands/setup-mfa/setup-mfa.http.controller';
 import { VerifyMfaSetupHandler } from './commands/verify-mfa-setup/verify-mfa-setup.handler';
 import { VerifyMfaSetupController } from './commands/verify-mfa-setup/verify-mfa-setup.http.controller';
+import { RegenerateBackupCodesHandler } from './commands/regenerate-backup-codes/regenerate-backup-codes.handler';
+import { RegenerateBackupCodesController } from './commands/regenerate-backup-codes/regenerate-backup-codes.http.controller';
+import { VerifyLoginHandler } from './commands/verify-login/verify-login.handler';
+import { VerifyLoginController } from './commands/verify-login/verify-login.http.controller';
+import { GetJwksController } from './queries/get-jwks/get-jwks.http.controller';
+import { MfaTokenIssuer } from './infra/mfa-token.issuer';
+import { StepUpPolicy } from './infra/step-up.policy';
 import { FACTOR_PROVIDERS } from './infra/factor-providers';
 import { OrgPolicyReader } from './infra/org-policy.reader';
 import { RateLimiter } from './infra/rate-limiter';
@@ -45,6 +52,9 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ActivateMagicLinkController,
     CompletePasskeyRegistrationController,
     PasskeyAuthOptionsController,
+    VerifyLoginController,
+    RegenerateBackupCodesController,
+    GetJwksController,
   ],
   providers: [
     ...FACTOR_PROVIDERS,
@@ -63,6 +73,10 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ActivateMagicLinkHandler,
     CompletePasskeyRegistrationHandler,
     PasskeyAuthOptionsHandler,
+    VerifyLoginHandler,
+    RegenerateBackupCodesHandler,
+    MfaTokenIssuer,
+    StepUpPolicy,
   ],
 })
 export class UserMfaModule {}

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { generateKeyPairSync, hkdfSync, JsonWebKey } from 'node:crypto';
 
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
@@ -60,6 +60,18 @@ export interface AppConfig {
     origins: string[];
     userVerification: 'preferred' | 'required';
   };
+  /** The short-lived JWT this service issues after a successful verify-login. */
+  mfaToken: {
+    /** Private EC P-256 JWKs with `kid`; the first signs, all are published in the JWKS (rotation). */
+    signingKeys: SigningJwk[];
+    /** True when no key was configured and one was generated for this process (development and tests only). */
+    ephemeral: boolean;
+    issuer: string;
+    audience: string;
+    ttlSeconds: number;
+  };
+  /** How recent a second factor must be to change factors once the user has MFA. */
+  stepUp: { windowMs: number };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -68,6 +80,10 @@ export interface AppConfig {
     /** Magic links sent per user per window. */
     magicLinkSend: RateLimit;
   };
+}
+
+export interface SigningJwk extends JsonWebKey {
+  kid: string;
 }
 
 export interface RateLimit {
@@ -219,6 +235,39 @@ function backupCodePepper(env: Env, encryptionKey: Buffer): Buffer {
   return pepper;
 }
 
+/**
+ * MFA_TOKEN_SIGNING_KEYS: a JWKS (`{"keys":[...]}`) of private EC P-256 keys, each with a
+ * unique `kid`. Rotation: put the new key first and keep the old one until tokens it signed
+ * have expired (5 minutes). Unset outside production: one key is generated per process.
+ */
+function mfaTokenSigningKeys(env: Env, nodeEnv: NodeEnv): { keys: SigningJwk[]; ephemeral: boolean } {
+  const name = 'MFA_TOKEN_SIGNING_KEYS';
+  const raw = optional(env, name);
+  if (raw === undefined) {
+    if (nodeEnv === 'production') throw new ConfigError(name, 'is required in production (a JWKS of private EC P-256 keys)');
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    return { keys: [{ ...jwk, kid: `ephemeral-${Date.now().toString(36)}` }], ephemeral: true };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be JSON: {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"d":..,"kid":..}]}');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError(name, 'must hold a non-empty "keys" array');
+  const kids = new Set<string>();
+  for (const key of keys as Array<Record<string, unknown>>) {
+    const ok = key?.kty === 'EC' && key.crv === 'P-256' && [key.x, key.y, key.d].every((v) => typeof v === 'string');
+    if (!ok) throw new ConfigError(name, 'must hold private EC P-256 keys (kty EC, crv P-256, x, y, d)');
+    if (typeof key.kid !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key.kid) || kids.has(key.kid)) {
+      throw new ConfigError(name, 'keys need unique `kid` values ([A-Za-z0-9_.-], up to 64 characters)');
+    }
+    kids.add(key.kid);
+  }
+  return { keys: keys as SigningJwk[], ephemeral: false };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
   const keySource = loadAuthKeySource(env, nodeEnv);
@@ -228,6 +277,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throw new ConfigError('KAFKA_BROKERS', `must be a comma list of host:port, got "${broker}"`);
     }
   }
+  const signing = mfaTokenSigningKeys(env, nodeEnv);
   return {
     nodeEnv,
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -277,6 +327,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       origins: origins(env, 'WEBAUTHN_ORIGINS', 'http://localhost:3000'),
       userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, 'preferred'),
     },
+    mfaToken: {
+      signingKeys: signing.keys,
+      ephemeral: signing.ephemeral,
+      issuer: optional(env, 'MFA_TOKEN_ISSUER') ?? 'mfa-service',
+      audience: optional(env, 'MFA_TOKEN_AUDIENCE') ?? 'identity-service',
+      ttlSeconds: integer(env, 'MFA_TOKEN_TTL_SECONDS', 300, 30, 300),
+    },
+    stepUp: { windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000 },
     rateLimits: {
       setup: {
         limit: integer(env, 'MFA_SETUP_RATE_LIMIT', 10, 1, 10_000),

@@ -78,6 +78,16 @@ export interface PasskeyChallengeState {
   name?: string | null;
 }
 
+/** Login-time verification bookkeeping (lockout and step-up). */
+export interface VerificationState {
+  /** Consecutive failed verifications since the last success or lockout. */
+  failedAttempts: number;
+  /** Verification is refused until then (null: not locked). */
+  lockedUntil: Date | null;
+  /** The last successful verify-login: proves a recent second factor for step-up. */
+  lastVerifiedAt: Date | null;
+}
+
 export interface UserMfaState {
   userId: string;
   /** The user's organization, owned by membership: read, never written by this aggregate. */
@@ -97,10 +107,13 @@ export interface UserMfaState {
   passkeys: PasskeyState[];
   /** Outstanding passkey challenges (a new one replaces the old one of its ceremony). */
   passkeyChallenges: PasskeyChallengeState[];
+  verification: VerificationState;
 }
 
 /** A pending setup lives this long by default (requirement 5). */
 export const PENDING_SETUP_TTL_MS = 10 * 60_000;
+
+export const noVerification = (): VerificationState => ({ failedAttempts: 0, lockedUntil: null, lastVerifiedAt: null });
 
 const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });
 
@@ -117,6 +130,7 @@ export function newUserMfa(userId: string, orgId: string | null = null): UserMfa
     magicLinks: [],
     passkeys: [],
     passkeyChallenges: [],
+    verification: noVerification(),
   };
 }
 
@@ -125,10 +139,12 @@ export interface Subject {
   userId: string;
   /** The organization to put on events (from the request; falls back to the stored one). */
   orgId: string | null;
+  /** When the caller's bearer token proves a second factor (for step-up), if it does. */
+  tokenMfaAt?: Date | null;
 }
 
-const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;
-const load = (current: UserMfaState | null, subject: Subject): UserMfaState => current ?? newUserMfa(subject.userId, subject.orgId);
+export const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;
+export const load = (current: UserMfaState | null, subject: Subject): UserMfaState => current ?? newUserMfa(subject.userId, subject.orgId);
 
 export const methodNotConfigured = (): AppError =>
   new AppError('validation', 'METHOD_NOT_CONFIGURED', 'MFA method is not configured');
@@ -145,7 +161,7 @@ export function isEnabled(state: UserMfaState | null, method: MfaMethod): boolea
 }
 
 /** Marks `method` enabled: appended to enabledMethods, primary when it is the first. */
-function enable(state: UserMfaState, subject: Subject, method: MfaMethod, now: Date, configured: boolean): Decision<UserMfaState> {
+export function enable(state: UserMfaState, subject: Subject, method: MfaMethod, now: Date, configured: boolean): Decision<UserMfaState> {
   const enabledMethods = [...state.enabledMethods.filter((m) => m !== method), method];
   const previous = state.primaryMethod;
   const primaryMethod = previous && enabledMethods.includes(previous) ? previous : method;
@@ -468,6 +484,25 @@ export function decideSetPrimary(current: UserMfaState | null, command: Subject 
   };
 }
 
+// ---- backup codes ----------------------------------------------------------------------------
+
+/**
+ * Replaces every backup code with a fresh set (the old ones stop working at once). Only for a
+ * user with an enabled method: backup codes are a way back into MFA, not a factor of their own.
+ */
+export function decideRegenerateBackupCodes(
+  current: UserMfaState | null,
+  command: Subject & { backupCodeHashes: string[] },
+  _now: Date,
+): Decision<UserMfaState> {
+  const state = load(current, command);
+  if (state.enabledMethods.length === 0) throw methodNotEnabled();
+  return {
+    state: { ...state, backupCodes: command.backupCodeHashes.map((hash) => ({ hash, usedAt: null })) },
+    events: [{ type: 'BackupCodesRegenerated', data: { userId: command.userId, orgId: orgOf(state, command), count: command.backupCodeHashes.length } }],
+  };
+}
+
 // ---- reset -------------------------------------------------------------------------------
 
 export interface ResetMfa extends Subject {
@@ -493,7 +528,8 @@ export function decideReset(current: UserMfaState | null, command: ResetMfa, _no
   const state = load(current, command);
   if (!hasAnything(state)) return { state, events: [] };
   return {
-    state: newUserMfa(state.userId, state.orgId),
+    // Lockout survives a reset: resetting must not be a way around 5 failed attempts.
+    state: { ...newUserMfa(state.userId, state.orgId), verification: { ...state.verification, lastVerifiedAt: null } },
     events: [
       {
         type: 'MfaReset',

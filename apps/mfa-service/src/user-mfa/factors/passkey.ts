@@ -144,6 +144,22 @@ export function assertCredentialShape(json: unknown): asserts json is Credential
 }
 
 /**
+ * The challenge a submitted credential answers, read from its clientDataJSON (base64url JSON),
+ * to find the stored challenge it must match; null when unreadable. The signature over it is
+ * verified later; this only says which outstanding challenge the client claims.
+ */
+export function clientDataChallenge(credential: CredentialShape): string | null {
+  const encoded = credential.response['clientDataJSON'];
+  if (typeof encoded !== 'string' || encoded.length > MAX_CREDENTIAL_JSON_BYTES) return null;
+  try {
+    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown };
+    return typeof clientData.challenge === 'string' && clientData.challenge.length <= 512 ? clientData.challenge : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * WebAuthn registration and authentication on top of @simplewebauthn/server v13, with the
  * policy of requirements 8–12 applied around it. Library error texts never reach the caller:
  * they are attached as a non-enumerable `cause` for logging.

@@ -5,7 +5,7 @@ import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { MagicLinkState, MethodState, newUserMfa, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
+import { MagicLinkState, MethodState, newUserMfa, VerificationState, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
 import { USER_MFA_COLLECTION } from './user-mfa.document';
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
@@ -32,6 +32,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
             magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
             passkeys: (doc.passkeys ?? []) as PasskeyState[],
             passkeyChallenges: (doc.passkeyChallenges ?? []) as PasskeyChallengeState[],
+            verification: { ...empty.verification, ...((doc.verification ?? {}) as Partial<VerificationState>) },
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.

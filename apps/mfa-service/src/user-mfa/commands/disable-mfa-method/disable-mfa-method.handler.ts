@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
 import { decideDisable } from '../../domain/user-mfa';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
+import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { DisableMfaMethodCommand } from './disable-mfa-method.command';
 
@@ -11,6 +12,7 @@ export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethod
   constructor(
     private readonly users: UserMfaRepository,
     private readonly policies: OrgPolicyReader,
+    private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -20,7 +22,11 @@ export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethod
     const policy = await this.policies.forUser(orgId, userId, now);
     await this.users.execute(
       userId,
-      (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforced }, now),
+      this.stepUp.guard(
+        command.subject,
+        (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforced }, now),
+        now,
+      ),
       command.meta,
       () => now,
     );

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
 import { decideEnable } from '../../domain/user-mfa';
+import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { EnableMfaMethodCommand } from './enable-mfa-method.command';
 
@@ -9,6 +10,7 @@ import { EnableMfaMethodCommand } from './enable-mfa-method.command';
 export class EnableMfaMethodHandler implements ICommandHandler<EnableMfaMethodCommand, void> {
   constructor(
     private readonly users: UserMfaRepository,
+    private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -16,7 +18,7 @@ export class EnableMfaMethodHandler implements ICommandHandler<EnableMfaMethodCo
     const now = this.clock.now();
     await this.users.execute(
       command.subject.userId,
-      (state) => decideEnable(state, { ...command.subject, method: command.method }, now),
+      this.stepUp.guard(command.subject, (state) => decideEnable(state, { ...command.subject, method: command.method }, now), now),
       command.meta,
       () => now,
     );

@@ -3,7 +3,9 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { isOrgAdmin } from '@mfa/auth';
 import { AppError, CLOCK, Clock } from '@mfa/common';
 import { ComplianceReader } from '../../../membership/compliance.reader';
-import { decideReset } from '../../domain/user-mfa';
+import { decideReset, UserMfaState } from '../../domain/user-mfa';
+import { subjectOf } from '../../http/subject';
+import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { ResetMfaCommand } from './reset-mfa.command';
 
@@ -12,6 +14,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
   constructor(
     private readonly users: UserMfaRepository,
     private readonly members: ComplianceReader,
+    private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -28,9 +31,11 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       }
     }
     const now = this.clock.now();
+    const reset = (state: UserMfaState | null) => decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now);
+    // Resetting oneself needs step-up; an admin resetting a member (who lost their factors) does not.
     await this.users.execute(
       targetId,
-      (state) => decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now),
+      targetId === caller.userId ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
       { ...meta, actorType: targetId === caller.userId ? 'user' : 'admin' },
       () => now,
     );

@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
 import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
 import { issueMagicLinkToken, magicLinkExpiresAt, magicLinkUrl } from '../../factors';
 import { RateLimiter } from '../../infra/rate-limiter';
+import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { SendMagicLinkCommand } from './send-magic-link.command';
 
@@ -12,6 +13,7 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
   constructor(
     private readonly users: UserMfaRepository,
     private readonly limiter: RateLimiter,
+    private readonly stepUp: StepUpPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -27,7 +29,10 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
       const email = state?.email ?? command.tokenEmail;
       if (!email) throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
       const purpose = isEnabled(state, 'MAGIC_LINK') ? 'login' : 'setup';
-      return decideRequestMagicLink(state, { ...command.subject, purpose, email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now);
+      const request = (current: UserMfaState | null) =>
+        decideRequestMagicLink(current, { ...command.subject, purpose, email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now);
+      // A setup link adds a factor (step-up once the user has MFA); a login link is the factor itself.
+      return purpose === 'setup' ? this.stepUp.guard(command.subject, request, now)(state) : request(state);
     };
     await this.users.execute(userId, decide, command.meta, () => now);
   }

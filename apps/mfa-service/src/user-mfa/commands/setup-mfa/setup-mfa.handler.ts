@@ -16,7 +16,9 @@ import {
   totpSecretAad,
   totpUri,
 } from '../../factors';
+import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { RateLimiter } from '../../infra/rate-limiter';
+import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { MagicLinkSetupResult, PasskeySetupResult, SetupMfaCommand, SetupResult } from './setup-mfa.command';
 
@@ -28,12 +30,19 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     private readonly backupCodes: BackupCodes,
     private readonly limiter: RateLimiter,
     private readonly passkeys: PasskeyStrategy,
+    private readonly policies: OrgPolicyReader,
+    private readonly stepUp: StepUpPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(command: SetupMfaCommand): Promise<SetupResult> {
-    const { userId } = command.subject;
+    const { userId, orgId } = command.subject;
+    // A method the organization excludes (e.g. MAGIC_LINK under NIST rules) would never satisfy it.
+    const policy = await this.policies.forUser(orgId, userId, this.clock.now());
+    if (!policy.allowedMethods.includes(command.mfaType)) {
+      throw new AppError('forbidden', 'METHOD_NOT_ALLOWED', 'MFA method is not allowed by your organization');
+    }
     if (command.mfaType === 'MAGIC_LINK') return this.setUpMagicLink(command);
     if (command.mfaType === 'PASSKEY') return this.setUpPasskey(command);
     if (command.mfaType !== 'GOOGLE_AUTH') {
@@ -48,12 +57,16 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     const sealed = this.secrets.seal(secret, totpSecretAad(userId));
     await this.users.execute(
       userId,
-      (state) =>
-        decideStartTotpSetup(
-          state,
-          { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs },
-          now,
-        ),
+      this.stepUp.guard(
+        command.subject,
+        (state) =>
+          decideStartTotpSetup(
+            state,
+            { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs },
+            now,
+          ),
+        now,
+      ),
       command.meta,
       () => now,
     );
@@ -73,8 +86,12 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     const link = magicLinkUrl(this.config.magicLink.baseUrl, token);
     await this.users.execute(
       userId,
-      (state) =>
-        decideRequestMagicLink(state, { ...command.subject, purpose: 'setup', email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now),
+      this.stepUp.guard(
+        command.subject,
+        (state) =>
+          decideRequestMagicLink(state, { ...command.subject, purpose: 'setup', email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now),
+        now,
+      ),
       command.meta,
       () => now,
     );
@@ -93,7 +110,11 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
     const { state } = await this.users.execute(
       userId,
-      (current) => decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName }, now),
+      this.stepUp.guard(
+        command.subject,
+        (current) => decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName }, now),
+        now,
+      ),
       command.meta,
       () => now,
     );
