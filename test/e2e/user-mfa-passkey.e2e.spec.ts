@@ -81,6 +81,26 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     expect(after?.passkeys).toEqual(before?.passkeys);
     expect(kafka.events((e) => e.subject === userId)).toHaveLength(eventsBefore);
   }
+  /**
+   * Runs a failing `act` and expects no factor change and no event — only the answered challenge
+   * consumed (requirement 8: first use, whatever the outcome): the same challenge then fails even
+   * with a valid attestation.
+   */
+  async function expectOnlyChallengeConsumed(userId: string, challenge: string, act: () => Promise<void>): Promise<void> {
+    await settle();
+    const before = await doc(userId);
+    const eventsBefore = kafka.events((e) => e.subject === userId).length;
+    await act();
+    await settle();
+    const after = await doc(userId);
+    expect(after?.passkeys).toEqual(before?.passkeys);
+    expect(after?.methods).toEqual(before?.methods);
+    expect(after?.lastSequence).toBe(before?.lastSequence);
+    expect((after?.passkeyChallenges ?? []).map((c: { challenge: string }) => c.challenge)).not.toContain(challenge);
+    expect(kafka.events((e) => e.subject === userId)).toHaveLength(eventsBefore);
+    const retry = await post('/mfa/passkey/complete-registration', userId, { credential: authenticator().register(challenge), challenge });
+    expect(retry.status).toBe(400);
+  }
 
   it('setup → creation options → complete-registration → PASSKEY enabled and primary; events carry no challenge or key; -1 alias; auth-options', async () => {
     const userId = uniqueName('pk-user');
@@ -196,10 +216,10 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     ['a wrong origin', { origin: 'https://evil.example.test' }],
     ['a wrong rpId', { rpId: 'evil.example.test' }],
     ['a wrong ceremony type', { type: 'webauthn.get' }],
-  ])('an attestation with %s is refused with 400 and changes nothing', async (_name, overrides) => {
+  ])('an attestation with %s is refused with 400: no passkey, no event, the challenge is used up', async (_name, overrides) => {
     const userId = uniqueName('pk-bad');
     const challenge = await setup(userId);
-    await expectUnchanged(userId, async () => {
+    await expectOnlyChallengeConsumed(userId, challenge, async () => {
       const res = await post('/mfa/passkey/complete-registration', userId, { credential: authenticator().register(challenge, overrides), challenge });
       expect(res.status).toBe(400);
       expect(res.body).toEqual(FAILED);
@@ -211,12 +231,32 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     const { response } = await registered(owner);
     const userId = uniqueName('pk-thief');
     const challenge = await setup(userId);
-    await expectUnchanged(userId, async () => {
+    await expectOnlyChallengeConsumed(userId, challenge, async () => {
       const res = await post('/mfa/passkey/complete-registration', userId, { credential: withChallenge(response, challenge), challenge });
       expect(res.status).toBe(400);
       expect(res.body).toEqual(FAILED);
     });
     expect((await doc(userId))?.passkeyCredentialIds ?? []).toEqual([]);
+    expect(await t.db.collection('passkey_credentials').findOne({ _id: response.id as never })).toMatchObject({ userId: owner });
+  });
+
+  it('the same new credential registered by two users at the same instant: exactly one wins', async () => {
+    const device = authenticator();
+    const [a, b] = [uniqueName('pk-race-a'), uniqueName('pk-race-b')];
+    const [challengeA, challengeB] = [await setup(a), await setup(b)];
+    const response = device.register(challengeA);
+    const results = await Promise.all([
+      post('/mfa/passkey/complete-registration', a, { credential: response, challenge: challengeA }),
+      post('/mfa/passkey/complete-registration', b, { credential: withChallenge(response, challengeB), challenge: challengeB }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+  });
+
+  it('after a reset the credential id is free again', async () => {
+    const owner = uniqueName('pk-reset');
+    const { response } = await registered(owner);
+    expect((await post('/mfa/reset', owner, {})).status).toBe(200);
+    expect(await t.db.collection('passkey_credentials').findOne({ _id: response.id as never })).toBeNull();
   });
 
   it.each([

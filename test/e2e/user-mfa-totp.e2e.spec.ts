@@ -357,6 +357,13 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       ['MAGIC_LINK', false],
       ['PASSKEY', true],
     ]);
+    // A method the org excludes cannot be set up (it would never satisfy the policy): 403, no event.
+    const excluded = await post('/mfa/setup', userId, { mfaType: 'MAGIC_LINK', email: `${userId}@example.com` }, orgId, USER);
+    expect(excluded.status).toBe(403);
+    expect(excluded.body).toEqual({ success: false, error: 'MFA method is not allowed by your organization', code: 'METHOD_NOT_ALLOWED' });
+    await settle();
+    expect((await doc(userId))?.version).toBe(version);
+    expect(userEvents(userId)).toHaveLength(before);
 
     // Exempt members may disable their last method.
     const exempt = await t.http

@@ -412,6 +412,21 @@ export function decideCompletePasskeyRegistration(
   return enable(consumed, command, 'PASSKEY', now, true);
 }
 
+/**
+ * Discards an outstanding challenge after a failed ceremony: a challenge is consumed on its first
+ * use whatever the outcome (requirement 8). Written without an event; nothing to discard: a no-op.
+ */
+export function decideDiscardPasskeyChallenge(
+  current: UserMfaState | null,
+  command: { challenge: string; ceremony: PasskeyCeremony },
+  _now: Date,
+): Decision<UserMfaState> {
+  const state = current ?? newUserMfa('');
+  const passkeyChallenges = state.passkeyChallenges.filter((c) => !(c.challenge === command.challenge && c.ceremony === command.ceremony));
+  if (!current || passkeyChallenges.length === state.passkeyChallenges.length) return { state, events: [] };
+  return { state: { ...current, passkeyChallenges }, events: [], changed: true };
+}
+
 /** Stores an authentication challenge (replacing an older one). No passkey: 404. No event. */
 export function decideStartPasskeyAuthentication(
   current: UserMfaState | null,

@@ -29,7 +29,17 @@ export interface UserMfaDocument {
   passkeys?: PasskeyState[];
   /** Outstanding WebAuthn challenges (one per ceremony, 5 minutes). */
   passkeyChallenges?: PasskeyChallengeState[];
-  /** The passkeys' credential ids as a flat array: the cross-user uniqueness lookup field. */
+  /** The passkeys' credential ids as a flat array (for operators; uniqueness lives in passkey_credentials). */
   passkeyCredentialIds?: string[];
   version: number;
+}
+
+/** Which user holds each WebAuthn credential id: `_id` uniqueness makes ids unique across users. */
+export const PASSKEY_CREDENTIALS_COLLECTION = 'passkey_credentials';
+
+export interface PasskeyCredentialClaim {
+  /** The credential id (base64url). */
+  _id: string;
+  userId: string;
+  claimedAt: Date;
 }

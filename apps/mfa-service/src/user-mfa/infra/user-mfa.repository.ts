@@ -6,12 +6,13 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { MFA_METHODS } from '../domain/mfa-method';
 import { MagicLinkState, MethodState, newUserMfa, VerificationState, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
-import { USER_MFA_COLLECTION } from './user-mfa.document';
+import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLECTION } from './user-mfa.document';
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
 @Injectable()
 export class UserMfaRepository extends AggregateStore<UserMfaState> implements OnApplicationBootstrap {
   private readonly documents: MongoCollection<Document>;
+  private readonly credentials: MongoCollection<PasskeyCredentialClaim>;
 
   constructor(@InjectConnection() connection: Connection, relay: OutboxRelay) {
     super(
@@ -36,8 +37,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.
-        // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token);
-        // passkeyCredentialIds the one for "is this credential registered to anyone".
+        // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token).
         toDocument: ({ userId: _userId, orgId: _orgId, ...state }: UserMfaState): Document => ({
           ...state,
           magicLinkHashes: state.magicLinks.map((l) => l.tokenHash),
@@ -47,25 +47,37 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
       (userId) => relay.wake(USER_MFA_COLLECTION, userId),
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
+    this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.documents.createIndex({ magicLinkHashes: 1 });
-    // Not unique: a unique multikey index treats every empty array as the same key, so it would
-    // refuse a second user without passkeys. Uniqueness across users is checked before commit
-    // (passkeyCredentialIdTaken); see the race note there.
-    await this.documents.createIndex({ passkeyCredentialIds: 1 });
   }
 
   /**
-   * Whether another user already holds this credential id. Checked before committing a
-   * registration; two users committing the same brand-new credential id at the same instant
-   * could both pass (a credential id is 16+ random bytes chosen by one authenticator, so this
-   * needs a cloned authenticator racing itself; accepted and documented).
+   * Reserves a credential id for `userId` across all users: one document per credential id in
+   * PASSKEY_CREDENTIALS_COLLECTION, whose `_id` makes the reservation atomic (no multikey index
+   * or transaction needed). True when the id is now (or already was) this user's.
    */
-  async passkeyCredentialIdTaken(credentialId: string, userId: string): Promise<boolean> {
-    const doc = await this.documents.findOne({ passkeyCredentialIds: credentialId, _id: { $ne: userId } } as never, { projection: { _id: 1 } });
-    return doc !== null;
+  async claimPasskeyCredential(credentialId: string, userId: string, now: Date): Promise<boolean> {
+    try {
+      await this.credentials.insertOne({ _id: credentialId, userId, claimedAt: now });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+      const owner = await this.credentials.findOne({ _id: credentialId });
+      return owner?.userId === userId;
+    }
+  }
+
+  /** Gives a reservation back when the registration it was made for did not commit. */
+  async releasePasskeyCredential(credentialId: string, userId: string): Promise<void> {
+    await this.credentials.deleteOne({ _id: credentialId, userId });
+  }
+
+  /** Frees every credential id of a user whose passkeys were all removed (reset). */
+  async releaseAllPasskeyCredentials(userId: string): Promise<void> {
+    await this.credentials.deleteMany({ userId });
   }
 
   /** The user holding an outstanding magic link with this token hash, if any. */

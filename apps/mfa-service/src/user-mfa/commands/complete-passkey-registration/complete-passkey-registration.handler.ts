@@ -1,8 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideCompletePasskeyRegistration, findPasskeyChallenge, passkeyRegistrationFailed } from '../../domain/user-mfa';
-import { assertCredentialShape, PasskeyStrategy } from '../../factors';
+import {
+  decideCompletePasskeyRegistration,
+  decideDiscardPasskeyChallenge,
+  findPasskeyChallenge,
+  passkeyRegistrationFailed,
+} from '../../domain/user-mfa';
+import { assertCredentialShape, PasskeyStrategy, RegisteredPasskey } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { CompletePasskeyRegistrationCommand } from './complete-passkey-registration.command';
 
@@ -22,19 +27,46 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
     // Only this user's outstanding, unexpired registration challenge is verified against.
     const { state } = await this.users.load(userId);
     if (!findPasskeyChallenge(state, command.challenge, 'registration', now)) throw passkeyRegistrationFailed();
-    const registered = await this.passkeys.verifyRegistration({ response: command.credential, expectedChallenge: command.challenge });
-    // Credential ids are unique across users (see passkeyCredentialIdTaken for the race it leaves).
-    if (await this.users.passkeyCredentialIdTaken(registered.credentialId, userId)) throw passkeyRegistrationFailed();
+    const registered = await this.verifyOrDiscard(command, now);
+    // Credential ids are unique across users: reserved atomically before the registration commits.
+    if (!(await this.users.claimPasskeyCredential(registered.credentialId, userId, now))) {
+      await this.discardChallenge(command, now);
+      throw passkeyRegistrationFailed();
+    }
     const { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } = registered;
-    // Decided again on the state it commits on: the challenge is consumed exactly once.
+    try {
+      // Decided again on the state it commits on: the challenge is consumed exactly once.
+      await this.users.execute(
+        userId,
+        (current) =>
+          decideCompletePasskeyRegistration(
+            current,
+            { ...command.subject, challenge: command.challenge, passkey: { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
+            now,
+          ),
+        command.meta,
+        () => now,
+      );
+    } catch (error) {
+      await this.users.releasePasskeyCredential(credentialId, userId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A failed attestation uses the challenge up (requirement 8: a second submission fails too). */
+  private async verifyOrDiscard(command: CompletePasskeyRegistrationCommand, now: Date): Promise<RegisteredPasskey> {
+    try {
+      return await this.passkeys.verifyRegistration({ response: command.credential, expectedChallenge: command.challenge });
+    } catch (error) {
+      await this.discardChallenge(command, now);
+      throw error;
+    }
+  }
+
+  private async discardChallenge(command: CompletePasskeyRegistrationCommand, now: Date): Promise<void> {
     await this.users.execute(
-      userId,
-      (current) =>
-        decideCompletePasskeyRegistration(
-          current,
-          { ...command.subject, challenge: command.challenge, passkey: { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
-          now,
-        ),
+      command.subject.userId,
+      (current) => decideDiscardPasskeyChallenge(current, { challenge: command.challenge, ceremony: 'registration' }, now),
       command.meta,
       () => now,
     );

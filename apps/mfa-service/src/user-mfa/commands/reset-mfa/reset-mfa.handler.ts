@@ -39,5 +39,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       { ...meta, actorType: targetId === caller.userId ? 'user' : 'admin' },
       () => now,
     );
+    // The removed passkeys' credential ids may be registered again (by anyone) from now on.
+    await this.users.releaseAllPasskeyCredentials(targetId);
   }
 }
