@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config';
 
 const valid = {
@@ -102,5 +103,39 @@ describe('configuration', () => {
 
   it('HS algorithms are refused with a JWKS URL (algorithm confusion)', () => {
     expect(problem({ ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ALGORITHMS: 'HS256' })).toContain('not allowed with jwks keys');
+  });
+
+  describe('MFA_TOKEN_SIGNING_KEYS', () => {
+    const jwk = () => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'k-1' });
+    const production = { ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', NODE_ENV: 'production' };
+
+    it('uses the configured keys, the first one signing', () => {
+      const first = jwk();
+      const second = { ...jwk(), kid: 'k-0' };
+      const config = loadConfig({ ...production, MFA_TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [first, second] }) });
+      expect(config.mfaToken).toMatchObject({ ephemeral: false, issuer: 'mfa-service', audience: 'identity-service', ttlSeconds: 300 });
+      expect(config.mfaToken.signingKeys.map((k) => k.kid)).toEqual(['k-1', 'k-0']);
+    });
+
+    it('generates a per-process key outside production only', () => {
+      expect(loadConfig(valid).mfaToken).toMatchObject({ ephemeral: true, signingKeys: [expect.objectContaining({ kty: 'EC', crv: 'P-256' })] });
+      expect(problem(production)).toContain('MFA_TOKEN_SIGNING_KEYS is required in production');
+    });
+
+    it.each([
+      ['not JSON', 'nope', 'must be JSON'],
+      ['no keys', '{"keys":[]}', 'non-empty "keys"'],
+      ['an RSA key', JSON.stringify({ keys: [{ kty: 'RSA', n: 'x', e: 'AQAB', d: 'x', kid: 'a' }] }), 'private EC P-256 keys'],
+      ['a public key only', JSON.stringify({ keys: [{ ...jwk(), d: undefined }] }), 'private EC P-256 keys'],
+      ['a missing kid', JSON.stringify({ keys: [{ ...jwk(), kid: undefined }] }), 'unique `kid`'],
+      ['duplicate kids', JSON.stringify({ keys: [jwk(), jwk()] }), 'unique `kid`'],
+    ])('%s → ConfigError', (_what, value, message) => {
+      expect(problem({ ...valid, MFA_TOKEN_SIGNING_KEYS: value })).toContain(message);
+    });
+
+    it('MFA_TOKEN_TTL_SECONDS is at most 5 minutes; MFA_STEP_UP_WINDOW_SECONDS defaults to 10 minutes', () => {
+      expect(problem({ ...valid, MFA_TOKEN_TTL_SECONDS: '301' })).toContain('MFA_TOKEN_TTL_SECONDS must be between 30 and 300');
+      expect(loadConfig(valid).stepUp.windowMs).toBe(600_000);
+    });
   });
 });
