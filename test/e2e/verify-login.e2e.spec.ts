@@ -201,6 +201,8 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect((await post('/mfa/magic-link/send', userId)).status).toBe(200);
       const loginToken = await deliveredToken(userId, 2);
       expect(linkEvents(userId)[1].data).toMatchObject({ purpose: 'login' });
+      // A login token cannot activate (bound to its purpose) and is not consumed by the attempt.
+      expect((await t.http.post('/mfa/magic-link/activate').send({ token: loginToken })).body).toMatchObject({ code: 'INVALID_TOKEN' });
       const ok = await verify(userId, { mfaType: 'MAGIC_LINK', token: loginToken });
       expect(ok.status).toBe(200);
       expect((await verifiedToken(ok.body.data)).amr).toEqual(['email']);
