@@ -3,6 +3,7 @@ import {
   CompletePasskeyRegistration,
   decideCompletePasskeyRegistration,
   decideDisable,
+  decideDiscardPasskeyChallenge,
   decideReset,
   decideStartPasskeyAuthentication,
   decideStartPasskeyRegistration,
@@ -40,6 +41,15 @@ const complete = (state: UserMfaState | null, challenge: string, now = t0, crede
   decideCompletePasskeyRegistration(state, { ...subject, challenge, passkey: passkey(credentialId) }, now);
 
 describe('UserMfa passkeys', () => {
+  it('a failed ceremony discards its challenge without an event; an unknown one is a no-op', () => {
+    const { state } = start(null, 'ch-1');
+    const discarded = decideDiscardPasskeyChallenge(state, { ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0);
+    expect(discarded).toMatchObject({ events: [], changed: true });
+    expect(discarded.state.passkeyChallenges).toEqual([]);
+    expect(decideDiscardPasskeyChallenge(state, { ...subject, challenge: 'other', ceremony: 'registration' }, t0)).toMatchObject({ events: [], state });
+    expect(decideDiscardPasskeyChallenge(null, { ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0).changed).toBeUndefined();
+  });
+
   it('start registration stores the challenge, marks PASSKEY pending and emits MfaMethodSetupStarted without the challenge', () => {
     const { state, events } = start(null, 'ch-1', t0, 'Laptop');
     expect(state.passkeyChallenges).toEqual([{ challenge: 'ch-1', ceremony: 'registration', expiresAt: at(TTL), name: 'Laptop' }]);

@@ -418,13 +418,13 @@ export function decideCompletePasskeyRegistration(
  */
 export function decideDiscardPasskeyChallenge(
   current: UserMfaState | null,
-  command: { challenge: string; ceremony: PasskeyCeremony },
+  command: Subject & { challenge: string; ceremony: PasskeyCeremony },
   _now: Date,
 ): Decision<UserMfaState> {
-  const state = current ?? newUserMfa('');
+  const state = load(current, command);
   const passkeyChallenges = state.passkeyChallenges.filter((c) => !(c.challenge === command.challenge && c.ceremony === command.ceremony));
-  if (!current || passkeyChallenges.length === state.passkeyChallenges.length) return { state, events: [] };
-  return { state: { ...current, passkeyChallenges }, events: [], changed: true };
+  if (passkeyChallenges.length === state.passkeyChallenges.length) return { state, events: [] };
+  return { state: { ...state, passkeyChallenges }, events: [], changed: true };
 }
 
 /** Stores an authentication challenge (replacing an older one). No passkey: 404. No event. */

@@ -66,7 +66,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
   private async discardChallenge(command: CompletePasskeyRegistrationCommand, now: Date): Promise<void> {
     await this.users.execute(
       command.subject.userId,
-      (current) => decideDiscardPasskeyChallenge(current, { challenge: command.challenge, ceremony: 'registration' }, now),
+      (current) => decideDiscardPasskeyChallenge(current, { ...command.subject, challenge: command.challenge, ceremony: 'registration' }, now),
       command.meta,
       () => now,
     );
