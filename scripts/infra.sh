@@ -97,7 +97,7 @@ sha_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 ensure_ferretdb() {
   local hash stamp="$CACHE_DIR/bin/ferretdb.sha256"
-  hash="$(sha_of "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$FERRET_SRC"/*.go)"
+  hash="$(sha_of "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$FERRET_SRC"/*.go "$FERRET_SRC/patch-upstream.sh")"
   if [[ -x $FERRET_BIN && -f $stamp && "$(<"$stamp")" == "$hash" ]]; then
     return 0
   fi
@@ -112,8 +112,23 @@ ensure_ferretdb() {
   # committed and complete; a mismatch should fail instead of rewriting the repo.
   # ferretdb_no_postgresql: only the SQLite backend is used, so skip compiling pgx.
   # CGO_ENABLED=0: FerretDB's SQLite driver (modernc.org/sqlite) is pure Go.
-  if ! (cd "$FERRET_SRC" && GOTOOLCHAIN=local CGO_ENABLED=0 go build -mod=readonly -buildvcs=false \
-    -trimpath -tags ferretdb_no_postgresql -o "$FERRET_BIN.tmp" .) >"$buildlog" 2>&1; then
+  # The launcher is built against a patched copy of FerretDB (infra/ferretdb/patch-upstream.sh
+  # says what and why): the module is copied out of the Go module cache, patched, and wired in
+  # with a `replace` in a scratch copy of the launcher, so the repository's go.mod stays clean.
+  local work="$CACHE_DIR/ferretdb-build" module_dir
+  if ! (
+    set -e
+    rm -rf "$work" && mkdir -p "$work/launcher"
+    cp "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$FERRET_SRC"/*.go "$work/launcher/"
+    cd "$work/launcher"
+    module_dir="$(GOTOOLCHAIN=local go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    [[ -d $module_dir ]] || { echo "FerretDB module not found in the Go module cache" >&2; exit 1; }
+    cp -R "$module_dir" "$work/ferretdb" && chmod -R u+w "$work/ferretdb"
+    bash "$FERRET_SRC/patch-upstream.sh" "$work/ferretdb"
+    GOTOOLCHAIN=local go mod edit -replace "github.com/FerretDB/FerretDB=$work/ferretdb"
+    GOTOOLCHAIN=local CGO_ENABLED=0 go build -mod=readonly -buildvcs=false \
+      -trimpath -tags ferretdb_no_postgresql -o "$FERRET_BIN.tmp" .
+  ) >"$buildlog" 2>&1; then
     tail -n 40 "$buildlog" >&2
     die "building infra/ferretdb failed (full log: $buildlog)"
   fi
