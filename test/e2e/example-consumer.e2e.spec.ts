@@ -1,81 +1,32 @@
-import { encodeEvent, EventDataByType, EventType, EVENT_CATALOGUE } from '@mfa/contracts';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
-import {
-  FORCED_RELOGINS_COLLECTION,
-  INBOX_COLLECTION,
-  RunningConsumer,
-  startExampleConsumer,
-} from '../../apps/example-consumer/src/example-consumer';
+import { FORCED_RELOGINS_COLLECTION, RunningConsumer, startExampleConsumer } from '../../apps/example-consumer/src/example-consumer';
+import { eventRecord as record, inboxDone, TestProducer, warmUpExampleConsumer } from '../harness/example-consumer';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { eventually } from '../harness/eventually';
 
 const EXAMPLE_MAIN = path.resolve(__dirname, '../../dist/apps/example-consumer/src/main.js');
 
-let sequence = 0;
-function record<T extends EventType>(type: T, data: EventDataByType[T], id = randomUUID()) {
-  const userId = (data as { userId: string }).userId;
-  return {
-    id,
-    topic: EVENT_CATALOGUE[type].topic,
-    message: encodeEvent({
-      id,
-      source: 'mfa-service',
-      type,
-      specversion: '1.0',
-      time: new Date().toISOString(),
-      subject: userId,
-      datacontenttype: 'application/json',
-      dataschema: `urn:mfa-service:event:${type}:v1`,
-      schemaversion: 1,
-      sequence: ++sequence,
-      userid: userId,
-      actortype: 'system',
-      data,
-    }),
-  };
-}
-
 describe('example downstream consumer (libs/contracts only) against the real broker', () => {
-  let producer: Producer;
+  let producer: TestProducer;
   let mongo: MongoClient;
 
   beforeAll(async () => {
-    const infra = requireInfra();
-    producer = new Kafka({ clientId: uniqueName('example-producer'), brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
-    await producer.connect();
-    mongo = await MongoClient.connect(infra.mongoUrl);
+    producer = await TestProducer.start();
+    mongo = await MongoClient.connect(requireInfra().mongoUrl);
   });
   afterAll(async () => {
-    await producer.disconnect();
+    await producer.stop();
     await mongo.close();
   });
 
-  const send = async (...records: Array<ReturnType<typeof record>>) => {
-    for (const r of records) await producer.send({ topic: r.topic, acks: -1, messages: [r.message] });
-  };
-  const inboxDone = (db: Db, ids: string[]) => db.collection(INBOX_COLLECTION).countDocuments({ _id: { $in: ids as never[] }, status: 'done' });
-
-  /** A new group starts at the end: repeat a harmless event until the consumer has seen one. */
-  async function warmUp(db: Db): Promise<void> {
-    await eventually(
-      async () => {
-        const probe = record('MfaVerificationSucceeded', { userId: uniqueName('probe'), orgId: null, method: 'GOOGLE_AUTH' });
-        await send(probe);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return inboxDone(db, [probe.id]);
-      },
-      (n) => n === 1,
-      'the consumer to receive a probe event',
-      60_000,
-    );
-  }
+  const send = (...records: Array<ReturnType<typeof record>>) => producer.send(...records);
+  const warmUp = (db: Db) => warmUpExampleConsumer(db, producer);
 
   /** Each event published twice with the same id, as after a producer crash or a replay. */
   function scenario(userId: string) {

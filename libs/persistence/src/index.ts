@@ -1,3 +1,4 @@
 export * from './aggregate-store';
 export * from './stored-event';
 export * from './keyed-queue';
+export * from './stamp-event';

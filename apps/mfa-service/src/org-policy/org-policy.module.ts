@@ -5,6 +5,9 @@ import { EnforceOrgMfaHandler } from './commands/enforce-org-mfa/enforce-org-mfa
 import { EnforceOrgMfaController } from './commands/enforce-org-mfa/enforce-org-mfa.http.controller';
 import { GrantExemptionHandler } from './commands/grant-exemption/grant-exemption.handler';
 import { RevokeExemptionHandler } from './commands/revoke-exemption/revoke-exemption.handler';
+import { EnforcementJobRunner } from './enforcement/enforcement-job.runner';
+import { EnforcementScheduler } from './enforcement/enforcement.scheduler';
+import { MemberNoticeWriter } from './enforcement/member-notices.writer';
 import { ExemptionsController } from './http/exemptions.http.controller';
 import { OrgPolicyQueriesController } from './http/org-policy-queries.http.controller';
 import { OrgPolicyRepository } from './infra/org-policy.repository';
@@ -21,6 +24,9 @@ import { ListOrgMembersHandler } from './queries/list-org-members/list-org-membe
     RevokeExemptionHandler,
     GetOrgPolicyHandler,
     ListOrgMembersHandler,
+    MemberNoticeWriter,
+    EnforcementJobRunner,
+    EnforcementScheduler,
   ],
 })
 export class OrgPolicyModule {}

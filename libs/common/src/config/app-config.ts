@@ -72,6 +72,10 @@ export interface AppConfig {
   };
   /** How recent a second factor must be to change factors once the user has MFA. */
   stepUp: { windowMs: number };
+  enforcement: {
+    /** How often the enforcement scheduler looks for due deadlines and unfinished fan-outs; 0 = only on demand. */
+    schedulerIntervalMs: number;
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -335,6 +339,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlSeconds: integer(env, 'MFA_TOKEN_TTL_SECONDS', 300, 30, 300),
     },
     stepUp: { windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000 },
+    enforcement: {
+      schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
+    },
     rateLimits: {
       setup: {
         limit: integer(env, 'MFA_SETUP_RATE_LIMIT', 10, 1, 10_000),

@@ -12,6 +12,11 @@ export interface OrgPolicyState {
   enforcementDeadline: Date | null;
   allowedMethods: MfaMethod[];
   exemptions: Exemption[];
+  /**
+   * Counts enforcement changes (each OrgMfaEnforced / OrgMfaEnforcementLifted). The
+   * enforcement lifecycle jobs (fan-out, deadline) belong to one revision and stop once it is superseded.
+   */
+  enforcementRevision: number;
 }
 
 export interface Exemption {
@@ -35,6 +40,7 @@ export function newOrgPolicy(orgId: string): OrgPolicyState {
     enforcementDeadline: null,
     allowedMethods: [...MFA_METHODS],
     exemptions: [],
+    enforcementRevision: 0,
   };
 }
 
@@ -66,7 +72,7 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
     }
     if (!state.enforced) return { state, events: [] };
     return {
-      state: { ...state, enforced: false, enforcedAt: null, enforcedBy: null, enforcementDeadline: null },
+      state: { ...state, enforced: false, enforcedAt: null, enforcedBy: null, enforcementDeadline: null, enforcementRevision: state.enforcementRevision + 1 },
       events: [{ type: 'OrgMfaEnforcementLifted', data: { orgId: state.orgId, liftedBy: command.actorId } }],
     };
   }
@@ -89,7 +95,16 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
   const enforcedAt = state.enforced && state.enforcedAt ? state.enforcedAt : now;
   const enforcedBy = state.enforced && state.enforcedBy ? state.enforcedBy : command.actorId;
   const enforcementDeadline = new Date(enforcedAt.getTime() + gracePeriodDays * DAY_MS);
-  const next: OrgPolicyState = { ...state, enforced: true, enforcedAt, enforcedBy, gracePeriodDays, enforcementDeadline, allowedMethods };
+  const next: OrgPolicyState = {
+    ...state,
+    enforced: true,
+    enforcedAt,
+    enforcedBy,
+    gracePeriodDays,
+    enforcementDeadline,
+    allowedMethods,
+    enforcementRevision: state.enforcementRevision + 1,
+  };
   const event: DomainEvent = {
     type: 'OrgMfaEnforced',
     data: {

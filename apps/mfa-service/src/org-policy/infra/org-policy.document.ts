@@ -20,5 +20,7 @@ export interface OrgPolicyDocument {
   enforcementDeadline: Date | null;
   allowedMethods: MfaMethod[];
   exemptions: ExemptionDocument[];
+  /** Absent on documents written before enforcement revisions existed (read as 0). */
+  enforcementRevision?: number;
   version: number;
 }

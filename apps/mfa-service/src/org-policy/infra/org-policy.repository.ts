@@ -24,6 +24,7 @@ export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
           enforcementDeadline: doc.enforcementDeadline ?? null,
           allowedMethods: doc.allowedMethods ?? [],
           exemptions: doc.exemptions ?? [],
+          enforcementRevision: doc.enforcementRevision ?? 0,
         }),
         toDocument: ({ orgId: _orgId, ...state }: OrgPolicyState): Document => ({ ...state }),
       },

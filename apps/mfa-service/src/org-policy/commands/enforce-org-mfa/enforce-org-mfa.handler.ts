@@ -1,49 +1,68 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
+import { CommitResult, ConcurrencyConflict } from '@mfa/persistence';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../../../infra/root-logger';
 import { ComplianceReader } from '../../../membership/compliance.reader';
-import { MFA_METHODS } from '../../../user-mfa/domain/mfa-method';
-import { decideEnforcement } from '../../domain/org-policy';
+import { decideEnforcement, OrgPolicyState } from '../../domain/org-policy';
+import { EnforcementScheduler } from '../../enforcement/enforcement.scheduler';
 import { OrgPolicyRepository } from '../../infra/org-policy.repository';
 import { EnforceOrgMfaCommand, EnforceOrgMfaResult } from './enforce-org-mfa.command';
 
 @CommandHandler(EnforceOrgMfaCommand)
 export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaCommand, EnforceOrgMfaResult> {
+  private readonly log: Logger;
+
   constructor(
     private readonly orgs: OrgPolicyRepository,
     private readonly compliance: ComplianceReader,
+    private readonly scheduler: EnforcementScheduler,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'enforce-org-mfa' });
+  }
 
   async execute(command: EnforceOrgMfaCommand): Promise<EnforceOrgMfaResult> {
     const now = this.clock.now();
-    const affectedUsers = command.enforced ? await this.countAffected(command, now) : 0;
-    const result = await this.orgs.execute(
-      command.orgId,
-      (state) =>
-        decideEnforcement(
-          state,
-          {
-            orgId: command.orgId,
-            enforced: command.enforced,
-            gracePeriodDays: command.gracePeriodDays,
-            allowedMethods: command.allowedMethods,
-            actorId: command.meta.actorId,
-            affectedUsers,
-          },
-          now,
-        ),
-      command.meta,
-      () => now,
-    );
-    return { enforced: result.state.enforced, changed: result.events.length > 0 };
-  }
+    const decide = (state: OrgPolicyState | null, affectedUsers: number) =>
+      decideEnforcement(
+        state,
+        {
+          orgId: command.orgId,
+          enforced: command.enforced,
+          gracePeriodDays: command.gracePeriodDays,
+          allowedMethods: command.allowedMethods,
+          actorId: command.meta.actorId,
+          affectedUsers,
+        },
+        now,
+      );
+    // One load: decide on it first, so a no-op repeat costs no member count and no write.
+    const loaded = await this.orgs.load(command.orgId);
+    const probe = decide(loaded.state, 0);
+    if (probe.events.length === 0) return { enforced: probe.state.enforced, changed: false };
+    const affectedUsers = probe.state.enforced ? (await this.compliance.counts(command.orgId, probe.state, now)).pending : 0;
 
-  /** Members who would have to set up MFA under the requested policy (informational, for the event). */
-  private async countAffected(command: EnforceOrgMfaCommand, now: Date): Promise<number> {
-    const { state } = await this.orgs.load(command.orgId);
-    const allowedMethods = command.allowedMethods ?? state?.allowedMethods ?? [...MFA_METHODS];
-    const counts = await this.compliance.counts(command.orgId, { allowedMethods, exemptions: state?.exemptions ?? [] }, now);
-    return counts.pending;
+    let result: CommitResult<OrgPolicyState>;
+    try {
+      const decision = decide(loaded.state, affectedUsers);
+      const events = await this.orgs.commit(command.orgId, loaded, decision, command.meta, now);
+      result = { state: decision.state, events, version: loaded.version + 1 };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict)) throw error;
+      // Another admin changed the policy meanwhile: the store reloads and decides again (the count is informational).
+      result = await this.orgs.execute(command.orgId, (state) => decide(state, affectedUsers), command.meta, () => now);
+    }
+
+    const enforced = result.events.find((event) => event.type === 'OrgMfaEnforced');
+    if (enforced) {
+      // The fan-out runs in the background; if this fails the scheduler's next pass creates it.
+      await this.scheduler
+        .enforcementChanged(command.orgId, result.state.enforcementRevision, { correlationId: enforced.correlationId, causationId: enforced.id })
+        .catch((error: unknown) => this.log.warn({ orgId: command.orgId, error: (error as Error)?.message }, 'fan-out not started; the scheduler will'));
+    }
+    return { enforced: result.state.enforced, changed: result.events.length > 0 };
   }
 }

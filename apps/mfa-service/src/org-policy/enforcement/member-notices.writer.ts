@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { CommandMeta, stampEvent } from '@mfa/persistence';
+import type { Collection, Document } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { OutboxRelay } from '../../outbox/outbox-relay';
+import type { MfaMethod } from '../../user-mfa/domain/mfa-method';
+import { USER_MFA_COLLECTION } from '../../user-mfa/infra/user-mfa.document';
+import { decideNotice, NoticeKind } from '../domain/enforcement-lifecycle';
+import type { OrgPolicyState } from '../domain/org-policy';
+
+/** The fields of a user_mfa document the notices read; `enforcementNotices` is written only here. */
+interface NoticeView {
+  _id: string;
+  enabledMethods?: MfaMethod[];
+  enforcementNotices?: string[];
+  version?: number;
+  lastSequence?: number;
+}
+
+const MAX_ATTEMPTS = 10;
+
+const isDuplicateKey = (error: unknown): boolean => (error as { code?: number } | null)?.code === 11000;
+
+/**
+ * Appends enforcement notices to the members' own UserMfa aggregates, a batch at a time.
+ *
+ * Why the user aggregate and not a separate stream: the events are keyed by userId on
+ * mfa.user-mfa.v1, where `sequence` must increase strictly per user (requirement 26). Each
+ * notice therefore takes the user's next sequence, written as the aggregate store does —
+ * `version + 1` with a version guard, the event pushed onto the document's outbox — together
+ * with the marker (`enforcementNotices`) that makes it once-only. The relay publishes it in
+ * order with the user's other events. One read per batch, then one conditional write per member
+ * to notify (no per-member load and decide); a member whose document changed in between (e.g.
+ * just enabled a method) is read and decided again.
+ */
+@Injectable()
+export class MemberNoticeWriter {
+  private readonly users: Collection<NoticeView>;
+
+  constructor(
+    @InjectConnection() connection: Connection,
+    private readonly relay: OutboxRelay,
+  ) {
+    this.users = connection.db!.collection<NoticeView>(USER_MFA_COLLECTION);
+  }
+
+  /** Notifies those of `userIds` the rules say must be told now; returns how many were. */
+  async notify(kind: NoticeKind, policy: OrgPolicyState, userIds: string[], meta: CommandMeta, now: Date): Promise<number> {
+    let pending = userIds;
+    let written = 0;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const docs = await this.users
+        .find({ _id: { $in: pending } }, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1 } })
+        .toArray();
+      const byId = new Map(docs.map((doc) => [doc._id, doc]));
+      const operations: Array<{ filter: Document; update: Document; upsert: boolean }> = [];
+      const targets: string[] = [];
+      for (const userId of pending) {
+        const doc = byId.get(userId);
+        const decision = decideNotice(
+          kind,
+          policy,
+          { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [] },
+          now,
+        );
+        if (!decision) continue;
+        const version = doc?.version ?? 0;
+        const sequence = (doc?.lastSequence ?? 0) + 1;
+        const event = stampEvent('user', userId, decision.event, sequence, meta, now);
+        targets.push(userId);
+        operations.push({
+          // A document without `version` (pre-created by membership) or none at all is created here.
+          filter: version === 0 ? { _id: userId, version: { $exists: false } } : { _id: userId, version },
+          update: {
+            $set: { version: version + 1, lastSequence: sequence, enforcementNotices: decision.notices },
+            $push: { outbox: { $each: [event] } },
+            $min: { outboxSince: now },
+          },
+          upsert: version === 0,
+        });
+      }
+      if (operations.length === 0) break;
+      const applied = await this.writeAll(operations);
+      written += applied;
+      for (const userId of targets) this.relay.wake(USER_MFA_COLLECTION, userId);
+      if (applied === operations.length) break;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`enforcement notices: members kept changing (${operations.length - applied} left)`);
+      // Someone wrote some of these documents in between: decide again for them on fresh state.
+      pending = targets;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+    }
+    return written;
+  }
+
+  /**
+   * The batch's single-document conditional updates, one after another. Not one bulk write, nor
+   * pipelined: FerretDB behind the infra proxy stops answering bulk updates of 100+ statements,
+   * and pipelined updates next to the relay's traffic wedged it in our runs. On MongoDB these are
+   * `_id` index hits (sub-millisecond each), so a 100k-member fan-out stays dominated by publishing.
+   */
+  private async writeAll(operations: Array<{ filter: Document; update: Document; upsert: boolean }>): Promise<number> {
+    let applied = 0;
+    for (const op of operations) {
+      try {
+        const result = await this.users.updateOne(op.filter, op.update, { upsert: op.upsert });
+        applied += result.modifiedCount + result.upsertedCount;
+      } catch (error) {
+        // An upsert that lost to a concurrent creation: not applied, decided again.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    return applied;
+  }
+}

@@ -1,0 +1,33 @@
+import { uuidv7 } from '@mfa/common/ids/uuid-v7';
+import type { DomainEvent } from '@mfa/common/domain/decision';
+import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
+
+/**
+ * Gives a decided event its identity, time, position and routing, exactly as the aggregate
+ * store does on commit. For writers that append to many aggregates' outboxes in one bulk
+ * write (the enforcement fan-out) instead of one aggregate per command.
+ */
+export function stampEvent(aggregate: 'org' | 'user', key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
+  const definition = definitionOf(event.type);
+  const orgId = typeof event.data['orgId'] === 'string' ? (event.data['orgId'] as string) : null;
+  const userId = typeof event.data['userId'] === 'string' ? (event.data['userId'] as string) : null;
+  return {
+    id: uuidv7(time.getTime()),
+    type: event.type,
+    topic: definition.topic,
+    key,
+    aggregate,
+    sequence,
+    time,
+    schemaVersion: definition.schemaVersion,
+    orgId,
+    userId,
+    correlationId: meta.correlationId,
+    causationId: meta.causationId,
+    actorId: meta.actorId,
+    actorType: meta.actorType,
+    ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
+    data: event.data,
+    replayable: definition.replayable,
+  };
+}
