@@ -92,9 +92,10 @@ export class ComplianceReader {
         .toArray();
       if (batch.length === 0) return { items, nextCursor: null };
       const userIds = batch.map((m) => m.userId);
-      const users = await this.users()
-        .find({ _id: { $in: userIds } }, { projection: { enabledMethods: 1 } })
-        .toArray();
+      // One `_id` lookup per member, concurrently: `{_id: {$in}}` would scan the collection on FerretDB.
+      const users = (await Promise.all(userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1 } })))).filter(
+        (u): u is NonNullable<typeof u> => u !== null,
+      );
       const methodsByUser = new Map(users.map((u) => [u._id, u.enabledMethods ?? []]));
       for (const userId of userIds) {
         scanned += 1;
