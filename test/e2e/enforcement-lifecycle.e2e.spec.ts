@@ -273,4 +273,42 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     expect(job).toMatchObject({ status: 'done', cursor: `${orgId}:${users[299]}`, scanned: 300 });
     expect(job?.leaseOwner).toBeUndefined();
   });
+
+  it('members who join an already enforced org are told once (membership event, redelivered, or first token); compliant joiners are not', async () => {
+    const orgId = uniqueName('org');
+    const owner = `${orgId}-owner`;
+    await addMembers(orgId, [owner]);
+    await enforce(orgId, owner);
+    await scheduler(a).runDue();
+    const joiner = `${orgId}-joiner`;
+    const join: MembershipEvent = {
+      id: randomUUID(),
+      source: 'identity-service',
+      type: 'UserJoinedOrganization',
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      subject: joiner,
+      datacontenttype: 'application/json',
+      dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
+      schemaversion: 1,
+      sequence: 1,
+      data: { userId: joiner, orgId, role: 0 },
+    } as MembershipEvent;
+    await a.app.get(MembershipProjection).apply(join);
+    await a.app.get(MembershipProjection).apply(join); // redelivered
+    // First seen through a token (the identity service has not told us yet).
+    const viaToken = `${orgId}-token`;
+    expect((await a.http.get('/mfa/status').set('Authorization', await auth(viaToken, orgId))).body.data).toMatchObject({ setupRequired: true });
+    // A joiner who already has an allowed method is not told.
+    const ready = `${orgId}-ready`;
+    await a.db.collection(USER_MFA_COLLECTION).insertOne({ _id: ready as never, enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' });
+    await a.app.get(MembershipProjection).apply({ ...join, id: randomUUID(), subject: ready, data: { userId: ready, orgId, role: 0 } } as MembershipEvent);
+
+    // The owner (no MFA) was told by the fan-out; the two joiners by their joins.
+    await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 3, 20_000, 'the joiners\' notices');
+    await settle();
+    expect(usersOf(noticesOf('UserMfaSetupRequired', orgId))).toEqual([joiner, owner, viaToken].sort());
+    const notice = noticesOf('UserMfaSetupRequired', orgId).find((e) => e.subject === joiner)!;
+    expect(notice.causationid).toBe(join.id);
+  });
 });

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
 import type { Connection } from 'mongoose';
+import { MemberJoined } from './member-joined';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
 import {
   DELETED_USERS_COLLECTION,
@@ -27,7 +28,10 @@ function isDuplicateKey(error: unknown): boolean {
  */
 @Injectable()
 export class MembershipProjection implements OnApplicationBootstrap {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly joined: MemberJoined,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.members().createIndex({ userId: 1 });
@@ -63,6 +67,9 @@ export class MembershipProjection implements OnApplicationBootstrap {
           { upsert: true },
         );
         await this.users().updateOne({ _id: userId as never }, { $set: { orgId } }, { upsert: true });
+        // Every join (a redelivered one too): the listeners are idempotent, so a retry after a
+        // failure between these writes and the notice still tells the member.
+        if (event.type === 'UserJoinedOrganization') await this.joined.publish(orgId, userId, { correlationId: event.id, causationId: event.id });
         return 'applied';
       }
       case 'UserLeftOrganization': {

@@ -2,8 +2,10 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnApplicati
 import { InjectConnection } from '@nestjs/mongoose';
 import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
+import { randomUUID } from 'node:crypto';
 import { from, Observable, switchMap } from 'rxjs';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
+import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
 
 const CACHE_LIMIT = 50_000;
@@ -18,7 +20,10 @@ const CACHE_LIMIT = 50_000;
 export class MembershipRegistrar implements OnApplicationBootstrap {
   private readonly seen = new Set<string>();
 
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly joined: MemberJoined,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
@@ -38,7 +43,7 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
       this.remember(cacheKey);
       return;
     }
-    await Promise.all([
+    const [member] = await Promise.all([
       members.updateOne(
         { _id: key as never },
         {
@@ -52,6 +57,11 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
         .collection(USER_MFA_COLLECTION)
         .updateOne({ _id: principal.userId as never }, { $set: { orgId: principal.orgId } }, { upsert: true }),
     ]);
+    if (member.upsertedCount === 1) {
+      // First seen through a token: no upstream event to point at; the join itself gets an id.
+      const id = randomUUID();
+      await this.joined.publish(principal.orgId, principal.userId, { correlationId: id, causationId: id });
+    }
     this.remember(cacheKey);
   }
 

@@ -8,6 +8,7 @@ import { RevokeExemptionHandler } from './commands/revoke-exemption/revoke-exemp
 import { EnforcementJobRunner } from './enforcement/enforcement-job.runner';
 import { EnforcementScheduler } from './enforcement/enforcement.scheduler';
 import { MemberNoticeWriter } from './enforcement/member-notices.writer';
+import { NewMemberNotifier } from './enforcement/new-member.notifier';
 import { ExemptionsController } from './http/exemptions.http.controller';
 import { OrgPolicyQueriesController } from './http/org-policy-queries.http.controller';
 import { OrgPolicyRepository } from './infra/org-policy.repository';
@@ -27,6 +28,7 @@ import { ListOrgMembersHandler } from './queries/list-org-members/list-org-membe
     MemberNoticeWriter,
     EnforcementJobRunner,
     EnforcementScheduler,
+    NewMemberNotifier,
   ],
 })
 export class OrgPolicyModule {}
