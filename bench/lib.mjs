@@ -48,8 +48,10 @@ export function serviceEnv(infra, extra = {}) {
 }
 
 /** Starts dist/apps/mfa-service (build first: npm run build); resolves with its URL and pid. */
-export async function startService(env) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], {
+export async function startService(env, nodeArgs = []) {
+  // BENCH_DIST: another build of the service (e.g. the previous commit's) for before/after comparisons.
+  const dist = process.env.BENCH_DIST ?? path.join(ROOT, 'dist');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(dist, 'apps/mfa-service/src/main.js')], {
     env: { ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,11 +73,20 @@ export async function startService(env) {
     url,
     pid: child.pid,
     rssMb: () => Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024,
-    stop: () =>
-      new Promise((resolve) => {
+    /** SIGTERM, then drop the run's database (the server is shared with other suites). */
+    stop: async () => {
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', resolve);
         child.kill('SIGTERM');
-      }),
+      });
+      if (env.MONGO_DB_NAME?.startsWith('mfa_bench_') && !process.env.BENCH_KEEP_DB) {
+        const { MongoClient } = await import('mongodb');
+        const mongo = await MongoClient.connect(env.MONGO_URL).catch(() => null);
+        await mongo?.db(env.MONGO_DB_NAME).dropDatabase().catch(() => undefined);
+        await mongo?.close();
+      }
+    },
   };
 }
 
@@ -91,9 +102,12 @@ export async function token(claims) {
 
 /** One autocannon run; returns throughput and latency percentiles (ms). */
 export async function load(options) {
-  const result = await autocannon({ duration: 5, ...options });
+  const opts = { duration: Number(process.env.BENCH_DURATION ?? 3), ...options };
+  if (opts.amount) delete opts.duration;
+  const result = await autocannon(opts);
   return {
-    rps: result.requests.average,
+    // With a fixed `amount` the run lasts until every request answered: completed ÷ elapsed.
+    rps: options.amount ? result.requests.total / result.duration : result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + (result.non2xx ?? 0),
@@ -119,3 +133,85 @@ export function summary(values, digits = 0) {
 export function machine() {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
+
+/** CPU, cores, RAM, and the versions of Node, Kafka and the database. */
+export async function environment(infra) {
+  const { MongoClient } = await import('mongodb');
+  let database = 'unknown';
+  const mongo = await MongoClient.connect(infra.mongoUrl, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const info = await mongo.db('admin').command({ buildInfo: 1 });
+    // The local launcher is built from the module proxy without version stamping: take it from its go.mod.
+    const fromGoMod = /github\.com\/FerretDB\/FerretDB v([\d.]+)/.exec(readFileSync(path.join(ROOT, 'infra/ferretdb/go.mod'), 'utf8'))?.[1];
+    const ferret = info.ferretdbVersion && info.ferretdbVersion !== 'unknown' ? info.ferretdbVersion : fromGoMod ? `v${fromGoMod} (infra/ferretdb/go.mod)` : 'unknown';
+    database = 'ferretdbVersion' in info ? `FerretDB ${ferret}, reports MongoDB ${info.version}` : `MongoDB ${info.version}`;
+  } finally {
+    await mongo.close();
+  }
+  let kafka = 'unknown';
+  try {
+    const pom = readFileSync(path.join(ROOT, 'infra/kafka/pom.xml'), 'utf8');
+    const version = /<kafka\.version>([^<]+)</.exec(pom)?.[1] ?? /<artifactId>kafka_[^<]+<\/artifactId>\s*<version>([^<]+)</.exec(pom)?.[1];
+    kafka = `Apache Kafka ${version ?? '?'} (KRaft, single node, infra/kafka/pom.xml) at ${infra.kafkaBrokers}`;
+  } catch {
+    /* no pom: leave unknown */
+  }
+  return {
+    cpu: `${os.cpus()[0]?.model ?? 'cpu'}`,
+    cores: os.cpus().length,
+    ramGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    kafka,
+    database,
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+/** Peak RSS of a process, sampled every `everyMs` until stop() is called. */
+export function rssSampler(rssMb, everyMs = 100) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb());
+    } catch {
+      /* process gone */
+    }
+  }, everyMs);
+  return { stop: () => (clearInterval(timer), peak), peak: () => peak };
+}
+
+/** A horizontal ASCII bar chart: rows of [label, value]. */
+export function barChart(rows, { width = 40, unit = '' } = {}) {
+  const max = Math.max(...rows.map(([, v]) => v), 1);
+  const labelWidth = Math.max(...rows.map(([l]) => String(l).length));
+  return rows.map(([label, value]) => `${String(label).padEnd(labelWidth)} |${'█'.repeat(Math.max(0, Math.round((value / max) * width))).padEnd(width)}| ${value.toFixed(value < 10 ? 1 : 0)}${unit}`).join('\n');
+}
+
+/** A raw kafkajs producer baseline: sends `count` records of `valueBytes` in batches; returns records/s. */
+export async function rawProducerRate(brokers, { count, batch = 500, value, key = (i) => `k-${i % 1000}`, headers = {} }) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const { randomUUID } = await import('node:crypto');
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = `bench.raw.${randomUUID().slice(0, 8)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const started = Date.now();
+  for (let i = 0; i < count; i += batch) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: Math.min(batch, count - i) }, (_, j) => ({ key: key(i + j), value, headers: { ...headers, ce_id: randomUUID() } })),
+    });
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  return count / seconds;
+}
+
+/** "skipped" result for a figure whose feature is not there yet. */
+export const notAvailable = (why) => ({ skipped: true, why });

@@ -22,6 +22,13 @@ export interface TokenVerifierOptions {
 type KeyResolver = KeyLike | KeyObject | Uint8Array | JWTVerifyGetKey;
 
 const MAX_TOKEN_LENGTH = 8192;
+// Verified tokens are remembered briefly: a client sends the same bearer token with every
+// request, and the signature check (RS256/ES256 in production) is the costliest step of a
+// query. Bounded in count and size, never past the token's own `exp`, and at most 60 s so a
+// key withdrawn from the JWKS stops being honoured quickly.
+const CACHE_MAX_ENTRIES = 5_000;
+const CACHE_MAX_TOKEN_LENGTH = 2048;
+const CACHE_TTL_MS = 60_000;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -30,6 +37,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * audience, `exp` and `nbf`. Every failure is the same 401 — the reason is not the caller's business.
  */
 export class TokenVerifier {
+  private readonly verified = new Map<string, { principal: Principal; notAfter: number }>();
+
   private constructor(
     private readonly key: KeyResolver,
     private readonly options: TokenVerifierOptions,
@@ -41,6 +50,12 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) throw Unauthorized();
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.notAfter > now) return hit.principal;
+      this.verified.delete(token);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
@@ -53,7 +68,22 @@ export class TokenVerifier {
     } catch {
       throw Unauthorized();
     }
-    return toPrincipal(payload);
+    return this.remember(token, toPrincipal(payload), payload, now);
+  }
+
+  private remember(token: string, verified: Principal, payload: JWTPayload, now: number): Principal {
+    // Frozen: the same object is handed to every request that presents this token.
+    const principal = Object.freeze({ ...verified, amr: Object.freeze([...verified.amr]) as string[] });
+    if (token.length > CACHE_MAX_TOKEN_LENGTH || typeof payload.exp !== 'number') return principal;
+    // Valid until exp (+ the tolerance jose allows), as the full check would decide.
+    const notAfter = Math.min(now + CACHE_TTL_MS, (payload.exp + this.options.clockToleranceSeconds) * 1000);
+    if (notAfter <= now) return principal;
+    if (this.verified.size >= CACHE_MAX_ENTRIES) {
+      // Drop the oldest entry (Map keeps insertion order).
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, { principal, notAfter });
+    return principal;
   }
 }
 

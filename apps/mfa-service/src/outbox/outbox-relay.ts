@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
 import { KafkaClient } from '@mfa/messaging';
 import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, StoredEvent, toEnvelope } from '@mfa/persistence';
-import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -14,6 +14,20 @@ import { OutboxMetrics } from './outbox-metrics';
 import { OUTBOX_COLLECTIONS } from './outbox-collections';
 
 type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
+
+/** Who is publishing one aggregate's outbox, until when (`_id` = `<collection>:<aggregate id>`). */
+interface OutboxLease {
+  _id: string;
+  owner: string;
+  until: Date;
+}
+
+/** Outbox leases, apart from the aggregates (see publishBatch). */
+export const OUTBOX_LEASES_COLLECTION = 'outbox_leases';
+const leaseKey = (collectionName: string, id: string): string => `${collectionName}:${id}`;
+
+/** Outbox emptied; also clears the per-document lease fields older versions wrote. */
+const DRAINED: Document = { $set: { outbox: [] }, $unset: { outboxSince: '', leaseOwner: '', leaseUntil: '' } };
 
 const BATCH_SIZE = 200;
 // Longer than the worst Kafka send (3 attempts of at most 5 s, see KafkaClient), so a lease never lapses
@@ -161,13 +175,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     for (const name of OUTBOX_COLLECTIONS) {
       for (;;) {
         if (this.stopped) return published;
-        const now = new Date();
+        // Outboxes another instance is publishing right now (the lease collection is tiny).
+        const leased = await this.leases()
+          .find({ _id: { $regex: `^${name}:` }, until: { $gte: new Date() } } as Document, { projection: { _id: 1 } })
+          .toArray();
+        const skip = leased.map((lease) => String(lease._id).slice(name.length + 1));
         const pending = await this.db
           .collection(name)
-          .find(
-            { outboxSince: { $exists: true }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
-            { projection: { _id: 1 }, sort: { outboxSince: 1 }, limit: BATCH_SIZE },
-          )
+          .find({ outboxSince: { $exists: true }, ...(skip.length > 0 ? { _id: { $nin: skip } } : {}) } as Document, {
+            projection: { _id: 1 },
+            sort: { outboxSince: 1 },
+            limit: BATCH_SIZE,
+          })
           .toArray();
         if (pending.length === 0) break;
         const ok = await this.publishBatch(name, pending.map((d) => String(d._id)));
@@ -179,36 +198,83 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return published;
   }
 
-  /** Claim → publish → log → remove, for one batch of aggregates. False when Kafka refused. */
+  private leases(): Collection<OutboxLease> {
+    return this.db.collection<OutboxLease>(OUTBOX_LEASES_COLLECTION);
+  }
+
+  /**
+   * Claim → publish → log → remove, for one batch of aggregates. False when Kafka refused.
+   *
+   * Every query on an aggregate collection names one document by `_id`: FerretDB uses no index
+   * for any other filter, `{_id: {$in: [...]}}` included, so those scan the whole collection —
+   * an updateMany while holding the proxy's global write lock (bench/REPORT.md). Leases therefore
+   * live in their own small collection (one document per outbox being published): a batch costs
+   * one insertMany (claim), reads by `_id`, one update by `_id` per aggregate (the removal, which
+   * must touch the aggregate anyway) and one deleteMany of leases — instead of an updateMany and
+   * a find over `$in` to claim, and a bulk update plus another `$in` find to remove.
+   */
   private async publishBatch(collectionName: string, ids: string[]): Promise<boolean> {
     const collection = this.db.collection(collectionName);
-    const now = new Date();
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
-    await collection.updateMany(
-      {
-        _id: { $in: ids },
-        outboxSince: { $exists: true },
-        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }, { leaseOwner: this.owner }],
-      } as Document,
-      { $set: { leaseOwner: this.owner, leaseUntil } },
-    );
-    const claimed = (await collection
-      .find({ _id: { $in: ids }, leaseOwner: this.owner, leaseUntil } as Document, { projection: { outbox: 1, lastSequence: 1 } })
-      .toArray()) as unknown as ClaimedOutbox[];
-    if (claimed.length === 0) return true;
-
-    const claimedIds = claimed.map((doc) => doc._id);
+    const leased = await this.claim(collectionName, ids);
+    if (leased.length === 0) return true;
+    let claimed: ClaimedOutbox[] = [];
     try {
-      return await this.publishClaimed(collection, claimed);
-    } catch (error) {
-      await this.release(collection, claimedIds);
-      throw error;
+      const docs = await Promise.all(
+        leased.map(
+          (id) =>
+            collection.findOne({ _id: id, outboxSince: { $exists: true } } as Document, {
+              projection: { outbox: 1, lastSequence: 1 },
+            }) as Promise<ClaimedOutbox | null>,
+        ),
+      );
+      claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
+      if (claimed.length > 0 && !(await this.publishClaimed(collection, claimed))) return false;
+      return true;
+    } finally {
+      // Removal done (or failed): the outboxes are free for whoever comes next.
+      await this.release(collectionName, leased);
     }
+  }
+
+  /** Takes the lease of each outbox not leased by a live instance; returns the ids it got. */
+  private async claim(collectionName: string, ids: string[]): Promise<string[]> {
+    const now = new Date();
+    const until = new Date(now.getTime() + LEASE_MS);
+    const lease = (id: string): OutboxLease => ({ _id: leaseKey(collectionName, id), owner: this.owner, until });
+    let refused = await this.insertLeases(ids.map(lease));
+    if (refused.size > 0) {
+      // Held by someone: take over those whose holder died (lease expired) and stale ones of ours.
+      const keys = [...refused];
+      await this.leases().deleteMany({ _id: { $in: keys }, $or: [{ until: { $lt: now } }, { owner: this.owner }] } as Document);
+      const retry = ids.filter((id) => refused.has(leaseKey(collectionName, id)));
+      refused = await this.insertLeases(retry.map(lease));
+    }
+    return ids.filter((id) => !refused.has(leaseKey(collectionName, id)));
+  }
+
+  /** Inserts leases; a duplicate key means the outbox is leased already. Returns those keys. */
+  private async insertLeases(leases: OutboxLease[]): Promise<Set<string>> {
+    if (leases.length === 0) return new Set();
+    try {
+      await this.leases().insertMany(leases, { ordered: false });
+      return new Set();
+    } catch (error) {
+      if (!isDuplicateKeyOnly(error)) throw error;
+      // Which ones did we get? Read them back rather than trust every server's error indexes.
+      const mine = await this.leases()
+        .find({ _id: { $in: leases.map((l) => l._id) }, owner: this.owner, until: leases[0].until } as Document, { projection: { _id: 1 } })
+        .toArray();
+      const held = new Set(mine.map((m) => String(m._id)));
+      return new Set(leases.map((l) => l._id).filter((key) => !held.has(key)));
+    }
+  }
+
+  private async ownsLease(collectionName: string, id: string): Promise<boolean> {
+    return (await this.leases().countDocuments({ _id: leaseKey(collectionName, id), owner: this.owner } as Document, { limit: 1 })) > 0;
   }
 
   private async publishClaimed(collection: Collection, claimed: ClaimedOutbox[]): Promise<boolean> {
     const events = claimed.flatMap((doc) => [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence));
-    const claimedIds = claimed.map((doc) => doc._id);
     if (events.length > 0) {
       const started = Date.now();
       try {
@@ -216,7 +282,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           events.map((event) => ({ ...encodeEvent(toEnvelope(event, this.config.events.source)), topic: event.topic, timestamp: event.time.getTime() })),
         );
       } catch (error) {
-        await this.release(collection, claimedIds);
         this.metrics.publishFailed(events.length);
         this.backOff(error, 'publishing to Kafka failed; events stay in the outbox');
         return false;
@@ -243,44 +308,40 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Remove what was published. FerretDB's `$pull` cannot match sub-documents, so the outbox is
    * replaced with a compare-and-set on `lastSequence`: it only succeeds if no command appended
-   * since we read it. The common case (nothing new) is one bulk write for the whole batch.
+   * since we read it. One `_id` write per aggregate, issued together; only the aggregates whose
+   * compare-and-set missed (a command committed while we published) are read again.
    */
   private async acknowledge(collection: Collection, claimed: ClaimedOutbox[], events: StoredEvent[]): Promise<void> {
     const published = new Map<string, number>();
     for (const event of events) published.set(event.key, Math.max(published.get(event.key) ?? 0, event.sequence));
-    const drained: Document = { $set: { outbox: [] }, $unset: { outboxSince: '', leaseOwner: '', leaseUntil: '' } };
-    const operations: AnyBulkWriteOperation[] = claimed.map((doc) => ({
-      updateOne: { filter: { _id: doc._id, leaseOwner: this.owner, lastSequence: doc.lastSequence ?? 0 } as Document, update: drained },
-    }));
-    await collection.bulkWrite(operations, { ordered: false });
+    const results = await Promise.all(
+      claimed.map((doc) => collection.updateOne({ _id: doc._id, lastSequence: doc.lastSequence ?? 0 } as Document, DRAINED)),
+    );
+    const missed = claimed.filter((_, i) => results[i].modifiedCount !== 1);
+    await Promise.all(missed.map((doc) => this.acknowledgeRaced(collection, doc._id, published.get(doc._id) ?? 0)));
+  }
 
-    // Anything still leased to us had commits while we published: keep only the newer events.
-    const raced = (await collection
-      .find({ _id: { $in: claimed.map((doc) => doc._id) }, leaseOwner: this.owner } as Document, {
-        projection: { outbox: 1, lastSequence: 1 },
-      })
-      .toArray()) as unknown as ClaimedOutbox[];
-    for (let doc of raced) {
-      for (let attempt = 0; attempt < 20 && doc; attempt++) {
-        const upTo = published.get(doc._id) ?? 0;
-        const remaining = (doc.outbox ?? []).filter((event) => event.sequence > upTo);
-        const update: Document =
-          remaining.length === 0 ? drained : { $set: { outbox: remaining }, $unset: { leaseOwner: '', leaseUntil: '' } };
-        const result = await collection.updateOne({ _id: doc._id, leaseOwner: this.owner, lastSequence: doc.lastSequence ?? 0 } as Document, update);
-        if (result.modifiedCount === 1) {
-          if (remaining.length > 0) this.wake(collection.collectionName, doc._id);
-          break;
-        }
-        doc = (await collection.findOne({ _id: doc._id, leaseOwner: this.owner } as Document, {
-          projection: { outbox: 1, lastSequence: 1 },
-        })) as unknown as ClaimedOutbox;
+  /** Commits arrived while we published: keep only the newer events (and publish them next). */
+  private async acknowledgeRaced(collection: Collection, id: string, upTo: number): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      // Our lease lapsed and another instance took over: it removes what it publishes.
+      if (!(await this.ownsLease(collection.collectionName, id))) return;
+      const doc = (await collection.findOne({ _id: id } as Document, { projection: { outbox: 1, lastSequence: 1 } })) as unknown as ClaimedOutbox | null;
+      if (!doc) return;
+      const remaining = (doc.outbox ?? []).filter((event) => event.sequence > upTo);
+      const update: Document = remaining.length === 0 ? DRAINED : { $set: { outbox: remaining } };
+      const result = await collection.updateOne({ _id: id, lastSequence: doc.lastSequence ?? 0 } as Document, update);
+      if (result.modifiedCount === 1) {
+        if (remaining.length > 0) this.wake(collection.collectionName, id);
+        return;
       }
     }
   }
 
-  private async release(collection: Collection, ids: string[]): Promise<void> {
-    await collection
-      .updateMany({ _id: { $in: ids }, leaseOwner: this.owner } as Document, { $unset: { leaseOwner: '', leaseUntil: '' } })
+  private async release(collectionName: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.leases()
+      .deleteMany({ _id: { $in: ids.map((id) => leaseKey(collectionName, id)) }, owner: this.owner } as Document)
       .catch(() => undefined);
   }
 

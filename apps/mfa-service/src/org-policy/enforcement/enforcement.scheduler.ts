@@ -39,6 +39,9 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<RunSummary> | null = null;
   private stopped = false;
+  /** Jobs this process is running (targeted runs and passes share it). */
+  private readonly running = new Set<string>();
+  private readonly inFlight = new Set<Promise<JobOutcome>>();
 
   constructor(
     @InjectConnection() connection: Connection,
@@ -65,13 +68,38 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
     this.stopped = true;
     clearInterval(this.timer);
     this.runner.stop();
-    await this.chain;
+    await Promise.all([this.chain, ...[...this.inFlight].map((run) => run.catch(() => undefined))]);
   }
 
-  /** An enforcement change was committed: start its fan-out now (the interval would also find it). */
-  async enforcementChanged(orgId: string, revision: number, cause: { correlationId: string; causationId: string }): Promise<void> {
+  /**
+   * An enforcement change was committed: create its fan-out job and run just that job in the
+   * background (not a full pass: scanning every policy after every enforcement would make each
+   * command pay for all orgs). With a deadline already passed (grace period 0), a pass follows
+   * so the deadline job is created once the fan-out is done.
+   */
+  async enforcementChanged(orgId: string, revision: number, cause: { correlationId: string; causationId: string }, deadline: Date | null): Promise<void> {
+    const jobId = enforcementJobId('setup-required', orgId, revision);
     await this.create([{ kind: 'setup-required', orgId, revision, ...cause }]);
-    this.kick();
+    if (this.stopped) return;
+    this.runOne(jobId)
+      .then((outcome) => {
+        if (outcome === 'done' && deadline !== null && deadline.getTime() <= this.clock.now().getTime()) this.kick();
+      })
+      .catch((error: unknown) => this.log.warn({ jobId, errorType: (error as Error)?.name, error: (error as Error)?.message }, 'fan-out failed; retried on the next pass'));
+  }
+
+  /** Runs one job unless this process is already running it (the lease lets its owner re-claim). */
+  private async runOne(jobId: string): Promise<JobOutcome> {
+    if (this.running.has(jobId)) return 'busy';
+    this.running.add(jobId);
+    const run = this.runner.run(jobId);
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(jobId);
+      this.inFlight.delete(run);
+    }
   }
 
   /** Starts a pass in the background (failures are logged; the next pass retries). */
@@ -103,7 +131,7 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       let finished = 0;
       for (const { _id } of runnable) {
         if (this.stopped) break;
-        const outcome = await this.runner.run(_id);
+        const outcome = await this.runOne(_id);
         summary.push({ jobId: _id, outcome });
         if (outcome === 'done' || outcome === 'superseded') finished += 1;
       }

@@ -60,7 +60,12 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
     if (enforced) {
       // The fan-out runs in the background; if this fails the scheduler's next pass creates it.
       await this.scheduler
-        .enforcementChanged(command.orgId, result.state.enforcementRevision, { correlationId: enforced.correlationId, causationId: enforced.id })
+        .enforcementChanged(
+          command.orgId,
+          result.state.enforcementRevision,
+          { correlationId: enforced.correlationId, causationId: enforced.id },
+          result.state.enforcementDeadline,
+        )
         .catch((error: unknown) => this.log.warn({ orgId: command.orgId, error: (error as Error)?.message }, 'fan-out not started; the scheduler will'));
     }
     return { enforced: result.state.enforced, changed: result.events.length > 0 };

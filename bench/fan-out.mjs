@@ -1,0 +1,137 @@
+// Benchmark 5: enforcing an org of 100,000 members until every UserMfaSetupRequired is on
+// Kafka, against a raw kafkajs producer sending as many records of the same size in the same
+// run; the service's peak RSS is sampled throughout. Members are bulk-inserted into the
+// org_members read model (apps/mfa-service/src/membership/org-member.document.ts), none with MFA.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { infrastructure, notAvailable, rawProducerRate, rssSampler, serviceEnv, startService, summary, token } from './lib.mjs';
+
+const MEMBERS = Number(process.env.BENCH_FANOUT_MEMBERS ?? 100_000);
+const RUNS = Number(process.env.BENCH_FANOUT_RUNS ?? process.env.BENCH_RUNS ?? 3);
+// The whole suite must stay under 10 minutes: a run that has not finished by then is reported as such.
+const RUN_TIMEOUT_MS = Number(process.env.BENCH_FANOUT_TIMEOUT_S ?? 30) * 1000;
+// Nothing at all within this long after the enforcement answered: the fan-out is not there.
+const FIRST_EVENT_TIMEOUT_MS = 20_000;
+const TOPIC = 'mfa.user-mfa.v1';
+const TYPE = 'UserMfaSetupRequired';
+
+async function seedMembers(db, orgId, count) {
+  const now = new Date();
+  for (let i = 0; i < count; i += 5000) {
+    await db.collection('org_members').insertMany(
+      Array.from({ length: Math.min(5000, count - i) }, (_, j) => {
+        const userId = `${orgId}-u${String(i + j).padStart(6, '0')}`;
+        return { _id: `${orgId}:${userId}`, orgId, userId, role: 0, source: 'event', joinedAt: now, lastSeenAt: now, membershipUpdatedAt: now };
+      }),
+      { ordered: false },
+    );
+  }
+}
+
+async function counter(brokers) {
+  const kafka = new Kafka({ clientId: `bench-fanout-${randomUUID()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  if (!(await admin.listTopics()).includes(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
+  const ends = await admin.fetchTopicOffsets(TOPIC);
+  await admin.disconnect();
+  const seen = new Map(); // orgId → Set of userIds
+  let sampleBytes = 0;
+  const consumer = kafka.consumer({ groupId: `bench-fanout-${randomUUID()}`, maxWaitTimeInMs: 50, maxBytes: 10 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        if (String(message.headers?.ce_type ?? '') !== TYPE) continue;
+        const data = JSON.parse(String(message.value));
+        if (!seen.has(data.orgId)) seen.set(data.orgId, new Set());
+        seen.get(data.orgId).add(data.userId);
+        sampleBytes ||= message.value.length;
+      }
+    },
+  });
+  for (const { partition, offset } of ends) consumer.seek({ topic: TOPIC, partition, offset });
+  await joined;
+  return { count: (orgId) => seen.get(orgId)?.size ?? 0, sampleBytes: () => sampleBytes, stop: () => consumer.disconnect() };
+}
+
+export async function fanOut() {
+  const infra = infrastructure();
+  const env = serviceEnv(infra);
+  const mongo = await MongoClient.connect(infra.mongoUrl);
+  const db = mongo.db(env.MONGO_DB_NAME);
+  const service = await startService(env);
+  const events = await counter(infra.kafkaBrokers);
+  const runs = [];
+  let skipped = null;
+  try {
+    for (let run = 0; run < RUNS && !skipped; run++) {
+      const orgId = `fan-${randomUUID().slice(0, 8)}`;
+      const seedStarted = Date.now();
+      await seedMembers(db, orgId, MEMBERS);
+      console.log(`fan-out run ${run + 1}: seeded ${MEMBERS} members in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
+      const auth = `Bearer ${await token({ sub: `${orgId}-admin`, orgId, orgRole: 255 })}`;
+      const rss = rssSampler(service.rssMb);
+      const started = Date.now();
+      const res = await fetch(`${service.url}/mfa/organization/enforce`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({ enforced: true, gracePeriodDays: 7 }),
+      });
+      if (res.status === 404) {
+        skipped = notAvailable('POST /mfa/organization/enforce answered 404');
+        rss.stop();
+        break;
+      }
+      if (res.status !== 200) throw new Error(`enforce answered ${res.status}: ${await res.text()}`);
+      let last = 0;
+      let lastChange = Date.now();
+      // The admin himself is a member too (registered from his token): MEMBERS or MEMBERS + 1 events.
+      while (events.count(orgId) < MEMBERS && Date.now() - started < RUN_TIMEOUT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const now = events.count(orgId);
+        if (now !== last) [last, lastChange] = [now, Date.now()];
+        if (now === 0 && Date.now() - started > FIRST_EVENT_TIMEOUT_MS) break;
+      }
+      const seconds = ((events.count(orgId) >= MEMBERS ? lastChange : Date.now()) - started) / 1000;
+      const peakRssMb = rss.stop();
+      const delivered = events.count(orgId);
+      if (delivered === 0) {
+        skipped = notAvailable(`enforcing an org of ${MEMBERS} members published no ${TYPE} within ${FIRST_EVENT_TIMEOUT_MS / 1000} s (the enforcement fan-out is not there yet)`);
+        break;
+      }
+      runs.push({ delivered, complete: delivered >= MEMBERS, seconds, perSecond: delivered / seconds, peakRssMb });
+      console.log(`fan-out run ${run + 1}:`, runs[runs.length - 1]);
+      // An incomplete run already says the rate; more would only blow the suite's time budget.
+      if (delivered < MEMBERS) break;
+    }
+  } finally {
+    await events.stop();
+    await service.stop();
+    await mongo.db(env.MONGO_DB_NAME).dropDatabase().catch(() => undefined);
+    await mongo.close();
+  }
+  if (skipped) return skipped;
+  // Baseline: the raw producer, same number of records, same value size, same batch size as the relay.
+  const value = Buffer.alloc(events.sampleBytes() || 200, 'x');
+  const raw = [];
+  for (let run = 0; run < runs.length; run++) raw.push(await rawProducerRate(infra.kafkaBrokers, { count: Math.min(MEMBERS, 100_000), batch: 200, value }));
+  const ratios = runs.map((r, i) => (r.perSecond / raw[i]) * 100);
+  return {
+    members: MEMBERS,
+    complete: `${runs.filter((r) => r.complete).length}/${runs.length} runs delivered all${runs.some((r) => !r.complete) ? ` (a run stops after ${RUN_TIMEOUT_MS / 1000} s; later runs skipped)` : ''}`,
+    delivered: summary(runs.map((r) => r.delivered)),
+    seconds: summary(runs.map((r) => r.seconds), 1),
+    eventsPerSecond: summary(runs.map((r) => r.perSecond)),
+    rawPerSecond: summary(raw),
+    ratio: `${summary(ratios, 2)} %`,
+    peakRssMb: summary(runs.map((r) => r.peakRssMb)),
+    maxPeakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    goalMet: ratios.every((r) => r >= 30) && runs.every((r) => r.complete && r.peakRssMb < 300),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await fanOut());
