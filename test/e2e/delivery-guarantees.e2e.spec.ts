@@ -58,8 +58,9 @@ describe('delivery guarantees (outbox → Kafka)', () => {
         const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).send({ enforced: i % 2 === 0 });
         expect(res.status).toBe(200);
       }
-      // 6 org events, plus the owner's UserMfaSetupRequired for each of the 3 enforcements (no MFA, new deadline each time).
-      await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n === 9, 'backlog of 9', 15_000);
+      // The 6 org events, plus up to 3 UserMfaSetupRequired for the owner (no MFA): one per enforcement
+      // whose fan-out ran before the next toggle superseded it.
+      await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n >= 6 && n <= 9, 'backlog of 6 to 9', 15_000);
       expect(await metric(t, 'mfa_outbox_oldest_unpublished_age_seconds')).toBeGreaterThan(0);
       const ready = await t.http.get('/health/ready');
       expect(ready.status).toBe(503);

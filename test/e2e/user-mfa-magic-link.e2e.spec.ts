@@ -265,4 +265,20 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
       await app.close();
     }
   });
+
+  it('while a link waits in the outbox (relay stopped), the stored event holds it sealed, never the token', async () => {
+    const app = await startTestApp();
+    try {
+      await app.app.get(OutboxRelay).onModuleDestroy(); // nothing is published from here on
+      const userId = uniqueName('ml-sealed');
+      const bearer = `Bearer ${await app.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP })}`;
+      expect((await app.http.post('/mfa/setup').set('Authorization', bearer).send({ mfaType: 'MAGIC_LINK' })).status).toBe(200);
+      const stored = await app.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
+      const waiting = (stored?.outbox as Array<{ type: string; data: Record<string, unknown> }>).find((e) => e.type === 'MagicLinkRequested')!;
+      expect(waiting.data.link).toEqual({ sealed: { keyId: expect.any(String), iv: expect.any(String), tag: expect.any(String), ciphertext: expect.any(String) } });
+      expect(JSON.stringify(stored)).not.toMatch(/token=|activate\?/);
+    } finally {
+      await app.close();
+    }
+  });
 });

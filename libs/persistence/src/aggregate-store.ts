@@ -1,9 +1,9 @@
 import { AppError } from '@mfa/common/errors/app-error';
-import { uuidv7 } from '@mfa/common/ids/uuid-v7';
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { KeyedQueue } from './keyed-queue';
-import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
+import { stampEvent } from './stamp-event';
+import { CommandMeta, StoredEvent } from './stored-event';
 
 /**
  * Fields every aggregate document carries next to its state.
@@ -67,6 +67,8 @@ export class AggregateStore<S> {
     private readonly aggregate: 'org' | 'user',
     private readonly mapper: AggregateMapper<S>,
     private readonly onCommitted: (aggregateId: string) => void = () => undefined,
+    /** How an event is kept while it waits in the outbox (e.g. sensitive fields sealed); as is by default. */
+    private readonly forOutbox: (event: StoredEvent) => StoredEvent = (event) => event,
   ) {}
 
   get collectionName(): string {
@@ -114,7 +116,7 @@ export class AggregateStore<S> {
 
   /** One conditional single-document write: state, version+1, and the events appended to the outbox. */
   async commit(id: string, loaded: Loaded<S>, decision: Decision<S>, meta: CommandMeta, at: Date): Promise<StoredEvent[]> {
-    const events = decision.events.map((event, index) => this.stamp(id, event, loaded.lastSequence + index + 1, meta, at));
+    const events = decision.events.map((event, index) => this.forOutbox(this.stamp(id, event, loaded.lastSequence + index + 1, meta, at)));
     const state = this.mapper.toDocument(decision.state);
     for (const field of BOOKKEEPING) delete state[field];
     const update = {
@@ -145,27 +147,6 @@ export class AggregateStore<S> {
   }
 
   private stamp(key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
-    const definition = definitionOf(event.type);
-    const orgId = typeof event.data['orgId'] === 'string' ? (event.data['orgId'] as string) : null;
-    const userId = typeof event.data['userId'] === 'string' ? (event.data['userId'] as string) : null;
-    return {
-      id: uuidv7(time.getTime()),
-      type: event.type,
-      topic: definition.topic,
-      key,
-      aggregate: this.aggregate,
-      sequence,
-      time,
-      schemaVersion: definition.schemaVersion,
-      orgId,
-      userId,
-      correlationId: meta.correlationId,
-      causationId: meta.causationId,
-      actorId: meta.actorId,
-      actorType: meta.actorType,
-      ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
-      data: event.data,
-      replayable: definition.replayable,
-    };
+    return stampEvent(this.aggregate, key, event, sequence, meta, time);
   }
 }

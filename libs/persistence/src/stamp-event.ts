@@ -3,9 +3,9 @@ import type { DomainEvent } from '@mfa/common/domain/decision';
 import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
 
 /**
- * Gives a decided event its identity, time, position and routing, exactly as the aggregate
- * store does on commit. For writers that append to many aggregates' outboxes in one bulk
- * write (the enforcement fan-out) instead of one aggregate per command.
+ * Gives a decided event its identity, time, position and routing: used by the aggregate store
+ * on commit and by writers that append to many aggregates' outboxes directly (the enforcement
+ * fan-out) instead of one aggregate per command.
  */
 export function stampEvent(aggregate: 'org' | 'user', key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
   const definition = definitionOf(event.type);

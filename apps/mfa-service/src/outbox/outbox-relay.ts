@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../infra/root-logger';
 import { OutboxMetrics } from './outbox-metrics';
+import { OutboxSealer } from './outbox-sealer';
 import { OUTBOX_COLLECTIONS } from './outbox-collections';
 
 type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
@@ -71,6 +72,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectConnection() private readonly connection: Connection,
     private readonly kafka: KafkaClient,
     private readonly metrics: OutboxMetrics,
+    private readonly sealer: OutboxSealer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
@@ -279,7 +281,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const started = Date.now();
       try {
         await this.kafka.send(
-          events.map((event) => ({ ...encodeEvent(toEnvelope(event, this.config.events.source)), topic: event.topic, timestamp: event.time.getTime() })),
+          events.map((event) => ({
+            ...encodeEvent(toEnvelope(this.sealer.open(event), this.config.events.source)),
+            topic: event.topic,
+            timestamp: event.time.getTime(),
+          })),
         );
       } catch (error) {
         this.metrics.publishFailed(events.length);

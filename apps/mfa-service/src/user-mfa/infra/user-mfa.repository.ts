@@ -4,6 +4,7 @@ import { AggregateStore } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
+import { OutboxSealer } from '../../outbox/outbox-sealer';
 import { MFA_METHODS } from '../domain/mfa-method';
 import { MagicLinkState, MethodState, newUserMfa, VerificationState, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
 import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLECTION } from './user-mfa.document';
@@ -14,7 +15,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
   private readonly documents: MongoCollection<Document>;
   private readonly credentials: MongoCollection<PasskeyCredentialClaim>;
 
-  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay) {
+  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay, sealer: OutboxSealer) {
     super(
       connection.db!.collection(USER_MFA_COLLECTION),
       'user',
@@ -45,6 +46,8 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
         }),
       },
       (userId) => relay.wake(USER_MFA_COLLECTION, userId),
+      // A magic link's token must not sit readable in the outbox until it is published.
+      (event) => sealer.seal(event),
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
