@@ -150,6 +150,27 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
     expect(loginUse.status).toBe(400);
     expect(loginUse.body).toEqual(INVALID);
     expectNoTokensIn(JSON.stringify(await doc(userId)));
+
+    // Disable → enable → reset, with status, the stored document and the events at each step.
+    const statusOf = async () => (await t.http.get('/mfa/status').set('Authorization', await auth(userId, orgId))).body.data;
+    expect((await post('/mfa/disable', userId, { mfaType: 'MAGIC_LINK' }, orgId)).body).toEqual({ success: true, message: 'MFA method disabled' });
+    expect(await statusOf()).toMatchObject({ isEnabled: false, enabledMethods: [], primaryMethod: null });
+    expect(await doc(userId)).toMatchObject({ methods: { MAGIC_LINK: { status: 'disabled' } }, email: `${userId}@example.com` });
+    expect((await post('/mfa/enable', userId, { mfaType: 'MAGIC_LINK' }, orgId)).body).toEqual({ success: true, message: 'MFA method enabled' });
+    expect(await statusOf()).toMatchObject({ isEnabled: true, enabledMethods: ['MAGIC_LINK'], primaryMethod: 'MAGIC_LINK' });
+    expect((await post('/mfa/reset', userId, {}, orgId)).body).toEqual({ success: true, message: 'MFA reset successfully' });
+    expect(await statusOf()).toMatchObject({ isEnabled: false, enabledMethods: [], primaryMethod: null, backupCodesRemaining: 0 });
+    const reset = await doc(userId);
+    expect(reset).toMatchObject({ methods: { MAGIC_LINK: { status: 'none' } }, email: null, magicLinks: [], magicLinkHashes: [] });
+    await kafka.waitFor(() => kafka.events((e) => e.subject === userId && e.type === 'MfaReset').length === 1, 20_000, 'MfaReset');
+    await settle();
+    expect(kafka.events((e) => e.subject === userId && e.type !== 'MagicLinkRequested').map((e) => e.type).slice(3)).toEqual([
+      'MfaMethodDisabled',
+      'MfaPrimaryMethodChanged',
+      'MfaMethodEnabled',
+      'MfaPrimaryMethodChanged',
+      'MfaReset',
+    ]);
   });
 
   it('setup with an explicit address; a bad address or none at all is 400 VALIDATION_FAILED on email', async () => {

@@ -243,6 +243,34 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
   });
 
+  it('registered → disabled → enabled → reset: status, stored document and events at each step', async () => {
+    const userId = uniqueName('pk-walk');
+    await registered(userId);
+    const statusOf = async () => (await t.http.get('/mfa/status').set('Authorization', await auth(userId))).body.data;
+    expect(await statusOf()).toMatchObject({ isEnabled: true, enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' });
+    expect((await post('/mfa/disable', userId, { mfaType: 'PASSKEY' })).status).toBe(200);
+    expect(await statusOf()).toMatchObject({ isEnabled: false, enabledMethods: [], primaryMethod: null });
+    // Disabled keeps the registered passkey, so enabling brings it back without a new ceremony.
+    expect((await doc(userId))?.passkeys).toHaveLength(1);
+    expect((await post('/mfa/enable', userId, { mfaType: 'PASSKEY' })).status).toBe(200);
+    expect(await statusOf()).toMatchObject({ isEnabled: true, enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' });
+    expect((await post('/mfa/reset', userId, {})).status).toBe(200);
+    expect(await statusOf()).toMatchObject({ isEnabled: false, enabledMethods: [], primaryMethod: null });
+    expect(await doc(userId)).toMatchObject({ methods: { PASSKEY: { status: 'none' } }, passkeys: [], passkeyChallenges: [], passkeyCredentialIds: [] });
+    await kafka.waitFor(() => kafka.events((e) => e.subject === userId && e.type === 'MfaReset').length === 1, 20_000, 'MfaReset');
+    await settle();
+    expect(kafka.events((e) => e.subject === userId).map((e) => e.type)).toEqual([
+      'MfaMethodSetupStarted',
+      'MfaMethodEnabled',
+      'MfaPrimaryMethodChanged',
+      'MfaMethodDisabled',
+      'MfaPrimaryMethodChanged',
+      'MfaMethodEnabled',
+      'MfaPrimaryMethodChanged',
+      'MfaReset',
+    ]);
+  });
+
   it('after a reset the credential id is free again', async () => {
     const owner = uniqueName('pk-reset');
     const { response } = await registered(owner);
