@@ -2,6 +2,7 @@ import { AppError } from '@mfa/common/errors/app-error';
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { KeyedQueue } from './keyed-queue';
+import { isDuplicateKey } from './duplicate-key';
 import { stampEvent } from './stamp-event';
 import { CommandMeta, StoredEvent } from './stored-event';
 
@@ -43,9 +44,6 @@ export class ConcurrencyConflict extends Error {
   }
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
 
 export interface CommitResult<S> {
   state: S;

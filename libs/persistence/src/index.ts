@@ -2,3 +2,4 @@ export * from './aggregate-store';
 export * from './stored-event';
 export * from './keyed-queue';
 export * from './stamp-event';
+export * from './duplicate-key';

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
+import { isDuplicateKey } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
 import { MemberJoined } from './member-joined';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
@@ -15,10 +16,6 @@ import {
 } from './org-member.document';
 
 export type ProjectionOutcome = 'applied' | 'stale';
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
 
 /**
  * Applies identity membership events to the member read model. No transactions on FerretDB:

@@ -3,7 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
 import { KafkaClient } from '@mfa/messaging';
-import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, StoredEvent, toEnvelope } from '@mfa/persistence';
+import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -36,12 +36,6 @@ const BATCH_SIZE = 200;
 const LEASE_MS = 30_000;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
-
-function isDuplicateKeyOnly(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> } | null)?.writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every((e) => e.code === 11000);
-  return (error as { code?: number } | null)?.code === 11000;
-}
 
 /**
  * Publishes the events that commands left in their aggregates' outboxes.

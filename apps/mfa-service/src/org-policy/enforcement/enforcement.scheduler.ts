@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@mfa/common';
+import { isDuplicateKeyOnly } from '@mfa/persistence';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -15,12 +16,6 @@ export type RunSummary = Array<{ jobId: string; outcome: JobOutcome }>;
 const POLICY_BATCH = 200;
 // A finished fan-out can make its deadline job due in the same pass (grace period 0).
 const MAX_ROUNDS = 3;
-
-function isDuplicateKeyOnly(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> } | null)?.writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every((e) => e.code === 11000);
-  return (error as { code?: number } | null)?.code === 11000;
-}
 
 /**
  * Drives the enforcement lifecycle: creates the jobs the org policies call for at the injected

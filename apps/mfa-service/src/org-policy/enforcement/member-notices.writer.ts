@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { CommandMeta, stampEvent } from '@mfa/persistence';
+import { CommandMeta, isDuplicateKey, stampEvent } from '@mfa/persistence';
 import type { Collection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -19,8 +19,6 @@ interface NoticeView {
 }
 
 const MAX_ATTEMPTS = 10;
-
-const isDuplicateKey = (error: unknown): boolean => (error as { code?: number } | null)?.code === 11000;
 
 /**
  * Appends enforcement notices to the members' own UserMfa aggregates, a batch at a time.

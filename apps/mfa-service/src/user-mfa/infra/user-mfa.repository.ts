@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AggregateStore } from '@mfa/persistence';
+import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -67,7 +67,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
       await this.credentials.insertOne({ _id: credentialId, userId, claimedAt: now });
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const owner = await this.credentials.findOne({ _id: credentialId });
       return owner?.userId === userId;
     }
