@@ -62,6 +62,22 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   const noticesOf = (type: string, orgId: string) => kafka.events((e) => e.type === type && (e.data as { orgId?: string }).orgId === orgId);
   const usersOf = (events: EventEnvelope[]) => events.map((e) => e.subject).sort();
 
+  /** An identity-service `UserJoinedOrganization`, as the membership consumer would receive it. */
+  const joinEvent = (orgId: string, userId: string, time = new Date()): MembershipEvent =>
+    ({
+      id: randomUUID(),
+      source: 'identity-service',
+      type: 'UserJoinedOrganization',
+      specversion: '1.0',
+      time: time.toISOString(),
+      subject: userId,
+      datacontenttype: 'application/json',
+      dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
+      schemaversion: 1,
+      sequence: 1,
+      data: { userId, orgId, role: 0 },
+    }) as MembershipEvent;
+
   /**
    * The member read model: the first members through the real projection (as if the identity
    * service had published their joins), the rest inserted in the same shape for speed.
@@ -71,19 +87,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     const time = new Date(Date.now() - 60_000);
     const viaProjection = userIds.slice(0, 20);
     for (const userId of viaProjection) {
-      await projection.apply({
-        id: randomUUID(),
-        source: 'identity-service',
-        type: 'UserJoinedOrganization',
-        specversion: '1.0',
-        time: time.toISOString(),
-        subject: userId,
-        datacontenttype: 'application/json',
-        dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
-        schemaversion: 1,
-        sequence: 1,
-        data: { userId, orgId, role: 0 },
-      } as MembershipEvent);
+      await projection.apply(joinEvent(orgId, userId, time));
     }
     const shaped = await a.db.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION).findOne({ _id: memberKey(orgId, viaProjection[0]) });
     expect(shaped).toMatchObject({ orgId, userId: viaProjection[0], role: 0, source: 'event' });
@@ -281,19 +285,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     await enforce(orgId, owner);
     await scheduler(a).runDue();
     const joiner = `${orgId}-joiner`;
-    const join: MembershipEvent = {
-      id: randomUUID(),
-      source: 'identity-service',
-      type: 'UserJoinedOrganization',
-      specversion: '1.0',
-      time: new Date().toISOString(),
-      subject: joiner,
-      datacontenttype: 'application/json',
-      dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
-      schemaversion: 1,
-      sequence: 1,
-      data: { userId: joiner, orgId, role: 0 },
-    } as MembershipEvent;
+    const join = joinEvent(orgId, joiner);
     await a.app.get(MembershipProjection).apply(join);
     await a.app.get(MembershipProjection).apply(join); // redelivered
     // First seen through a token (the identity service has not told us yet).
@@ -302,7 +294,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     // A joiner who already has an allowed method is not told.
     const ready = `${orgId}-ready`;
     await a.db.collection(USER_MFA_COLLECTION).insertOne({ _id: ready as never, enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' });
-    await a.app.get(MembershipProjection).apply({ ...join, id: randomUUID(), subject: ready, data: { userId: ready, orgId, role: 0 } } as MembershipEvent);
+    await a.app.get(MembershipProjection).apply(joinEvent(orgId, ready));
 
     // The owner (no MFA) was told by the fan-out; the two joiners by their joins.
     await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 3, 20_000, 'the joiners\' notices');

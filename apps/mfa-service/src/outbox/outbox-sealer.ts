@@ -31,7 +31,7 @@ export class OutboxSealer {
   private readonly box: SecretBox;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.box = new SecretBox({ current: config.encryption.current, previous: config.encryption.previous });
+    this.box = new SecretBox(config.encryption);
   }
 
   /** The event as it is stored in an outbox: its sensitive fields sealed. */

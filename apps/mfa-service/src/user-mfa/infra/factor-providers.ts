@@ -7,7 +7,7 @@ export const FACTOR_PROVIDERS: Provider[] = [
   {
     provide: SecretBox,
     inject: [APP_CONFIG],
-    useFactory: (config: AppConfig) => new SecretBox({ current: config.encryption.current, previous: config.encryption.previous }),
+    useFactory: (config: AppConfig) => new SecretBox(config.encryption),
   },
   {
     provide: BackupCodes,
