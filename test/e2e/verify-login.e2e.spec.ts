@@ -387,7 +387,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect((await doc(userId))?.verification.failedAttempts).toBe(1);
     });
 
-    it('malformed JSON → 400; no bearer → 401', async () => {
+    it('malformed JSON → 400; no bearer → 401 (verify-login and regenerate)', async () => {
       const res = await t.http
         .post('/mfa/verify-login')
         .set('Authorization', await auth(newUser()))
@@ -396,6 +396,9 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('MALFORMED_JSON');
       expect((await t.http.post('/mfa/verify-login').send({ mfaType: 'GOOGLE_AUTH', code: '123456' })).status).toBe(401);
+      const unauthorized = await t.http.post('/mfa/backup-codes/regenerate');
+      expect(unauthorized.status).toBe(401);
+      expect(unauthorized.body).toEqual({ success: false, error: 'Unauthorized', code: 'UNAUTHORIZED' });
     });
   });
 
