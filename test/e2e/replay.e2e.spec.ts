@@ -5,7 +5,7 @@ import { EVENT_LOG_COLLECTION, EventLogDocument } from '@mfa/persistence';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import pino from 'pino';
 import { JobBusyError, REPLAY_JOBS_COLLECTION, ReplayJobDocument } from '../../apps/mfa-ops/src/replay/replay-job';
@@ -419,6 +419,40 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     }
   });
 
+  it('the built CLI: creates a fresh target topic with retention.ms=-1 and warns when an existing one would delete old replayed records', async () => {
+    assertCliBuilt();
+    const env = { MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers, KAFKA_CLIENT_ID: uniqueName('ops'), LOG_LEVEL: 'warn' };
+    const ids = sorted.slice(0, 3).map((d) => d._id);
+    const admin = new Kafka({ clientId: uniqueName('replay-retention'), brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const retentionOf = async (name: string) => {
+        const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }] });
+        return resources[0].configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+      };
+
+      const fresh = topic('fresh');
+      const created = await runCli(['replay', '--ids', ids.join(','), '--to-topic', fresh], env);
+      expect(created.code).toBe(0);
+      expect(created.stderr).toContain(`created topic ${fresh} (`);
+      expect(created.stderr).toContain('retention.ms=-1');
+      expect(created.stderr).not.toContain('warning:');
+      expect(await retentionOf(fresh)).toBe('-1');
+
+      const weekly = topic('weekly');
+      await admin.createTopics({ topics: [{ topic: weekly, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }], waitForLeaders: true });
+      const warned = await runCli(['replay', '--ids', ids.join(','), '--to-topic', weekly], env);
+      expect(warned.code).toBe(0);
+      expect(warned.stderr).not.toContain('created topic');
+      expect(warned.stderr).toContain(
+        `warning: ${weekly} has retention.ms=${7 * 86_400_000} (7 days) but the oldest event going there is from ${sorted[0].time.toISOString()}`,
+      );
+      expect(await retentionOf(weekly)).toBe(String(7 * 86_400_000)); // an existing topic is never reconfigured
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('the built CLI: SIGINT stops after a checkpointed batch (exit 130), the same command with --job resumes and completes', async () => {
     assertCliBuilt();
     const usage = await runCli(['replay', '--type', 'MagicLinkRequested'], {});
@@ -432,15 +466,22 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     const collector = await KafkaCollector.start(infra.kafkaBrokers, [target], { fromBeginning: true });
     try {
       const interrupted = await runCli(args, env, (child) => {
-        const poll = setInterval(() => {
-          void jobDoc(job).then((doc) => {
-            if (doc && doc.published >= 200) {
-              clearInterval(poll);
-              child.kill('SIGINT');
-            }
-          });
-        }, 20);
-        child.on('close', () => clearInterval(poll));
+        // One SIGINT only, and one poll at a time: a slow read must not let two polls both see the checkpoint
+        // and send a second SIGINT, which means "exit at once" to the CLI.
+        let done = false;
+        const poll = async (): Promise<void> => {
+          if (done) return;
+          const doc = await jobDoc(job);
+          if (done) return;
+          if (doc && doc.published >= 200) {
+            done = true;
+            child.kill('SIGINT');
+            return;
+          }
+          setTimeout(() => void poll(), 20);
+        };
+        child.on('close', () => (done = true));
+        void poll();
       });
       expect(interrupted.stderr).toContain(`job ${job}: replaying ${TOTAL} events (the whole event log) to ${target}`);
       expect(interrupted.stderr).toContain('SIGINT: stopping after the current batch');

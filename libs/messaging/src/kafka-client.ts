@@ -1,4 +1,4 @@
-import { Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, Message, Producer } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, LogEntry, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ConsumerRunnerOptions, KafkaConsumerRunner } from './kafka-consumer';
 
@@ -73,13 +73,14 @@ export class KafkaClient {
     this.admin = this.kafka.admin();
   }
 
-  /** Connects producer and admin and makes sure the topics exist. Fails with a clear message. */
-  async start(topics: TopicSpec[]): Promise<void> {
+  /** Connects producer and admin and makes sure the topics exist; returns the topics it created. Fails with a clear message. */
+  async start(topics: TopicSpec[]): Promise<string[]> {
     const brokers = this.options.brokers.join(',');
     try {
       await withTimeout(this.admin.connect(), this.options.connectTimeoutMs, `connecting to Kafka at ${brokers}`);
-      await withTimeout(this.ensureTopics(topics), this.options.connectTimeoutMs * 2, `creating Kafka topics`);
+      const created = await withTimeout(this.ensureTopics(topics), this.options.connectTimeoutMs * 2, `creating Kafka topics`);
       await withTimeout(this.producer.connect(), this.options.connectTimeoutMs, `connecting the Kafka producer`);
+      return created;
     } catch (error) {
       await this.stop().catch(() => undefined);
       const reason = error instanceof Error ? error.message : String(error);
@@ -87,11 +88,28 @@ export class KafkaClient {
     }
   }
 
-  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+  /** Creates the missing topics (existing ones are left as they are); returns the names it created. */
+  async ensureTopics(topics: TopicSpec[]): Promise<string[]> {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return [];
     await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+    return missing.map((t) => t.topic);
+  }
+
+  /** Each topic's effective `retention.ms` (-1: kept forever), as the broker reports it. */
+  async retentionMs(topics: string[]): Promise<Map<string, number>> {
+    if (topics.length === 0) return new Map();
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+    });
+    const retention = new Map<string, number>();
+    for (const resource of described.resources) {
+      const entry = resource.configEntries.find((e) => e.configName === 'retention.ms');
+      if (entry) retention.set(resource.resourceName, Number(entry.configValue));
+    }
+    return retention;
   }
 
   /** Sends records in order with acks=all. Rejects if the broker does not acknowledge. */

@@ -9,7 +9,7 @@ import { JobBusyError } from './replay-job';
 import { ReplayOptions, UsageError } from './replay-options';
 import { dryRunReport, generateJobName, resumeCommand, summaryLine } from './replay-report';
 import { describeSelection, selectionOf } from './replay-selection';
-import { EventPublisher, Replayer, ReplayRequest } from './replayer';
+import { EventPublisher, Replayer, ReplayPlan, ReplayRequest } from './replayer';
 
 export interface CommandIo {
   argv: string[];
@@ -92,10 +92,21 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
         connectTimeoutMs: env.kafkaConnectTimeoutMs,
         logger,
       });
-      // Creates a missing target topic (e.g. a fresh --to-topic); existing topics are left as they are.
-      await kafka.start(
-        plan.targetTopics.map((topic) => ({ topic, numPartitions: env.topicPartitions, replicationFactor: env.topicReplicationFactor })),
+      // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
+      // replayed records keep their original timestamps, which a 7-day retention would delete
+      // at the broker's next check. Existing topics are left as they are, with a warning.
+      const created = await kafka.start(
+        plan.targetTopics.map((topic) => ({
+          topic,
+          numPartitions: env.topicPartitions,
+          replicationFactor: env.topicReplicationFactor,
+          configEntries: [{ name: 'retention.ms', value: '-1' }],
+        })),
       );
+      for (const topic of created) {
+        err(`created topic ${topic} (${env.topicPartitions} partitions, retention.ms=-1: replayed records keep their original timestamps)`);
+      }
+      for (const line of await retentionWarnings(kafka, replayer, plan, created)) err(line);
       publisher = kafka;
     }
 
@@ -121,4 +132,32 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
     await kafka?.stop().catch(() => undefined);
     await mongo.close().catch(() => undefined);
   }
+}
+
+/**
+ * Existing target topics whose time-based retention is shorter than the age of the oldest
+ * event going there: the broker deletes such records at its next retention check, so a
+ * consumer that is not already reading may never see them.
+ */
+async function retentionWarnings(kafka: KafkaClient, replayer: Replayer, plan: ReplayPlan, created: string[]): Promise<string[]> {
+  const existing = plan.targetTopics.filter((topic) => !created.includes(topic));
+  const retention = await kafka.retentionMs(existing);
+  const warnings: string[] = [];
+  for (const topic of existing) {
+    const retentionMs = retention.get(topic);
+    if (retentionMs === undefined || retentionMs < 0) continue;
+    const oldest = await replayer.oldestRemaining(plan, plan.request.target.topic ? undefined : topic);
+    if (!oldest || Date.now() - oldest.getTime() <= retentionMs) continue;
+    warnings.push(
+      `warning: ${topic} has retention.ms=${retentionMs} (${formatDuration(retentionMs)}) but the oldest event going there is from ${oldest.toISOString()}; ` +
+        `replayed records keep their original timestamps, so the broker deletes the older ones at its next retention check. ` +
+        `Consume them promptly, raise the topic's retention.ms, or replay to a fresh --to-topic (created with retention.ms=-1).`,
+    );
+  }
+  return warnings;
+}
+
+function formatDuration(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48 ? `${Math.round(hours / 24)} days` : hours >= 1 ? `${Math.round(hours)} hours` : `${Math.round(ms / 60_000)} minutes`;
 }

@@ -120,6 +120,17 @@ export class Replayer {
     };
   }
 
+  /**
+   * Time of the oldest event still to publish, overall or of one original topic; null if none.
+   * Replayed records keep that time as their Kafka timestamp, which time-based retention reads.
+   */
+  async oldestRemaining(plan: ReplayPlan, originalTopic?: string): Promise<Date | null> {
+    const filter = remainingFilter(plan.request.selection, plan.position) as Document;
+    const scoped = originalTopic ? { $and: [filter, { topic: originalTopic }] } : filter;
+    const [oldest] = await this.events.find(scoped, { sort: REPLAY_SORT, limit: 1, projection: { time: 1 } }).toArray();
+    return oldest?.time ?? null;
+  }
+
   async run(plan: ReplayPlan, publisher: EventPublisher, options: RunOptions = {}): Promise<ReplayOutcome> {
     const { request } = plan;
     const { signal } = options;
