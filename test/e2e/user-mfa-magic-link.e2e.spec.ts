@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
-import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
+import { OUTBOX_DEAD_LETTERS_COLLECTION, OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { STEPPED_UP } from '../harness/tokens';
 
@@ -300,6 +300,45 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
       expect(JSON.stringify(stored)).not.toMatch(/token=|activate\?/);
     } finally {
       await app.close();
+    }
+  });
+
+  it('a sealed link that no longer opens (wrong key) is set aside in outbox_dead_letters, still sealed; the user’s other events still flow', async () => {
+    const writer = await startTestApp();
+    let relay: TestApp | null = null;
+    try {
+      await writer.app.get(OutboxRelay).onModuleDestroy();
+      const userId = uniqueName('ml-poison');
+      const bearer = `Bearer ${await writer.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP })}`;
+      expect((await writer.http.post('/mfa/setup').set('Authorization', bearer).send({ mfaType: 'MAGIC_LINK' })).status).toBe(200);
+      const waiting = ((await writer.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never }))?.outbox as Array<{ id: string; type: string }>) ?? [];
+      const link = waiting.find((e) => e.type === 'MagicLinkRequested')!;
+      const setupStarted = waiting.find((e) => e.type === 'MfaMethodSetupStarted')!;
+
+      // Same database, same key id, a different key: the sealed link cannot be opened.
+      relay = await startTestApp({ env: { MONGO_DB_NAME: writer.env.MONGO_DB_NAME } });
+      await kafka.waitFor(() => kafka.events((e) => e.id === setupStarted.id).length === 1, 20_000, 'MfaMethodSetupStarted');
+      await relay.app.get(OutboxRelay).whenIdle();
+      const deadLetter = await relay.db.collection(OUTBOX_DEAD_LETTERS_COLLECTION).findOne({ _id: link.id as never });
+      expect(deadLetter).toMatchObject({
+        collection: USER_MFA_COLLECTION,
+        reason: expect.stringContaining('does not open with the configured keys'),
+        event: { id: link.id, type: 'MagicLinkRequested', data: { link: { sealed: expect.any(Object) } } },
+      });
+      expect((await relay.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never }))?.outbox).toEqual([]);
+      expect(await relay.db.collection('event_log').countDocuments({ _id: link.id as never })).toBe(0);
+      expect(kafka.events((e) => e.id === link.id)).toHaveLength(0);
+
+      // The outbox is not blocked: a new link, sealed with the current key, is delivered.
+      const again = await relay.http
+        .post('/mfa/magic-link/send')
+        .set('Authorization', `Bearer ${await relay.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP })}`);
+      expect(again.status).toBe(200);
+      const { token } = await deliveredToken(userId);
+      expect((await relay.http.post('/mfa/magic-link/activate').send({ token })).status).toBe(200);
+    } finally {
+      await relay?.app.close();
+      await writer.close();
     }
   });
 });

@@ -292,6 +292,11 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       ['primary: never configured', '/mfa/primary', { mfaType: 'PASSKEY' }, 400, 'METHOD_NOT_ENABLED'],
       ['reset: null resetUserId', '/mfa/reset', { resetUserId: null }, 400, 'VALIDATION_FAILED'],
       ['reset: malformed resetUserId', '/mfa/reset', { resetUserId: 'a b' }, 400, 'VALIDATION_FAILED'],
+      // Endpoints that take no body refuse fields rather than silently ignoring them.
+      ['regenerate: any field', '/mfa/backup-codes/regenerate', { count: 20 }, 400, 'VALIDATION_FAILED'],
+      ['magic-link send: any field', '/mfa/magic-link/send', { purpose: 'setup' }, 400, 'VALIDATION_FAILED'],
+      ['passkey auth-options: any field', '/mfa/passkey/auth-options', { userVerification: 'discouraged' }, 400, 'VALIDATION_FAILED'],
+      ['regenerate: an array body', '/mfa/backup-codes/regenerate', [1], 400, 'VALIDATION_FAILED'],
     ];
 
     // Events are written only together with a version bump, so an unchanged version proves
@@ -418,6 +423,18 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       const unknown = await post('/mfa/reset', `admin-${orgId}`, { resetUserId: `nobody-${randomUUID()}` }, orgId, OWNER);
       expect(unknown.status).toBe(404);
       expect(unknown.body).toEqual({ success: false, error: 'User not found', code: 'USER_NOT_FOUND' });
+    });
+
+    it('by an ADMINISTRATOR who has MFA, with a password-only session → 403 STEP_UP_REQUIRED, the member unchanged', async () => {
+      const admin = uniqueName('mfa-admin');
+      await setUpTotp(admin, orgId, ADMIN);
+      await settle();
+      const passwordOnly = `Bearer ${await t.token({ sub: admin, orgId, orgRole: ADMIN, email: `${admin}@example.com`, amr: ['pwd'] })}`;
+      await unchanged(member, async () => {
+        const res = await t.http.post('/mfa/reset').set('Authorization', passwordOnly).send({ resetUserId: member });
+        expect(res.status).toBe(403);
+        expect(res.body).toMatchObject({ success: false, code: 'STEP_UP_REQUIRED' });
+      });
     });
 
     it('by an ADMINISTRATOR of the same org → 200, MfaReset by the admin (actortype admin)', async () => {

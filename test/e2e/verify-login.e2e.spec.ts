@@ -341,6 +341,15 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect((await post('/mfa/setup', userId, { mfaType: 'PASSKEY' })).status).toBe(200);
       clock.advance(10 * 60_000 + 1);
       expect((await post('/mfa/disable', userId, { mfaType: 'GOOGLE_AUTH' })).status).toBe(403);
+      // A refreshed token (new iat) keeps the OIDC auth_time of the authentication it came from:
+      // only that time counts, so refreshing never makes an old second factor recent.
+      const refreshed = async (authTime: number) =>
+        `Bearer ${await t.token({ sub: userId, orgRole: 0, email: `${userId}@example.com`, amr: STEPPED_UP, auth_time: authTime })}`;
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000); // the verify-login above is stale by now
+      const stale = await t.http.post('/mfa/setup').set('Authorization', await refreshed(nowSeconds - 11 * 60)).send({ mfaType: 'MAGIC_LINK' });
+      expect([stale.status, stale.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
+      const recent = await t.http.post('/mfa/setup').set('Authorization', await refreshed(nowSeconds - 60)).send({ mfaType: 'MAGIC_LINK' });
+      expect(recent.status).toBe(200);
       // A token that itself proves a recent second factor (amr) is enough.
       clock.set(new Date());
       expect((await post('/mfa/disable', userId, { mfaType: 'GOOGLE_AUTH' }, STEPPED_UP)).status).toBe(200);

@@ -15,8 +15,11 @@ export interface Principal {
   email: string | null;
   /** Authentication methods references (RFC 8176) from the token, e.g. ["pwd", "otp"]. */
   amr: string[];
-  /** When the token was issued (seconds since epoch). */
-  issuedAt: number | null;
+  /**
+   * When the user last authenticated (seconds since epoch): the OIDC `auth_time` claim, else the
+   * token's `iat`. A refreshed token keeps its `auth_time`, so refreshing never makes a step-up recent.
+   */
+  authenticatedAt: number | null;
 }
 
 export function isOrgAdmin(principal: Principal): boolean {

@@ -116,6 +116,6 @@ function toPrincipal(payload: JWTPayload): Principal {
     orgRole: typeof orgRole === 'number' && Number.isInteger(orgRole) ? orgRole : null,
     email: stringClaim(payload, 'email'),
     amr: Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [],
-    issuedAt: typeof payload.iat === 'number' ? payload.iat : null,
+    authenticatedAt: typeof payload['auth_time'] === 'number' ? payload['auth_time'] : typeof payload.iat === 'number' ? payload.iat : null,
   };
 }

@@ -15,6 +15,7 @@ export class OutboxMetrics {
   private readonly publishedTotal: Counter<'topic'>;
   private readonly failures: Counter<never>;
   private readonly failedEvents: Counter<never>;
+  private readonly deadLetteredTotal: Counter<'type'>;
   private backlogSource: () => Promise<Backlog> = async () => ({ events: 0, oldestAgeSeconds: 0 });
 
   constructor(private readonly metrics: MetricsService) {
@@ -28,6 +29,7 @@ export class OutboxMetrics {
     this.publishedTotal = metrics.counter('mfa_outbox_published_events_total', 'Events published to Kafka', ['topic']);
     this.failures = metrics.counter('mfa_outbox_publish_failures_total', 'Relay batches Kafka refused (events stay in the outbox)');
     this.failedEvents = metrics.counter('mfa_outbox_publish_failed_events_total', 'Events in relay batches Kafka refused');
+    this.deadLetteredTotal = metrics.counter('mfa_outbox_dead_lettered_events_total', 'Events that could not be encoded, moved to outbox_dead_letters', ['type']);
     const source = () => this.backlogSource();
     let cached: Promise<Backlog> | null = null;
     // Both gauges read one backlog snapshot per scrape.
@@ -50,6 +52,10 @@ export class OutboxMetrics {
       this.publishedTotal.inc({ topic: event.topic });
       this.latency.observe({ topic: event.topic }, Math.max(0, (ackedAt - event.time.getTime()) / 1000));
     }
+  }
+
+  deadLettered(event: StoredEvent): void {
+    this.deadLetteredTotal.inc({ type: event.type });
   }
 
   publishFailed(count: number): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
-import { KafkaClient } from '@mfa/messaging';
+import { KafkaClient, OutgoingRecord } from '@mfa/messaging';
 import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
@@ -21,6 +21,16 @@ interface OutboxLease {
   _id: string;
   owner: string;
   until: Date;
+}
+
+/** Events the relay could never encode, set aside with the reason (see deadLetter). */
+export const OUTBOX_DEAD_LETTERS_COLLECTION = 'outbox_dead_letters';
+interface OutboxDeadLetter {
+  _id: string;
+  collection: string;
+  event: StoredEvent;
+  reason: string;
+  deadLetteredAt: Date;
 }
 
 /** Outbox leases, apart from the aggregates (see publishBatch). */
@@ -271,28 +281,72 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async publishClaimed(collection: Collection, claimed: ClaimedOutbox[]): Promise<boolean> {
     const events = claimed.flatMap((doc) => [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence));
-    if (events.length > 0) {
+    const { records, sendable, unpublishable } = this.prepare(events);
+    // Set aside before the acknowledgement removes them: an event that can never be encoded
+    // must not block its aggregate's later events (nor the rest of the batch) forever.
+    if (unpublishable.length > 0) await this.deadLetter(collection.collectionName, unpublishable);
+    if (records.length > 0) {
       const started = Date.now();
       try {
-        await this.kafka.send(
-          events.map((event) => ({
-            ...encodeEvent(toEnvelope(this.sealer.open(event), this.config.events.source)),
-            topic: event.topic,
-            timestamp: event.time.getTime(),
-          })),
-        );
+        await this.kafka.send(records);
       } catch (error) {
-        this.metrics.publishFailed(events.length);
+        this.metrics.publishFailed(records.length);
         this.backOff(error, 'publishing to Kafka failed; events stay in the outbox');
         return false;
       }
       this.failures = 0;
       this.retryAt = 0;
-      this.metrics.published(events, Date.now() - started, Date.now());
-      await this.appendToEventLog(events, new Date());
+      this.metrics.published(sendable, Date.now() - started, Date.now());
+      await this.appendToEventLog(sendable, new Date());
     }
     await this.acknowledge(collection, claimed, events);
     return true;
+  }
+
+  /** Each event as its Kafka record (sealed fields opened), or, if that fails, why. */
+  private prepare(events: StoredEvent[]) {
+    const records: OutgoingRecord[] = [];
+    const sendable: StoredEvent[] = [];
+    const unpublishable: Array<{ event: StoredEvent; error: Error }> = [];
+    for (const event of events) {
+      try {
+        records.push({ ...encodeEvent(toEnvelope(this.sealer.open(event), this.config.events.source)), topic: event.topic, timestamp: event.time.getTime() });
+        sendable.push(event);
+      } catch (error) {
+        unpublishable.push({ event, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return { records, sendable, unpublishable };
+  }
+
+  /**
+   * Moves events that cannot be encoded (e.g. a sealed magic link whose key was removed from
+   * MFA_ENCRYPTION_PREVIOUS_KEYS) to OUTBOX_DEAD_LETTERS_COLLECTION, as stored: sealed fields
+   * stay sealed. Logged at error level and counted; an operator can restore the key and
+   * re-publish them, or let them go (a magic link is short-lived anyway).
+   */
+  private async deadLetter(collectionName: string, unpublishable: Array<{ event: StoredEvent; error: Error }>): Promise<void> {
+    const now = new Date();
+    const docs: OutboxDeadLetter[] = unpublishable.map(({ event, error }) => ({
+      _id: event.id,
+      collection: collectionName,
+      event,
+      reason: `${error.name}: ${error.message}`,
+      deadLetteredAt: now,
+    }));
+    try {
+      await this.db.collection<OutboxDeadLetter>(OUTBOX_DEAD_LETTERS_COLLECTION).insertMany(docs, { ordered: false });
+    } catch (error) {
+      // Set aside already by an earlier attempt that did not get to remove them from the outbox.
+      if (!isDuplicateKeyOnly(error)) throw error;
+    }
+    for (const { event, error } of unpublishable) {
+      this.metrics.deadLettered(event);
+      this.log.error(
+        { eventId: event.id, type: event.type, aggregateId: event.key, sequence: event.sequence, err: { name: error.name, message: error.message } },
+        `outbox event cannot be published; moved to ${OUTBOX_DEAD_LETTERS_COLLECTION}`,
+      );
+    }
   }
 
   private async appendToEventLog(events: StoredEvent[], publishedAt: Date): Promise<void> {

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { Body, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, ErrorDetail } from '../errors/app-error';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -22,3 +22,27 @@ export function createValidationPipe(): ValidationPipe {
       new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', { details: flatten(errors) }),
   });
 }
+
+/**
+ * For endpoints that take no body: no body, or `{}`, passes; anything else is a 400 like an
+ * unknown field anywhere else (a client sending fields here has misunderstood the endpoint).
+ */
+@Injectable()
+class RejectBodyPipe implements PipeTransform {
+  transform(value: unknown): undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const fields = Object.keys(value);
+      if (fields.length === 0) return undefined;
+      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+        details: fields.map((field) => ({ field, message: `property ${field} should not exist` })),
+      });
+    }
+    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
+      details: [{ field: '', message: 'this endpoint takes no request body' }],
+    });
+  }
+}
+
+/** Parameter decorator: the endpoint accepts no request body (see RejectBodyPipe). */
+export const NoBody = (): ParameterDecorator => Body(RejectBodyPipe);

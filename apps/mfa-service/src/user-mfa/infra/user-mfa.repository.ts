@@ -78,9 +78,9 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
     await this.credentials.deleteOne({ _id: credentialId, userId });
   }
 
-  /** Frees every credential id of a user whose passkeys were all removed (reset). */
-  async releaseAllPasskeyCredentials(userId: string): Promise<void> {
-    await this.credentials.deleteMany({ userId });
+  /** Frees the credential ids of passkeys a user no longer has (reset), each by `_id`: no collection scan. */
+  async releasePasskeyCredentials(userId: string, credentialIds: string[]): Promise<void> {
+    for (const credentialId of credentialIds) await this.releasePasskeyCredential(credentialId, userId);
   }
 
   /** The user holding an outstanding magic link with this token hash, if any. */

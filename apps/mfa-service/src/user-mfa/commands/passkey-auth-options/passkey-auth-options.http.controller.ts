@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
-import { OnInternalError } from '@mfa/common';
+import { NoBody, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { DataResponse, dataResponse } from '../../../http/envelope';
@@ -22,6 +22,7 @@ export class PasskeyAuthOptionsController {
   async authOptions(
     @CurrentPrincipal() principal: Principal,
     @CommandMetadata('user') meta: CommandMeta,
+    @NoBody() _body: undefined,
   ): Promise<DataResponse<PasskeyAuthOptions>> {
     return dataResponse(await this.commandBus.execute(new PasskeyAuthOptionsCommand(subjectOf(principal), meta)));
   }

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
-import { OnInternalError } from '@mfa/common';
+import { NoBody, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { DataResponse, dataResponse } from '../../../http/envelope';
@@ -19,7 +19,7 @@ export class RegenerateBackupCodesController {
   @HttpCode(200)
   @OnInternalError('Failed to regenerate backup codes')
   @ApiOperation({ summary: 'Replace all backup codes with 10 new ones (shown once); needs a recent second factor' })
-  async regenerate(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta): Promise<DataResponse<RegeneratedBackupCodes>> {
+  async regenerate(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta, @NoBody() _body: undefined): Promise<DataResponse<RegeneratedBackupCodes>> {
     return dataResponse(await this.commandBus.execute(new RegenerateBackupCodesCommand(subjectOf(principal), meta)));
   }
 }

@@ -20,7 +20,9 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
 
   async execute({ caller, resetUserId, meta }: ResetMfaCommand): Promise<void> {
     const targetId = resetUserId ?? caller.userId;
-    if (targetId !== caller.userId) {
+    const self = targetId === caller.userId;
+    const now = this.clock.now();
+    if (!self) {
       // Role first (a plain member learns nothing about who exists), then same-org membership:
       // an unknown user and a user of another organization answer the same 404.
       if (!isOrgAdmin(caller)) {
@@ -29,17 +31,23 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       if (!caller.orgId || !(await this.members.isMember(caller.orgId, targetId))) {
         throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
       }
+      // The member (who may have lost their factors) proves nothing; an admin who has MFA proves a
+      // recent second factor of their own, so a stolen admin password session alone cannot strip
+      // a member's factors (the first step of an account takeover).
+      this.stepUp.assertActor(subjectOf(caller), (await this.users.load(caller.userId)).state, now);
     }
-    const now = this.clock.now();
-    const reset = (state: UserMfaState | null) => decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now);
-    // Resetting oneself needs step-up; an admin resetting a member (who lost their factors) does not.
+    let removedCredentials: string[] = [];
+    const reset = (state: UserMfaState | null) => {
+      removedCredentials = state?.passkeys.map((p) => p.credentialId) ?? [];
+      return decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now);
+    };
     await this.users.execute(
       targetId,
-      targetId === caller.userId ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
-      { ...meta, actorType: targetId === caller.userId ? 'user' : 'admin' },
+      self ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
+      { ...meta, actorType: self ? 'user' : 'admin' },
       () => now,
     );
     // The removed passkeys' credential ids may be registered again (by anyone) from now on.
-    await this.users.releaseAllPasskeyCredentials(targetId);
+    await this.users.releasePasskeyCredentials(targetId, removedCredentials);
   }
 }

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
-import { OnInternalError } from '@mfa/common';
+import { NoBody, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
 import { isEmail } from 'class-validator';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
@@ -20,7 +20,7 @@ export class SendMagicLinkController {
   @HttpCode(200)
   @OnInternalError('Failed to send magic link')
   @ApiOperation({ summary: 'Send a magic link (setup until MAGIC_LINK is enabled, login after)' })
-  async send(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta): Promise<MessageResponse> {
+  async send(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta, @NoBody() _body: undefined): Promise<MessageResponse> {
     const tokenEmail = principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;
     await this.commandBus.execute(new SendMagicLinkCommand(subjectOf(principal), tokenEmail, meta));
     return messageResponse('Magic link sent successfully');
