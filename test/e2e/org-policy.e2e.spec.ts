@@ -318,4 +318,41 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     const mine = events.filter((e) => e.subject === orgId);
     expect(mine.map((e) => e.sequence)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
+
+  describe('status reads org policies through a per-process cache (ORG_POLICY_CACHE_TTL_MS)', () => {
+    const statusOf = async (app: TestApp, userId: string, orgId: string) =>
+      (await app.http.get('/mfa/status').set('Authorization', `Bearer ${await app.token({ sub: userId, orgId, orgRole: 0 })}`)).body.data;
+
+    it('a change through the same instance shows at once; through another instance within the TTL; with TTL 0 at once', async () => {
+      const orgId = newOrg();
+      const member = uniqueName('member');
+      const cached = await startTestApp({ env: { MONGO_DB_NAME: t.env.MONGO_DB_NAME, ORG_POLICY_CACHE_TTL_MS: '3000' } });
+      const uncached = await startTestApp({ env: { MONGO_DB_NAME: t.env.MONGO_DB_NAME, ORG_POLICY_CACHE_TTL_MS: '0' } });
+      try {
+        expect(await statusOf(cached, member, orgId)).toMatchObject({ isRequired: false }); // caches "no policy"
+        expect(await statusOf(t, member, orgId)).toMatchObject({ isRequired: false });
+
+        expect((await enforce(orgId, { enforced: true })).status).toBe(200); // through instance t
+        expect(await statusOf(t, member, orgId)).toMatchObject({ isRequired: true }); // its own cache invalidated
+        expect(await statusOf(uncached, member, orgId)).toMatchObject({ isRequired: true });
+        // The other instance answers from its cache (proof that it has one) until the TTL runs out.
+        expect(await statusOf(cached, member, orgId)).toMatchObject({ isRequired: false });
+        await new Promise((resolve) => setTimeout(resolve, 3100));
+        expect(await statusOf(cached, member, orgId)).toMatchObject({ isRequired: true });
+
+        // The cache never freezes time: an exemption expiring is seen at its expiry, cached or not.
+        const exempt = await t.http
+          .put(`/mfa/organization/exemptions/${member}`)
+          .set('Authorization', await auth(`admin-${orgId}`, orgId, OWNER))
+          .send({ reason: 'travelling', expiresAt: new Date(Date.now() + 1500).toISOString() });
+        expect(exempt.status).toBe(200);
+        expect(await statusOf(t, member, orgId)).toMatchObject({ isRequired: false });
+        await new Promise((resolve) => setTimeout(resolve, 1600));
+        expect(await statusOf(t, member, orgId)).toMatchObject({ isRequired: true });
+      } finally {
+        await cached.app.close();
+        await uncached.app.close();
+      }
+    });
+  });
 });

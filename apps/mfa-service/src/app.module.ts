@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
 import { BearerAuthGuard, TokenVerifier } from '@mfa/auth';
-import { APP_CONFIG, AppConfig, CLOCK, Clock, InternalMessageInterceptor, systemClock } from '@mfa/common';
+import { APP_CONFIG, AppConfig, CLOCK, Clock, InternalMessageGuard, systemClock } from '@mfa/common';
 import type { Logger } from 'pino';
 import { HealthController } from './health/health.controller';
 import { MessagingModule } from './infra/messaging.module';
@@ -11,6 +11,7 @@ import { ROOT_LOGGER } from './infra/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { MembershipModule } from './membership/membership.module';
+import { MembershipGuard } from './membership/membership.registrar';
 import { OrgPolicyModule } from './org-policy/org-policy.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { UserMfaModule } from './user-mfa/user-mfa.module';
@@ -68,8 +69,10 @@ export class AppModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        // In this order: the endpoint's 500 message first, then who calls, then their membership.
+        { provide: APP_GUARD, useClass: InternalMessageGuard },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: InternalMessageInterceptor },
+        { provide: APP_GUARD, useExisting: MembershipGuard },
       ],
     };
   }

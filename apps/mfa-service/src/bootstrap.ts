@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
+  accessLog,
   AppConfig,
   createRootLogger,
   createValidationPipe,
@@ -10,10 +11,8 @@ import {
   jsonBodyParsing,
   PinoNestLogger,
   requestIdMiddleware,
-  requestIdOf,
 } from '@mfa/common';
 import type { Logger } from 'pino';
-import pinoHttp from 'pino-http';
 import { AppModule, AppOverrides } from './app.module';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -39,19 +38,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Order matters: the request id exists before anything can fail, so every answer carries it.
   app.use(requestIdMiddleware);
-  app.use(
-    pinoHttp({
-      logger: logger.child({ component: 'http' }),
-      genReqId: (req) => requestIdOf(req as never),
-      // Only the path: query strings and bodies never reach the log.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      quietReqLogger: true,
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(app.get(MetricsService).httpMiddleware());
   for (const handler of jsonBodyParsing(config.bodyLimitBytes)) app.use(handler);
 

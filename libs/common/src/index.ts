@@ -1,6 +1,7 @@
 export * from './config/app-config';
 export * from './errors/app-error';
 export * from './errors/error-response';
+export * from './http/access-log';
 export * from './http/body-parsing';
 export * from './http/global-exception.filter';
 export * from './http/internal-message.decorator';

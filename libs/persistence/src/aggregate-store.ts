@@ -64,7 +64,8 @@ export class AggregateStore<S> {
     private readonly collection: Collection,
     private readonly aggregate: 'org' | 'user',
     private readonly mapper: AggregateMapper<S>,
-    private readonly onCommitted: (aggregateId: string) => void = () => undefined,
+    /** After every successful commit (with the events it appended, possibly none). */
+    private readonly onCommitted: (aggregateId: string, events: StoredEvent[]) => void = () => undefined,
     /** How an event is kept while it waits in the outbox (e.g. sensitive fields sealed); as is by default. */
     private readonly forOutbox: (event: StoredEvent) => StoredEvent = (event) => event,
   ) {}
@@ -140,7 +141,7 @@ export class AggregateStore<S> {
       if (isDuplicateKey(error)) throw new ConcurrencyConflict(id);
       throw error;
     }
-    if (events.length > 0) this.onCommitted(id);
+    this.onCommitted(id, events);
     return events;
   }
 

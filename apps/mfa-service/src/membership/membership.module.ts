@@ -1,20 +1,19 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ComplianceReader } from './compliance.reader';
 import { MemberJoined } from './member-joined';
 import { MembershipConsumer } from './membership.consumer';
 import { MembershipProjection } from './membership.projection';
-import { MembershipInterceptor, MembershipRegistrar } from './membership.registrar';
+import { MembershipGuard, MembershipRegistrar } from './membership.registrar';
 
 @Module({
   providers: [
     ComplianceReader,
     MemberJoined,
     MembershipRegistrar,
+    MembershipGuard,
     MembershipProjection,
     MembershipConsumer,
-    { provide: APP_INTERCEPTOR, useClass: MembershipInterceptor },
   ],
-  exports: [ComplianceReader, MemberJoined],
+  exports: [ComplianceReader, MemberJoined, MembershipGuard],
 })
 export class MembershipModule {}

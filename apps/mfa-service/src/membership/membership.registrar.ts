@@ -1,9 +1,8 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnApplicationBootstrap } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { from, Observable, switchMap } from 'rxjs';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
 import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
@@ -71,14 +70,18 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
   }
 }
 
-/** Runs the registrar for every authenticated request before its handler. */
+/**
+ * Runs the registrar for every authenticated request before its handler. A global guard placed
+ * after BearerAuthGuard (app.module), rather than an interceptor: Nest wraps each interceptor in
+ * rxjs and an AsyncResource per request, which showed in the status path's profile.
+ */
 @Injectable()
-export class MembershipInterceptor implements NestInterceptor {
+export class MembershipGuard implements CanActivate {
   constructor(private readonly registrar: MembershipRegistrar) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const principal = principalOf(context.switchToHttp().getRequest());
-    if (!principal?.orgId) return next.handle();
-    return from(this.registrar.register(principal)).pipe(switchMap(() => next.handle()));
+    if (principal?.orgId) await this.registrar.register(principal);
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MembershipModule } from '../membership/membership.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { OrgPolicyReadCacheModule } from './infra/org-policy.read-cache';
 import { EnforceOrgMfaHandler } from './commands/enforce-org-mfa/enforce-org-mfa.handler';
 import { EnforceOrgMfaController } from './commands/enforce-org-mfa/enforce-org-mfa.http.controller';
 import { GrantExemptionHandler } from './commands/grant-exemption/grant-exemption.handler';
@@ -16,7 +17,7 @@ import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.han
 import { ListOrgMembersHandler } from './queries/list-org-members/list-org-members.handler';
 
 @Module({
-  imports: [OutboxModule, MembershipModule],
+  imports: [OutboxModule, MembershipModule, OrgPolicyReadCacheModule],
   controllers: [EnforceOrgMfaController, ExemptionsController, OrgPolicyQueriesController],
   providers: [
     OrgPolicyRepository,

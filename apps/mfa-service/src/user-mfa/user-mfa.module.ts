@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MembershipModule } from '../membership/membership.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { OrgPolicyReadCacheModule } from '../org-policy/infra/org-policy.read-cache';
 import { ActivateMagicLinkHandler } from './commands/activate-magic-link/activate-magic-link.handler';
 import { ActivateMagicLinkController } from './commands/activate-magic-link/activate-magic-link.http.controller';
 import { CompletePasskeyRegistrationHandler } from './commands/complete-passkey-registration/complete-passkey-registration.handler';
@@ -38,7 +39,7 @@ import { GetMfaStatusController } from './queries/get-mfa-status/get-mfa-status.
 import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.handler';
 
 @Module({
-  imports: [OutboxModule, MembershipModule],
+  imports: [OutboxModule, MembershipModule, OrgPolicyReadCacheModule],
   controllers: [
     GetMfaStatusController,
     GetMfaMethodsController,

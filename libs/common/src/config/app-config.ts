@@ -72,6 +72,8 @@ export interface AppConfig {
   };
   /** How recent a second factor must be to change factors once the user has MFA. */
   stepUp: { windowMs: number };
+  /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
+  orgPolicyCacheTtlMs: number;
   enforcement: {
     /** How often the enforcement scheduler looks for due deadlines and unfinished fan-outs; 0 = only on demand. */
     schedulerIntervalMs: number;
@@ -339,6 +341,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlSeconds: integer(env, 'MFA_TOKEN_TTL_SECONDS', 300, 30, 300),
     },
     stepUp: { windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000 },
+    orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
     },

@@ -6,11 +6,12 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OrgPolicyState } from '../domain/org-policy';
 import { ORG_POLICY_COLLECTION } from './org-policy.document';
+import { OrgPolicyReadCache } from './org-policy.read-cache';
 
 /** OrgPolicy aggregates in MongoDB (one document per org, state and outbox together). */
 @Injectable()
 export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
-  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay) {
+  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay, readCache: OrgPolicyReadCache) {
     super(
       connection.db!.collection(ORG_POLICY_COLLECTION),
       'org',
@@ -28,7 +29,10 @@ export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
         }),
         toDocument: ({ orgId: _orgId, ...state }: OrgPolicyState): Document => ({ ...state }),
       },
-      (orgId) => relay.wake(ORG_POLICY_COLLECTION, orgId),
+      (orgId, events) => {
+        readCache.invalidate(orgId);
+        if (events.length > 0) relay.wake(ORG_POLICY_COLLECTION, orgId);
+      },
     );
   }
 }

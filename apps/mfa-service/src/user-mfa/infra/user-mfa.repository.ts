@@ -45,7 +45,9 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
           passkeyCredentialIds: state.passkeys.map((p) => p.credentialId),
         }),
       },
-      (userId) => relay.wake(USER_MFA_COLLECTION, userId),
+      (userId, events) => {
+        if (events.length > 0) relay.wake(USER_MFA_COLLECTION, userId);
+      },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
     );

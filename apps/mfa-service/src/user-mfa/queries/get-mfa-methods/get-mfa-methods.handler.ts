@@ -23,7 +23,7 @@ export class GetMfaMethodsHandler implements IQueryHandler<GetMfaMethodsQuery, M
       this.connection
         .collection<UserMfaDocument>(USER_MFA_COLLECTION)
         .findOne({ _id: principal.userId }, { projection: { methods: 1, enabledMethods: 1 } }),
-      this.policies.forUser(principal.orgId, principal.userId, this.clock.now()),
+      this.policies.forUserCached(principal.orgId, principal.userId, this.clock.now()),
     ]);
     const statuses = Object.fromEntries(
       MFA_METHODS.map((m): [MfaMethod, MethodStatus] => [

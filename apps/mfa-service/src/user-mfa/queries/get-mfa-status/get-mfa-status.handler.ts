@@ -3,8 +3,9 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectConnection } from '@nestjs/mongoose';
 import { CLOCK, Clock } from '@mfa/common';
 import type { Connection } from 'mongoose';
-import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from '../../../org-policy/infra/org-policy.document';
-import { describeMfaStatus, MfaStatus, NO_MFA, OrgPolicySnapshot, UserMfaSnapshot } from '../../domain/mfa-status';
+import { OrgPolicyReadCache } from '../../../org-policy/infra/org-policy.read-cache';
+import { describeMfaStatus, MfaStatus, NO_MFA, UserMfaSnapshot } from '../../domain/mfa-status';
+import { policySnapshotFor } from '../../infra/org-policy.reader';
 import { USER_MFA_COLLECTION, UserMfaDocument } from '../../infra/user-mfa.document';
 import { GetMfaStatusQuery } from './get-mfa-status.query';
 
@@ -12,6 +13,7 @@ import { GetMfaStatusQuery } from './get-mfa-status.query';
 export class GetMfaStatusHandler implements IQueryHandler<GetMfaStatusQuery, MfaStatus> {
   constructor(
     @InjectConnection() private readonly connection: Connection,
+    private readonly policies: OrgPolicyReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -20,11 +22,9 @@ export class GetMfaStatusHandler implements IQueryHandler<GetMfaStatusQuery, Mfa
       this.connection
         .collection<UserMfaDocument>(USER_MFA_COLLECTION)
         .findOne({ _id: principal.userId }, { projection: { enabledMethods: 1, primaryMethod: 1, backupCodes: 1 } }),
-      principal.orgId
-        ? this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: principal.orgId })
-        : null,
+      principal.orgId ? this.policies.get(principal.orgId) : null,
     ]);
-    return describeMfaStatus(toUserSnapshot(user), toOrgSnapshot(org, principal.userId), this.clock.now());
+    return describeMfaStatus(toUserSnapshot(user), policySnapshotFor(org, principal.userId), this.clock.now());
   }
 }
 
@@ -34,16 +34,5 @@ function toUserSnapshot(doc: UserMfaDocument | null): UserMfaSnapshot {
     enabledMethods: doc.enabledMethods ?? [],
     primaryMethod: doc.primaryMethod ?? null,
     backupCodesRemaining: (doc.backupCodes ?? []).filter((code) => code.usedAt === null).length,
-  };
-}
-
-function toOrgSnapshot(doc: OrgPolicyDocument | null, userId: string): OrgPolicySnapshot | null {
-  if (!doc) return null;
-  const exemption = (doc.exemptions ?? []).find((e) => e.userId === userId);
-  return {
-    enforced: doc.enforced,
-    enforcementDeadline: doc.enforcementDeadline,
-    allowedMethods: doc.allowedMethods,
-    exemption: exemption ? { expiresAt: exemption.expiresAt } : null,
   };
 }

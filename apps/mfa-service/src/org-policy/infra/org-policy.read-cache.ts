@@ -1,0 +1,55 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { APP_CONFIG, AppConfig } from '@mfa/common';
+import type { Connection } from 'mongoose';
+import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
+
+/** What the read side needs of a policy: whether, until when, which methods, and who is exempt. */
+export type OrgPolicyView = Pick<OrgPolicyDocument, 'enforced' | 'enforcementDeadline' | 'allowedMethods' | 'exemptions'>;
+
+const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exemptions: 1 } as const;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Org policies for the hot read paths (`GET /mfa/status`, `/mfa/methods`): every member of an
+ * org asks about the same, rarely changing document. Commits through this instance invalidate
+ * their org at once (read-your-writes); commits through another instance are seen within
+ * ORG_POLICY_CACHE_TTL_MS. Time-dependent answers (deadlines, exemption expiry) are computed at
+ * request time from the cached view, never cached themselves. Commands never read through here.
+ */
+@Injectable()
+export class OrgPolicyReadCache {
+  private readonly entries = new Map<string, { view: OrgPolicyView | null; until: number }>();
+  /** Bumped by every invalidation: a read that started before one must not fill the cache. */
+  private generation = 0;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async get(orgId: string): Promise<OrgPolicyView | null> {
+    const ttlMs = this.config.orgPolicyCacheTtlMs;
+    const now = Date.now();
+    const cached = this.entries.get(orgId);
+    if (cached && cached.until > now) return cached.view;
+    const generation = this.generation;
+    const view = await this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }, { projection: PROJECTION });
+    if (ttlMs > 0 && generation === this.generation) {
+      this.entries.delete(orgId); // re-inserted last: the Map's order is the eviction order
+      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(orgId, { view, until: now + ttlMs });
+    }
+    return view;
+  }
+
+  /** After a commit to the org's policy through this process. */
+  invalidate(orgId: string): void {
+    this.generation += 1;
+    this.entries.delete(orgId);
+  }
+}
+
+/** One cache per process, shared by the org-policy writers and the user-mfa readers. */
+@Module({ providers: [OrgPolicyReadCache], exports: [OrgPolicyReadCache] })
+export class OrgPolicyReadCacheModule {}
