@@ -322,8 +322,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Moves events that cannot be encoded (e.g. a sealed magic link whose key was removed from
    * MFA_ENCRYPTION_PREVIOUS_KEYS) to OUTBOX_DEAD_LETTERS_COLLECTION, as stored: sealed fields
-   * stay sealed. Logged at error level and counted; an operator can restore the key and
-   * re-publish them, or let them go (a magic link is short-lived anyway).
+   * stay sealed. Logged at error level and counted, and kept for inspection; nothing re-publishes
+   * them (a magic link expires within 10 minutes: the user asks for a new one).
    */
   private async deadLetter(collectionName: string, unpublishable: Array<{ event: StoredEvent; error: Error }>): Promise<void> {
     const now = new Date();
