@@ -60,7 +60,7 @@ async function counter(brokers) {
 
 export async function fanOut() {
   const infra = infrastructure();
-  const env = serviceEnv(infra);
+  const env = serviceEnv(infra, process.env.MFA_ENFORCEMENT_PAGE_SIZE ? { MFA_ENFORCEMENT_PAGE_SIZE: process.env.MFA_ENFORCEMENT_PAGE_SIZE } : {});
   const mongo = await MongoClient.connect(infra.mongoUrl);
   const db = mongo.db(env.MONGO_DB_NAME);
   const service = await startService(env);

@@ -40,10 +40,11 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   beforeAll(async () => {
     kafka = await KafkaCollector.start(requireInfra().kafkaBrokers, [Topics.userMfa]);
     producer = await TestProducer.start();
-    a = await startTestApp({ clock });
+    // Pages of 300 member ids over batches of 200: page boundaries and partial batches are both crossed.
+    a = await startTestApp({ clock, env: { MFA_ENFORCEMENT_PAGE_SIZE: '300' } });
     b = await startTestApp({
       clock,
-      env: { MONGO_DB_NAME: a.env.MONGO_DB_NAME, KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID, MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY },
+      env: { MONGO_DB_NAME: a.env.MONGO_DB_NAME, KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID, MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY, MFA_ENFORCEMENT_PAGE_SIZE: '300' },
     });
   });
   afterAll(async () => {

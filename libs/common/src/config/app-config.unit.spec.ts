@@ -98,7 +98,7 @@ describe('configuration', () => {
     });
     expect(problem({ ...valid, MFA_BACKUP_CODE_PEPPER: Buffer.alloc(16).toString('base64') })).toContain('MFA_BACKUP_CODE_PEPPER must be at least 32');
     expect(problem({ ...valid, MFA_SETUP_RATE_LIMIT: '0' })).toContain('MFA_SETUP_RATE_LIMIT must be between');
-    expect(config.enforcement).toEqual({ schedulerIntervalMs: 60_000 });
+    expect(config.enforcement).toEqual({ schedulerIntervalMs: 60_000, memberPageSize: 5_000 });
     expect(loadConfig({ ...valid, MFA_SCHEDULER_INTERVAL_MS: '0' }).enforcement.schedulerIntervalMs).toBe(0);
     expect(problem({ ...valid, MFA_SCHEDULER_INTERVAL_MS: '-1' })).toContain('MFA_SCHEDULER_INTERVAL_MS must be between');
     expect(problem({ ...valid, MFA_SETUP_TTL_SECONDS: 'soon' })).toContain('MFA_SETUP_TTL_SECONDS must be an integer');

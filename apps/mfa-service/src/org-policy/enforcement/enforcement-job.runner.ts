@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { CLOCK, Clock } from '@mfa/common';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
@@ -34,6 +34,8 @@ export class EnforcementJobRunner {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly jobs: Collection<EnforcementJobDocument>;
   private readonly members: Collection<OrgMemberDocument>;
+  /** Member ids read per query (MFA_ENFORCEMENT_PAGE_SIZE): many batches per (on FerretDB, scanning) query, bounded in memory. */
+  private readonly pageSize: number;
   private stopping = false;
 
   constructor(
@@ -41,7 +43,9 @@ export class EnforcementJobRunner {
     private readonly orgs: OrgPolicyRepository,
     private readonly writer: MemberNoticeWriter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.pageSize = config.enforcement.memberPageSize;
     this.jobs = connection.db!.collection<EnforcementJobDocument>(ENFORCEMENT_JOBS_COLLECTION);
     this.members = connection.db!.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION);
   }
@@ -74,20 +78,26 @@ export class EnforcementJobRunner {
   /**
    * Keyset pages (`_id > last`, limit) rather than one long-lived cursor: no server cursor is
    * held open across the batch's writes (FerretDB wedges when one is), and every page resumes
-   * from the checkpoint the same way a restarted job does. On MongoDB each page is an `_id` index range.
+   * from the checkpoint the same way a restarted job does. On MongoDB each page is an `_id` index
+   * range; on FerretDB v1 it is a scan of the collection, so a page holds many batches (only
+   * member ids, ≈ 100 bytes each) and each batch is notified and checkpointed on its own.
    */
   private async process(job: EnforcementJobDocument): Promise<JobOutcome> {
     const meta: CommandMeta = { correlationId: job.correlationId, causationId: job.causationId, actorId: 'mfa-service', actorType: 'system' };
     let after = job.cursor ?? `${job.orgId}:`;
     for (;;) {
       // `orgId:` prefix range on _id; the orgId test guards org ids containing ':'.
-      const batch = await this.members
-        .find({ orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } }, { projection: { userId: 1 }, sort: { _id: 1 }, limit: MEMBER_BATCH_SIZE })
+      const page = await this.members
+        .find({ orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } }, { projection: { userId: 1 }, sort: { _id: 1 }, limit: this.pageSize })
         .toArray();
-      const outcome = await this.step(job, batch, meta);
-      if (outcome) return outcome;
-      if (batch.length < MEMBER_BATCH_SIZE) return this.finish(job, 'done');
-      after = batch[batch.length - 1]._id;
+      // An empty page is still one (empty) step: it re-reads the policy before the job is marked done.
+      const batches = page.length === 0 ? [page] : Array.from({ length: Math.ceil(page.length / MEMBER_BATCH_SIZE) }, (_, i) => page.slice(i * MEMBER_BATCH_SIZE, (i + 1) * MEMBER_BATCH_SIZE));
+      for (const batch of batches) {
+        const outcome = await this.step(job, batch, meta);
+        if (outcome) return outcome;
+      }
+      if (page.length < this.pageSize) return this.finish(job, 'done');
+      after = page[page.length - 1]._id;
     }
   }
 
