@@ -1,5 +1,5 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { AppError } from '@mfa/common';
+import { validationFailed } from '@mfa/common';
 
 /** User ids in paths: the identity service's opaque ids, short and without separators that could confuse keys. */
 const USER_ID = /^[A-Za-z0-9._@|-]{1,128}$/;
@@ -8,9 +8,7 @@ const USER_ID = /^[A-Za-z0-9._@|-]{1,128}$/;
 export class UserIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!USER_ID.test(value)) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-        details: [{ field: 'userId', message: 'userId must be 1-128 characters of letters, digits and ._@|-' }],
-      });
+      throw validationFailed([{ field: 'userId', message: 'userId must be 1-128 characters of letters, digits and ._@|-' }]);
     }
     return value;
   }

@@ -45,3 +45,6 @@ export class AppError extends Error {
 }
 
 export const Unauthorized = (): AppError => new AppError('unauthorized', 'UNAUTHORIZED', 'Unauthorized');
+
+/** 400 VALIDATION_FAILED with one detail per bad field: the answer to every malformed input. */
+export const validationFailed = (details: ErrorDetail[]): AppError => new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', { details });

@@ -1,5 +1,5 @@
 import { Body, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
-import { AppError, ErrorDetail } from '../errors/app-error';
+import { ErrorDetail, validationFailed } from '../errors/app-error';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {
@@ -18,8 +18,7 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', { details: flatten(errors) }),
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }
 
@@ -34,13 +33,9 @@ class RejectBodyPipe implements PipeTransform {
     if (typeof value === 'object' && !Array.isArray(value)) {
       const fields = Object.keys(value);
       if (fields.length === 0) return undefined;
-      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-        details: fields.map((field) => ({ field, message: `property ${field} should not exist` })),
-      });
+      throw validationFailed(fields.map((field) => ({ field, message: `property ${field} should not exist` })));
     }
-    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-      details: [{ field: '', message: 'this endpoint takes no request body' }],
-    });
+    throw validationFailed([{ field: '', message: 'this endpoint takes no request body' }]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '@mfa/common/errors/app-error';
+import { AppError, validationFailed } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { MFA_METHODS, MfaMethod } from '../../user-mfa/domain/mfa-method';
 
@@ -66,9 +66,7 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
   const state = current ?? newOrgPolicy(command.orgId);
   if (!command.enforced) {
     if (command.gracePeriodDays !== undefined || command.allowedMethods !== undefined) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-        details: [{ field: 'enforced', message: 'gracePeriodDays and allowedMethods apply only when enforced is true' }],
-      });
+      throw validationFailed([{ field: 'enforced', message: 'gracePeriodDays and allowedMethods apply only when enforced is true' }]);
     }
     if (!state.enforced) return { state, events: [] };
     return {
@@ -79,15 +77,11 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
 
   const gracePeriodDays = command.gracePeriodDays ?? (state.enforced ? state.gracePeriodDays : 0);
   if (!Number.isInteger(gracePeriodDays) || gracePeriodDays < 0 || gracePeriodDays > MAX_GRACE_PERIOD_DAYS) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-      details: [{ field: 'gracePeriodDays', message: `gracePeriodDays must be an integer from 0 to ${MAX_GRACE_PERIOD_DAYS}` }],
-    });
+    throw validationFailed([{ field: 'gracePeriodDays', message: `gracePeriodDays must be an integer from 0 to ${MAX_GRACE_PERIOD_DAYS}` }]);
   }
   const allowedMethods = canonicalMethods(command.allowedMethods ?? state.allowedMethods);
   if (allowedMethods.length === 0) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-      details: [{ field: 'allowedMethods', message: 'allowedMethods must contain at least one method' }],
-    });
+    throw validationFailed([{ field: 'allowedMethods', message: 'allowedMethods must contain at least one method' }]);
   }
   if (state.enforced && state.gracePeriodDays === gracePeriodDays && sameMethods(state.allowedMethods, allowedMethods)) {
     return { state, events: [] };
@@ -136,9 +130,7 @@ export interface GrantExemption {
 /** Exempts a member (replacing an earlier exemption). Granting the same exemption again is a no-op. */
 export function decideGrantExemption(current: OrgPolicyState | null, command: GrantExemption, now: Date): Decision<OrgPolicyState> {
   if (command.expiresAt && command.expiresAt.getTime() <= now.getTime()) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', {
-      details: [{ field: 'expiresAt', message: 'expiresAt must be in the future' }],
-    });
+    throw validationFailed([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
   }
   const state = current ?? newOrgPolicy(command.orgId);
   const existing = activeExemption(state, command.userId, now);

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
+import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock, validationFailed } from '@mfa/common';
 import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
 import {
   BackupCodes,
@@ -78,7 +78,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     const { userId } = command.subject;
     const email = command.email;
     if (!email) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'Validation failed', { details: [{ field: 'email', message: 'email is required' }] });
+      throw validationFailed([{ field: 'email', message: 'email is required' }]);
     }
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
     const now = this.clock.now();
