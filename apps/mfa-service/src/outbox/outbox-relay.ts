@@ -3,7 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
 import { KafkaClient, OutgoingRecord } from '@mfa/messaging';
-import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
+import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, insertMissing, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -334,12 +334,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       reason: `${error.name}: ${error.message}`,
       deadLetteredAt: now,
     }));
-    try {
-      await this.db.collection<OutboxDeadLetter>(OUTBOX_DEAD_LETTERS_COLLECTION).insertMany(docs, { ordered: false });
-    } catch (error) {
-      // Set aside already by an earlier attempt that did not get to remove them from the outbox.
-      if (!isDuplicateKeyOnly(error)) throw error;
-    }
+    // Some may be set aside already, by an earlier attempt that did not get to remove them from the outbox.
+    await insertMissing(this.db.collection<OutboxDeadLetter>(OUTBOX_DEAD_LETTERS_COLLECTION), docs);
     for (const { event, error } of unpublishable) {
       this.metrics.deadLettered(event);
       this.log.error(
@@ -351,12 +347,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async appendToEventLog(events: StoredEvent[], publishedAt: Date): Promise<void> {
     const docs: EventLogDocument[] = events.map((event) => ({ ...redactForLog(event), _id: event.id, publishedAt }));
-    try {
-      await this.eventLog.insertMany(docs, { ordered: false });
-    } catch (error) {
-      // Already logged by an earlier (crashed or raced) publication of the same events.
-      if (!isDuplicateKeyOnly(error)) throw error;
-    }
+    // Some may be logged already, by an earlier (crashed or raced) publication of the same events.
+    await insertMissing(this.eventLog, docs);
   }
 
   /**

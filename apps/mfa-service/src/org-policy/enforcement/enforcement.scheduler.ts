@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@mfa/common';
-import { isDuplicateKeyOnly } from '@mfa/persistence';
+import { insertMissing } from '@mfa/persistence';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -186,11 +186,7 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       createdAt: now,
       updatedAt: now,
     }));
-    try {
-      await this.jobs.insertMany(docs, { ordered: false });
-    } catch (error) {
-      // Already created (by another instance, an earlier pass or the enforcing request).
-      if (!isDuplicateKeyOnly(error)) throw error;
-    }
+    // Some may exist already (created by another instance, an earlier pass or the enforcing request).
+    await insertMissing(this.jobs, docs);
   }
 }
