@@ -44,6 +44,33 @@ export class ConcurrencyConflict extends Error {
   }
 }
 
+export interface GuardedWrite {
+  filter: Filter<Document>;
+  update: UpdateFilter<Document>;
+  upsert: boolean;
+}
+
+/**
+ * The write every change to an aggregate is: `fields`, version + 1, and `events` appended to the
+ * outbox, conditional on the version read. A document without `version` (none yet, or one a
+ * read model created) is created or taken over; otherwise the version must not have moved.
+ * Used by the store's commit and by writers that append to many aggregates at once.
+ */
+export function guardedWrite(id: string, read: { version: number; lastSequence: number }, fields: Document, events: StoredEvent[], at: Date): GuardedWrite {
+  const update = {
+    $set: { ...fields, version: read.version + 1, lastSequence: read.lastSequence + events.length },
+    ...(events.length > 0
+      ? {
+          $push: { outbox: { $each: events } },
+          // $min sets the field when absent and keeps an older value: the age of the oldest pending event.
+          $min: { outboxSince: at },
+        }
+      : {}),
+  } as unknown as UpdateFilter<Document>;
+  const creating = read.version === 0;
+  const filter = (creating ? { _id: id, version: { $exists: false } } : { _id: id, version: read.version }) as unknown as Filter<Document>;
+  return { filter, update, upsert: creating };
+}
 
 export interface CommitResult<S> {
   state: S;
@@ -118,26 +145,12 @@ export class AggregateStore<S> {
     const events = decision.events.map((event, index) => this.forOutbox(this.stamp(id, event, loaded.lastSequence + index + 1, meta, at)));
     const state = this.mapper.toDocument(decision.state);
     for (const field of BOOKKEEPING) delete state[field];
-    const update = {
-      $set: { ...state, version: loaded.version + 1, lastSequence: loaded.lastSequence + events.length },
-      ...(events.length > 0
-        ? {
-            $push: { outbox: { $each: events } },
-            // $min sets the field when absent and keeps an older value: the age of the oldest pending event.
-            $min: { outboxSince: at },
-          }
-        : {}),
-    } as unknown as UpdateFilter<Document>;
+    const write = guardedWrite(id, loaded, state, events, at);
     try {
-      if (loaded.version === 0) {
-        // Creation: an insert that fails on a duplicate id means someone created it first.
-        const result = await this.collection.updateOne({ _id: id, version: { $exists: false } } as unknown as Filter<Document>, update, { upsert: true });
-        if (result.upsertedCount !== 1 && result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
-      } else {
-        const result = await this.collection.updateOne({ _id: id, version: loaded.version } as unknown as Filter<Document>, update);
-        if (result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
-      }
+      const result = await this.collection.updateOne(write.filter, write.update, { upsert: write.upsert });
+      if (result.upsertedCount !== 1 && result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
     } catch (error) {
+      // Creation: an insert that fails on a duplicate id means someone created it first.
       if (isDuplicateKey(error)) throw new ConcurrencyConflict(id);
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { CommandMeta, isDuplicateKey, stampEvent } from '@mfa/persistence';
+import { CommandMeta, GuardedWrite, guardedWrite, isDuplicateKey, stampEvent } from '@mfa/persistence';
 import type { Collection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -34,13 +34,13 @@ const MAX_ATTEMPTS = 10;
  */
 @Injectable()
 export class MemberNoticeWriter {
-  private readonly users: Collection<NoticeView>;
+  private readonly users: Collection;
 
   constructor(
     @InjectConnection() connection: Connection,
     private readonly relay: OutboxRelay,
   ) {
-    this.users = connection.db!.collection<NoticeView>(USER_MFA_COLLECTION);
+    this.users = connection.db!.collection(USER_MFA_COLLECTION);
   }
 
   /** Notifies those of `userIds` the rules say must be told now; returns how many were. */
@@ -49,7 +49,7 @@ export class MemberNoticeWriter {
     let written = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const byId = await this.read(pending);
-      const operations: Array<{ filter: Document; update: Document; upsert: boolean }> = [];
+      const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of pending) {
         const doc = byId.get(userId);
@@ -60,20 +60,11 @@ export class MemberNoticeWriter {
           now,
         );
         if (!decision) continue;
-        const version = doc?.version ?? 0;
-        const sequence = (doc?.lastSequence ?? 0) + 1;
-        const event = stampEvent('user', userId, decision.event, sequence, meta, now);
+        // A document without `version` (pre-created by membership) or none at all is created here.
+        const read = { version: doc?.version ?? 0, lastSequence: doc?.lastSequence ?? 0 };
+        const event = stampEvent('user', userId, decision.event, read.lastSequence + 1, meta, now);
         targets.push(userId);
-        operations.push({
-          // A document without `version` (pre-created by membership) or none at all is created here.
-          filter: version === 0 ? { _id: userId, version: { $exists: false } } : { _id: userId, version },
-          update: {
-            $set: { version: version + 1, lastSequence: sequence, enforcementNotices: decision.notices },
-            $push: { outbox: { $each: [event] } },
-            $min: { outboxSince: now },
-          },
-          upsert: version === 0,
-        });
+        operations.push(guardedWrite(userId, read, { enforcementNotices: decision.notices }, [event], now));
       }
       if (operations.length === 0) break;
       const applied = await this.writeAll(operations);
@@ -95,7 +86,10 @@ export class MemberNoticeWriter {
    */
   private async read(userIds: string[]): Promise<Map<string, NoticeView>> {
     const docs = await Promise.all(
-      userIds.map((_id) => this.users.findOne({ _id }, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1 } })),
+      userIds.map(
+        (_id) =>
+          this.users.findOne({ _id } as Document, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1 } }) as Promise<NoticeView | null>,
+      ),
     );
     return new Map(docs.filter((doc): doc is NoticeView => doc !== null).map((doc) => [doc._id, doc]));
   }
@@ -105,7 +99,7 @@ export class MemberNoticeWriter {
    * hit (about 1.5 ms on the local FerretDB, whose proxy runs writes one at a time anyway), so a
    * 100k-member fan-out stays dominated by publishing.
    */
-  private async writeAll(operations: Array<{ filter: Document; update: Document; upsert: boolean }>): Promise<number> {
+  private async writeAll(operations: GuardedWrite[]): Promise<number> {
     let applied = 0;
     for (const op of operations) {
       try {
