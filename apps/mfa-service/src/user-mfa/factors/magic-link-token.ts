@@ -46,3 +46,17 @@ export function magicLinkUrl(baseUrl: string, token: string): string {
   url.searchParams.set('token', token);
   return url.toString();
 }
+
+export interface IssuedMagicLink {
+  /** The only form of the token that is stored. */
+  tokenHash: string;
+  /** The link to deliver: the token travels only inside it. */
+  link: string;
+  expiresAt: Date;
+}
+
+/** A fresh single-use link under `baseUrl`, valid for MAGIC_LINK_TTL_MS from `now`. */
+export function issueMagicLink(baseUrl: string, now: Date): IssuedMagicLink {
+  const { token, tokenHash } = issueMagicLinkToken();
+  return { tokenHash, link: magicLinkUrl(baseUrl, token), expiresAt: magicLinkExpiresAt(now) };
+}

@@ -1,4 +1,5 @@
 import type { Principal } from '@mfa/auth';
+import { isEmail } from 'class-validator';
 import type { Subject } from '../domain/user-mfa';
 import { SECOND_FACTOR_AMR } from '../domain/step-up';
 
@@ -14,3 +15,7 @@ export const subjectOf = (principal: Principal): Subject => ({
   orgId: principal.orgId,
   tokenMfaAt: tokenMfaAt(principal),
 });
+
+/** The token's `email` claim when it is a usable address (where magic links may go), else null. */
+export const tokenEmailOf = (principal: Principal): string | null =>
+  principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;

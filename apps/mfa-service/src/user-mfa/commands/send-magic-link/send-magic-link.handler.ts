@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
 import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
-import { issueMagicLinkToken, magicLinkExpiresAt, magicLinkUrl } from '../../factors';
+import { issueMagicLink } from '../../factors';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -22,15 +22,14 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
     const { userId } = command.subject;
     await this.limiter.consume('magic-link-send', userId, this.config.rateLimits.magicLinkSend);
     const now = this.clock.now();
-    const { token, tokenHash } = issueMagicLinkToken();
-    const link = magicLinkUrl(this.config.magicLink.baseUrl, token);
+    const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     // Purpose and address are decided on the state the decision commits against.
     const decide = (state: UserMfaState | null) => {
       const email = state?.email ?? command.tokenEmail;
       if (!email) throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
       const purpose = isEnabled(state, 'MAGIC_LINK') ? 'login' : 'setup';
       const request = (current: UserMfaState | null) =>
-        decideRequestMagicLink(current, { ...command.subject, purpose, email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now);
+        decideRequestMagicLink(current, { ...command.subject, ...issued, purpose, email }, now);
       // A setup link adds a factor (step-up once the user has MFA); a login link is the factor itself.
       return purpose === 'setup' ? this.stepUp.guard(command.subject, request, now)(state) : request(state);
     };

@@ -4,10 +4,9 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
 import { NoBody, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
-import { isEmail } from 'class-validator';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { MessageResponse, messageResponse } from '../../../http/envelope';
-import { subjectOf } from '../../http/subject';
+import { subjectOf, tokenEmailOf } from '../../http/subject';
 import { SendMagicLinkCommand } from './send-magic-link.command';
 
 @ApiTags('magic-link')
@@ -21,8 +20,7 @@ export class SendMagicLinkController {
   @OnInternalError('Failed to send magic link')
   @ApiOperation({ summary: 'Send a magic link (setup until MAGIC_LINK is enabled, login after)' })
   async send(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta, @NoBody() _body: undefined): Promise<MessageResponse> {
-    const tokenEmail = principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;
-    await this.commandBus.execute(new SendMagicLinkCommand(subjectOf(principal), tokenEmail, meta));
+    await this.commandBus.execute(new SendMagicLinkCommand(subjectOf(principal), tokenEmailOf(principal), meta));
     return messageResponse('Magic link sent successfully');
   }
 }

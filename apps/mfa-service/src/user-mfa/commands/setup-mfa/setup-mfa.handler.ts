@@ -7,9 +7,7 @@ import {
   CHALLENGE_TTL_MS,
   generatePasskeyChallenge,
   generateTotpSecret,
-  issueMagicLinkToken,
-  magicLinkExpiresAt,
-  magicLinkUrl,
+  issueMagicLink,
   PasskeyStrategy,
   renderQrPngDataUrl,
   SecretBox,
@@ -82,14 +80,13 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     }
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
     const now = this.clock.now();
-    const { token, tokenHash } = issueMagicLinkToken();
-    const link = magicLinkUrl(this.config.magicLink.baseUrl, token);
+    const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     await this.users.execute(
       userId,
       this.stepUp.guard(
         command.subject,
         (state) =>
-          decideRequestMagicLink(state, { ...command.subject, purpose: 'setup', email, tokenHash, link, expiresAt: magicLinkExpiresAt(now) }, now),
+          decideRequestMagicLink(state, { ...command.subject, ...issued, purpose: 'setup', email }, now),
         now,
       ),
       command.meta,

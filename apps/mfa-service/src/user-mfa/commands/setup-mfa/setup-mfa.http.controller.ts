@@ -1,14 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { isEmail } from 'class-validator';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
 import { AppError, OnInternalError } from '@mfa/common';
 import type { CommandMeta } from '@mfa/persistence';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { DataResponse, dataResponse } from '../../../http/envelope';
 import { isMfaMethod } from '../../domain/mfa-method';
-import { subjectOf } from '../../http/subject';
+import { subjectOf, tokenEmailOf } from '../../http/subject';
 import { SetupMfaCommand, SetupResult } from './setup-mfa.command';
 import { SetupMfaRequest } from './setup-mfa.request.dto';
 
@@ -30,8 +29,7 @@ export class SetupMfaController {
     if (!isMfaMethod(body.mfaType)) throw new AppError('validation', 'INVALID_MFA_TYPE', 'Invalid MFA type specified');
     const accountName = principal.email ?? principal.userId;
     // MAGIC_LINK: the body's address, else the token's email claim when it is a usable address.
-    const tokenEmail = principal.email && principal.email.length <= 254 && isEmail(principal.email) ? principal.email : null;
-    const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmail) : null;
+    const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmailOf(principal)) : null;
     const deviceName = body.mfaType === 'PASSKEY' ? (body.deviceInfo?.name ?? null) : null;
     return dataResponse(
       await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email, deviceName)),
