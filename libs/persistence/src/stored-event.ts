@@ -16,6 +16,9 @@ export interface CommandMeta {
   traceparent?: string;
 }
 
+/** Where a request came from, before its actor is known (a public route). */
+export type RequestMeta = Omit<CommandMeta, 'actorId' | 'actorType'>;
+
 /**
  * An event as stored: first in its aggregate's outbox (same document as the state, so the
  * two are written atomically), then in the append-only event log once published.

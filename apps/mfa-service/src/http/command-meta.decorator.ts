@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { principalOf } from '@mfa/auth';
 import { requestIdOf, Unauthorized } from '@mfa/common';
 import type { ActorType } from '@mfa/contracts';
-import type { CommandMeta } from '@mfa/persistence';
+import type { CommandMeta, RequestMeta } from '@mfa/persistence';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 
@@ -15,6 +15,12 @@ function traceparentOf(req: Request): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
 
+/** The request's correlation (its request id) and trace. */
+function requestMetaOf(req: Request): RequestMeta {
+  const requestId = requestIdOf(req);
+  return { correlationId: requestId, causationId: requestId, traceparent: traceparentOf(req) };
+}
+
 /**
  * Who is acting and which request caused it, copied onto every event the command produces.
  * The argument says how the actor is described on events (`admin` for org administration).
@@ -23,19 +29,8 @@ export const CommandMetadata = createParamDecorator((actorType: ActorType, conte
   const req = context.switchToHttp().getRequest<Request>();
   const principal = principalOf(req);
   if (!principal) throw Unauthorized();
-  const requestId = requestIdOf(req);
-  return {
-    correlationId: requestId,
-    causationId: requestId,
-    actorId: principal.userId,
-    actorType: actorType ?? 'user',
-    traceparent: traceparentOf(req),
-  };
+  return { ...requestMetaOf(req), actorId: principal.userId, actorType: actorType ?? 'user' };
 });
 
 /** The request's correlation and trace, for a public route whose actor is known only later. */
-export const RequestMetadata = createParamDecorator((_: unknown, context: ExecutionContext): Omit<CommandMeta, 'actorId' | 'actorType'> => {
-  const req = context.switchToHttp().getRequest<Request>();
-  const requestId = requestIdOf(req);
-  return { correlationId: requestId, causationId: requestId, traceparent: traceparentOf(req) };
-});
+export const RequestMetadata = createParamDecorator((_: unknown, context: ExecutionContext): RequestMeta => requestMetaOf(context.switchToHttp().getRequest<Request>()));

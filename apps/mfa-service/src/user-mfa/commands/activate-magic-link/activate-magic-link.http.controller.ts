@@ -3,9 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '@mfa/auth';
 import { OnInternalError } from '@mfa/common';
+import type { RequestMeta } from '@mfa/persistence';
 import { RequestMetadata } from '../../../http/command-meta.decorator';
 import { MessageResponse, messageResponse } from '../../../http/envelope';
-import { ActivateMagicLinkCommand, RequestMeta } from './activate-magic-link.command';
+import { ActivateMagicLinkCommand } from './activate-magic-link.command';
 import { ActivateMagicLinkRequest } from './activate-magic-link.request.dto';
 
 @ApiTags('magic-link')
