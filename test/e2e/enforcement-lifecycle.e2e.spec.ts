@@ -292,15 +292,25 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     // First seen through a token (the identity service has not told us yet).
     const viaToken = `${orgId}-token`;
     expect((await a.http.get('/mfa/status').set('Authorization', await auth(viaToken, orgId))).body.data).toMatchObject({ setupRequired: true });
+    // Registered by a token on a process that died before the notice was written: the member
+    // document exists, and the next request (here to the other instance) tells them.
+    const crashed = `${orgId}-crashed`;
+    const seenAt = new Date();
+    await a.db
+      .collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION)
+      .insertOne({ _id: memberKey(orgId, crashed), orgId, userId: crashed, role: 0, source: 'token', joinedAt: seenAt, lastSeenAt: seenAt });
+    expect((await b.http.get('/mfa/status').set('Authorization', await auth(crashed, orgId))).status).toBe(200);
+    // The token joiner's first request to the other instance tells nobody twice.
+    expect((await b.http.get('/mfa/status').set('Authorization', await auth(viaToken, orgId))).status).toBe(200);
     // A joiner who already has an allowed method is not told.
     const ready = `${orgId}-ready`;
     await a.db.collection(USER_MFA_COLLECTION).insertOne({ _id: ready as never, enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' });
     await a.app.get(MembershipProjection).apply(joinEvent(orgId, ready));
 
-    // The owner (no MFA) was told by the fan-out; the two joiners by their joins.
-    await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 3, 20_000, 'the joiners\' notices');
+    // The owner (no MFA) was told by the fan-out; the three joiners by their joins.
+    await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 4, 20_000, 'the joiners\' notices');
     await settle();
-    expect(usersOf(noticesOf('UserMfaSetupRequired', orgId))).toEqual([joiner, owner, viaToken].sort());
+    expect(usersOf(noticesOf('UserMfaSetupRequired', orgId))).toEqual([crashed, joiner, owner, viaToken].sort());
     const notice = noticesOf('UserMfaSetupRequired', orgId).find((e) => e.subject === joiner)!;
     expect(notice.causationid).toBe(join.id);
   });

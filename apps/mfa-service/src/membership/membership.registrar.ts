@@ -42,7 +42,7 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
       this.remember(cacheKey);
       return;
     }
-    const [member] = await Promise.all([
+    await Promise.all([
       members.updateOne(
         { _id: key as never },
         {
@@ -56,11 +56,12 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
         .collection(USER_MFA_COLLECTION)
         .updateOne({ _id: principal.userId as never }, { $set: { orgId: principal.orgId } }, { upsert: true }),
     ]);
-    if (member.upsertedCount === 1) {
-      // First seen through a token: no upstream event to point at; the join itself gets an id.
-      const id = randomUUID();
-      await this.joined.publish(principal.orgId, principal.userId, { correlationId: id, causationId: id });
-    }
+    // Known through tokens only: told as a joiner at its first request to this process, not only
+    // when the upsert created the member, so a notice whose write failed is retried by the next
+    // request. The listeners are idempotent (once-per-deadline markers): nobody is told twice.
+    // No upstream event to point at: the join itself gets an id.
+    const id = randomUUID();
+    await this.joined.publish(principal.orgId, principal.userId, { correlationId: id, causationId: id });
     this.remember(cacheKey);
   }
 
