@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { infrastructure, load, ROOT, serviceEnv, startService, summary, token } from './lib.mjs';
+import { enforceToggles, infrastructure, load, ROOT, serviceEnv, startService, summary, token } from './lib.mjs';
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -72,8 +72,7 @@ export async function commandPath() {
     requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[warm++ % ORGS]}` } }) }],
   });
   console.log(`command path: registered ${ORGS} admins in ${((Date.now() - warmStarted) / 1000).toFixed(1)}s (${warmResult.errors} errors)`);
-  const enforced = new Array(ORGS).fill(false);
-  let next = 0;
+  const toggles = enforceToggles(tokens);
   const results = [];
   const raw = [];
   try {
@@ -86,15 +85,7 @@ export async function commandPath() {
           timeout: 60,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          requests: [
-            {
-              setupRequest: (request) => {
-                const org = next++ % ORGS;
-                enforced[org] = !enforced[org];
-                return { ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[org]}` }, body: JSON.stringify({ enforced: enforced[org] }) };
-              },
-            },
-          ],
+          requests: toggles,
         }),
       );
       // Let the relay drain before the baseline so they do not share the write lock.

@@ -215,3 +215,22 @@ export async function rawProducerRate(brokers, { count, batch = 500, value, key 
 
 /** "skipped" result for a figure whose feature is not there yet. */
 export const notAvailable = (why) => ({ skipped: true, why });
+
+/**
+ * autocannon `requests` for POST /mfa/organization/enforce that walk the orgs round-robin, each
+ * request by that org's admin and flipping its enforcement: every request is a real change.
+ * The state lives in the returned closure, so consecutive runs keep toggling where they left off.
+ */
+export function enforceToggles(tokens) {
+  const enforced = new Array(tokens.length).fill(false);
+  let next = 0;
+  return [
+    {
+      setupRequest: (request) => {
+        const org = next++ % tokens.length;
+        enforced[org] = !enforced[org];
+        return { ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[org]}` }, body: JSON.stringify({ enforced: enforced[org] }) };
+      },
+    },
+  ];
+}

@@ -3,7 +3,7 @@
 // The .cpuprofile lands in bench/.profiles/ (open it in Chrome DevTools → Performance).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { infrastructure, load, ROOT, serviceEnv, startService, token } from './lib.mjs';
+import { enforceToggles, infrastructure, load, ROOT, serviceEnv, startService, token } from './lib.mjs';
 
 const target = process.argv[2] ?? 'status';
 const seconds = Number(process.argv[3] ?? 10);
@@ -45,8 +45,6 @@ try {
   } else {
     const orgs = 1000;
     const tokens = await Promise.all(Array.from({ length: orgs }, (_, i) => token({ sub: `admin-${i}`, orgId: `prof-org-${i}`, orgRole: 255 })));
-    const enforced = new Array(orgs).fill(false);
-    let next = 0;
     console.log(
       await load({
         url: `${service.url}/mfa/organization/enforce`,
@@ -54,15 +52,7 @@ try {
         duration: seconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (request) => {
-              const org = next++ % orgs;
-              enforced[org] = !enforced[org];
-              return { ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[org]}` }, body: JSON.stringify({ enforced: enforced[org] }) };
-            },
-          },
-        ],
+        requests: enforceToggles(tokens),
       }),
     );
   }
