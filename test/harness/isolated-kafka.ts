@@ -10,6 +10,8 @@ export class IsolatedKafka {
   private readonly env: Record<string, string>;
 
   constructor(name: string, port: number) {
+    // Several checkouts on one machine each set their own offset so their private brokers never meet.
+    port += Number(process.env.MFA_TEST_PORT_OFFSET ?? 0);
     this.env = {
       MFA_INFRA_DIR: path.join(ROOT, '.infra', name),
       MFA_INFRA_KAFKA_PORT: String(port),
