@@ -174,7 +174,7 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     const unknownType = membershipRecord(event('UserRenamed', { userId: key, name: 'x' }, at(0)));
     const missingField = good({ userId: key, role: USER }, at(0));
     const badRole = good({ userId: key, orgId, role: 'admin' }, at(0));
-    const futureVersion = membershipRecord(event('UserDeleted', { userId: key }, at(0)), { schemaversion: 2 });
+    const futureVersion = membershipRecord(event('UserDeleted', { userId: key }, at(0)), { schemaversion: 3 });
     await send(notJson, noHeaders, unknownType, missingField, badRole, futureVersion);
     const next = event('UserJoinedOrganization', { userId: key, orgId, role: USER }, at(1));
     await processedUpTo(next);
@@ -190,7 +190,7 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
       'unknown event type UserRenamed',
       'orgId must be a non-empty string',
       'role must be an integer',
-      'unsupported schemaversion 2 of UserDeleted',
+      'unsupported schemaversion 3 of UserDeleted',
     ]);
     for (const record of dead) {
       expect(record.topic).toBe(DLQ);

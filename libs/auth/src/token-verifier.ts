@@ -116,6 +116,7 @@ function toPrincipal(payload: JWTPayload): Principal {
     orgRole: typeof orgRole === 'number' && Number.isInteger(orgRole) ? orgRole : null,
     email: stringClaim(payload, 'email'),
     amr: Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [],
-    authenticatedAt: typeof payload['auth_time'] === 'number' ? payload['auth_time'] : typeof payload.iat === 'number' ? payload.iat : null,
+    authTime: typeof payload['auth_time'] === 'number' && Number.isFinite(payload['auth_time']) ? payload['auth_time'] : null,
+    sessionId: stringClaim(payload, 'sid'),
   };
 }

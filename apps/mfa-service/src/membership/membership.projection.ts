@@ -55,10 +55,12 @@ export class MembershipProjection implements OnApplicationBootstrap {
         const { orgId, userId, role } = event.data;
         if ((await this.deletedAfter(userId, at)) || !(await this.claim(orgId, userId, at))) return 'stale';
         const joinedAt = event.type === 'UserJoinedOrganization' && event.data.joinedAt ? new Date(event.data.joinedAt) : undefined;
+        // Schema v2 says whether this organization manages the account; a v1 event leaves it as it was.
+        const managed = typeof event.data.managed === 'boolean' ? { managed: event.data.managed } : {};
         await this.members().updateOne(
           { _id: memberKey(orgId, userId) },
           {
-            $set: { orgId, userId, role, source: 'event', membershipUpdatedAt: at, ...(joinedAt ? { joinedAt } : {}) },
+            $set: { orgId, userId, role, source: 'event', membershipUpdatedAt: at, ...managed, ...(joinedAt ? { joinedAt } : {}) },
             $setOnInsert: { lastSeenAt: at, ...(joinedAt ? {} : { joinedAt: at }) },
           },
           { upsert: true },

@@ -70,8 +70,14 @@ export interface AppConfig {
     audience: string;
     ttlSeconds: number;
   };
-  /** How recent a second factor must be to change factors once the user has MFA. */
-  stepUp: { windowMs: number };
+  /** How recent a second factor must be to change factors once the user has MFA (and the `auth_time` skew allowed). */
+  stepUp: { windowMs: number; toleranceMs: number };
+  trust: {
+    /** A membership learned only from tokens stays active this long after the last token that showed it. */
+    tokenMembershipTtlMs: number;
+    /** How far ahead an exemption may expire at most (MFA_EXEMPTION_MAX_DAYS). */
+    exemptionMaxMs: number;
+  };
   /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
   orgPolicyCacheTtlMs: number;
   enforcement: {
@@ -107,6 +113,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+const DAY_MS = 24 * 60 * 60_000;
 
 const DEFAULT_MAGIC_LINK_BASE_URL = 'http://localhost:3000/mfa/magic-link/activate';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -342,7 +350,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       audience: optional(env, 'MFA_TOKEN_AUDIENCE') ?? 'identity-service',
       ttlSeconds: integer(env, 'MFA_TOKEN_TTL_SECONDS', 300, 30, 300),
     },
-    stepUp: { windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000 },
+    stepUp: {
+      windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000,
+      toleranceMs: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5, 0, 300) * 1000,
+    },
+    trust: {
+      tokenMembershipTtlMs: integer(env, 'MFA_TOKEN_MEMBERSHIP_TTL_DAYS', 30, 1, 365) * DAY_MS,
+      exemptionMaxMs: integer(env, 'MFA_EXEMPTION_MAX_DAYS', 365, 1, 3650) * DAY_MS,
+    },
     orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),

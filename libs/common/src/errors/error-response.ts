@@ -5,7 +5,7 @@ export interface ErrorEnvelope {
   error: string;
   code: string;
   details?: ErrorDetail[];
-  retryAfter?: number;
+  retryAfter?: number | null;
 }
 
 export interface ErrorResponse {
@@ -86,7 +86,7 @@ export function toErrorResponse(error: unknown, context: ErrorMappingContext = {
   const headers: Record<string, string> = {};
   if (appError.retryAfterSeconds !== undefined) {
     body.retryAfter = appError.retryAfterSeconds;
-    headers['Retry-After'] = String(appError.retryAfterSeconds);
+    if (appError.retryAfterSeconds !== null) headers['Retry-After'] = String(appError.retryAfterSeconds);
   }
   return { status: STATUS_BY_KIND[appError.kind], body, headers };
 }

@@ -4,10 +4,8 @@ import { uuidv7 } from '@mfa/common/ids/uuid-v7';
 import { importJWK, JWK, KeyLike, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../infra/root-logger';
-import type { VerificationMethod } from '../domain/login-verification';
+import type { Assurance } from '../domain/login-verification';
 
-/** RFC 8176 authentication method reference for each factor. */
-const AMR: Record<VerificationMethod, string> = { GOOGLE_AUTH: 'otp', BACKUP_CODE: 'otp', MAGIC_LINK: 'email', PASSKEY: 'hwk' };
 const ALG = 'ES256';
 
 export interface IssuedMfaToken {
@@ -52,10 +50,11 @@ export class MfaTokenIssuer implements OnModuleInit {
     return this.publicJwks;
   }
 
-  async issue(input: { userId: string; orgId: string | null; method: VerificationMethod; now: Date }): Promise<IssuedMfaToken> {
+  /** `assurance`: the `acr` and `amr` of the verified factor (login-verification.ts `assuranceOf`). */
+  async issue(input: { userId: string; orgId: string | null; assurance: Assurance; now: Date }): Promise<IssuedMfaToken> {
     const iat = Math.floor(input.now.getTime() / 1000);
     const exp = iat + this.config.mfaToken.ttlSeconds;
-    const mfaToken = await new SignJWT({ orgId: input.orgId, amr: [AMR[input.method]], acr: 'aal2', auth_time: iat })
+    const mfaToken = await new SignJWT({ orgId: input.orgId, amr: [...input.assurance.amr], acr: input.assurance.acr, auth_time: iat })
       .setProtectedHeader({ alg: ALG, kid: this.signingKid, typ: 'JWT' })
       .setIssuer(this.config.mfaToken.issuer)
       .setAudience(this.config.mfaToken.audience)

@@ -6,7 +6,8 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OutboxSealer } from '../../outbox/outbox-sealer';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { MagicLinkState, MethodState, newUserMfa, VerificationState, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
+import { MagicLinkState, MethodState, newUserMfa, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
+import { verificationFromStored } from '../domain/verification-state';
 import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLECTION } from './user-mfa.document';
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
@@ -34,7 +35,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
             magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
             passkeys: (doc.passkeys ?? []) as PasskeyState[],
             passkeyChallenges: (doc.passkeyChallenges ?? []) as PasskeyChallengeState[],
-            verification: { ...empty.verification, ...((doc.verification ?? {}) as Partial<VerificationState>) },
+            verification: verificationFromStored(doc.verification),
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.

@@ -14,6 +14,7 @@ import {
   totpSecretAad,
   totpUri,
 } from '../../factors';
+import { mayConfigure, methodNotAllowed } from '../../domain/user-policy';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { StepUpPolicy } from '../../infra/step-up.policy';
@@ -35,12 +36,11 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
   ) {}
 
   async execute(command: SetupMfaCommand): Promise<SetupResult> {
-    const { userId, orgId } = command.subject;
-    // A method the organization excludes (e.g. MAGIC_LINK under NIST rules) would never satisfy it.
-    const policy = await this.policies.forUser(orgId, userId, this.clock.now());
-    if (!policy.allowedMethods.includes(command.mfaType)) {
-      throw new AppError('forbidden', 'METHOD_NOT_ALLOWED', 'MFA method is not allowed by your organization');
-    }
+    const { userId } = command.subject;
+    // A method one of the user's organizations excludes (e.g. MAGIC_LINK under NIST rules) would never
+    // satisfy it: judged on every active membership, so a token without orgId evades nothing.
+    const { policy } = await this.policies.forUser(command.subject, this.clock.now());
+    if (!mayConfigure(policy, command.mfaType)) throw methodNotAllowed();
     if (command.mfaType === 'MAGIC_LINK') return this.setUpMagicLink(command);
     if (command.mfaType === 'PASSKEY') return this.setUpPasskey(command);
     if (command.mfaType !== 'GOOGLE_AUTH') {
@@ -57,10 +57,10 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) =>
+        (state, stepUpProven) =>
           decideStartTotpSetup(
             state,
-            { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs },
+            { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs, stepUpProven },
             now,
           ),
         now,
@@ -85,8 +85,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) =>
-          decideRequestMagicLink(state, { ...command.subject, ...issued, purpose: 'setup', email }, now),
+        (state, stepUpProven) => decideRequestMagicLink(state, { ...command.subject, ...issued, purpose: 'setup', email, stepUpProven }, now),
         now,
       ),
       command.meta,
@@ -109,7 +108,8 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       userId,
       this.stepUp.guard(
         command.subject,
-        (current) => decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName }, now),
+        (current, stepUpProven) =>
+          decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName, stepUpProven }, now),
         now,
       ),
       command.meta,
