@@ -7,6 +7,7 @@ import { startServiceProcess } from '../harness/service-process';
 import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, serviceEnv, uniqueName } from '../harness/test-env';
 import { signToken } from '../harness/tokens';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { eventually } from '../harness/eventually';
 
 /**
@@ -26,7 +27,8 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     await mongo.close();
   });
 
-  const ownerToken = (orgId: string) => signToken({ sub: `owner-${orgId}`, orgId, orgRole: 255 });
+  // Owners with MFA and a stepped-up session: some changes below lower security (lift, longer grace).
+  const ownerToken = (orgId: string) => signToken(adminClaims(`owner-${orgId}`, orgId, 255));
   const orgEvents = (collector: KafkaCollector, orgId: string) => collector.events((e) => e.subject === orgId);
   const sequencesOf = (events: EventEnvelope[]) => events.map((e) => e.sequence);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -51,6 +53,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
   it('(a) Kafka down: commands still succeed, the backlog grows, and after the restart every event arrives once, in order', async () => {
     const t = await startTestApp({ env: { KAFKA_BROKERS: kafka.brokers } });
     const orgId = uniqueName('org-outage');
+    await seedAdminMfa(t.db, `owner-${orgId}`);
     const auth = `Bearer ${await ownerToken(orgId)}`;
     try {
       kafka.stop();
@@ -128,6 +131,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     const orgs = Array.from({ length: 20 }, () => uniqueName('org-term'));
     const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy], { fromBeginning: true });
     const service = await startServiceProcess(env);
+    for (const orgId of orgs) await seedAdminMfa(mongo.db(env.MONGO_DB_NAME), `owner-${orgId}`);
     const accepted = new Map<string, number>(orgs.map((o) => [o, 0]));
     let stop = false;
     // Each org gets a series of settings changes; every 200 is one committed event.
@@ -190,6 +194,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     try {
       await Promise.all(
         orgs.map(async (orgId) => {
+          await seedAdminMfa(a.db, `owner-${orgId}`);
           const auth = `Bearer ${await ownerToken(orgId)}`;
           for (let i = 0; i < 6; i++) {
             const instance = i % 2 === 0 ? a : b; // alternate instances for the same org

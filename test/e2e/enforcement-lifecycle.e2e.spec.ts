@@ -1,3 +1,4 @@
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { Topics } from '@mfa/contracts';
 import type { EventEnvelope, MembershipEvent } from '@mfa/contracts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -112,9 +113,12 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   }
 
   const exempt = async (orgId: string, owner: string, userId: string, expiresAt?: Date) => {
+    // An exemption lowers security: the owner needs MFA of their own (MAGIC_LINK, which this org's
+    // policy does not accept, so the owner still counts as a pending member) and a stepped-up session.
+    await seedAdminMfa(a.db, owner, 'MAGIC_LINK');
     const res = await a.http
       .put(`/mfa/organization/exemptions/${userId}`)
-      .set('Authorization', await auth(owner, orgId, OWNER))
+      .set('Authorization', `Bearer ${await a.token(adminClaims(owner, orgId, OWNER))}`)
       .send({ reason: 'kiosk account', ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
     expect(res.status).toBe(200);
   };

@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@mfa/contracts';
 import { randomUUID } from 'node:crypto';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { startTestApp, TestApp } from '../harness/test-app';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
@@ -24,7 +25,17 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
   });
 
   const newOrg = () => uniqueName('org');
-  const auth = async (sub: string, orgId?: string, orgRole?: number) => `Bearer ${await t.token({ sub, orgId, orgRole })}`;
+  /**
+   * Admins here have MFA and a stepped-up session, so they may also lower security (lift, exempt):
+   * the trust-model suite covers admins without either.
+   */
+  const auth = async (sub: string, orgId?: string, orgRole?: number) => {
+    if (orgId && (orgRole === OWNER || orgRole === ADMIN)) {
+      await seedAdminMfa(t.db, sub);
+      return `Bearer ${await t.token(adminClaims(sub, orgId, orgRole))}`;
+    }
+    return `Bearer ${await t.token({ sub, orgId, orgRole })}`;
+  };
   const enforce = async (orgId: string, body: unknown, role = OWNER, sub = `admin-${orgId}`, headers: Record<string, string> = {}) =>
     t.http.post('/mfa/organization/enforce').set('Authorization', await auth(sub, orgId, role)).set(headers).send(body as object);
   const orgEvents = (orgId: string) => kafka.events((e) => e.subject === orgId);

@@ -437,8 +437,9 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       });
     });
 
-    it('by an ADMINISTRATOR of the same org → 200, MfaReset by the admin (actortype admin)', async () => {
-      const admin = `admin-${orgId}`;
+    it('by an ADMINISTRATOR of the same org who has MFA and a stepped-up session → 200, MfaReset by the admin (actortype admin)', async () => {
+      const admin = uniqueName('reset-admin');
+      await setUpTotp(admin, orgId, ADMIN);
       const res = await post('/mfa/reset', admin, { resetUserId: member }, orgId, ADMIN);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, message: 'MFA reset successfully' });
@@ -446,7 +447,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       const [event] = (await kafka.waitFor(() => userEvents(member).some((e) => e.type === 'MfaReset'), 15_000, 'MfaReset')).filter(
         (e) => e.subject === member && e.type === 'MfaReset',
       );
-      expect(event.data).toEqual({ userId: member, orgId, resetBy: admin, selfService: false });
+      expect(event.data).toEqual({ userId: member, orgId, orgIds: [orgId], resetBy: admin, selfService: false });
       expect(event).toMatchObject({ actorid: admin, actortype: 'admin' });
     });
   });

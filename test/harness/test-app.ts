@@ -34,7 +34,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     http: request(app.getHttpServer()),
     db,
     env,
-    token: (claims) => signToken(claims),
+    // A second-factor token is dated by the app's own clock (what the identity service's auth_time would be).
+    token: (claims) => signToken(claims, { authTime: options.clock ? Math.floor(options.clock.now().getTime() / 1000) : undefined }),
     close: async () => {
       await db.dropDatabase().catch(() => undefined);
       await app.close();
