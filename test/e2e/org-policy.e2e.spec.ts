@@ -26,12 +26,13 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
 
   const newOrg = () => uniqueName('org');
   /**
-   * Admins here have MFA and a stepped-up session, so they may also lower security (lift, exempt):
-   * the trust-model suite covers admins without either.
+   * Admins here have MFA and a stepped-up session, so they may also lower security (lift, exempt);
+   * the trust-model suite covers admins without either. Their MFA is an email link, which the
+   * policies these tests enforce exclude, so admins count as pending members as before.
    */
   const auth = async (sub: string, orgId?: string, orgRole?: number) => {
     if (orgId && (orgRole === OWNER || orgRole === ADMIN)) {
-      await seedAdminMfa(t.db, sub);
+      await seedAdminMfa(t.db, sub, 'MAGIC_LINK');
       return `Bearer ${await t.token(adminClaims(sub, orgId, orgRole))}`;
     }
     return `Bearer ${await t.token({ sub, orgId, orgRole })}`;

@@ -223,7 +223,7 @@ describe('trust model: who may change whose factors, and what proves it', () => 
       });
     });
 
-    it('identity events win over a stale token: a demoted admin’s old ADMINISTRATOR token resets nobody', async () => {
+    it('identity events win over a stale token: a demoted admin’s old ADMINISTRATOR token resets nobody and administers no policy', async () => {
       const orgId = uniqueName('org-demoted');
       const demoted = uniqueName('demoted');
       const target = uniqueName('member');
@@ -231,9 +231,11 @@ describe('trust model: who may change whose factors, and what proves it', () => 
       await member(orgId, target, USER);
       await seedAdminMfa(t.db, demoted);
       await enrollTotp(target, orgId);
-      await refusedWithoutTrace({ users: [target] }, async () => {
+      await refusedWithoutTrace({ users: [target], orgs: [orgId] }, async () => {
         const res = await call('post', '/mfa/reset', { sub: demoted, orgId, orgRole: ADMIN, amr: ['pwd', 'otp'] }, { resetUserId: target });
         expect([res.status, res.body.code]).toEqual([403, 'FORBIDDEN']);
+        const policy = await call('post', '/mfa/organization/enforce', { sub: demoted, orgId, orgRole: ADMIN, amr: ['pwd', 'otp'] }, { enforced: true });
+        expect([policy.status, policy.body.code]).toEqual([403, 'FORBIDDEN']);
       });
     });
   });

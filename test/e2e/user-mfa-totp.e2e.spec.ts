@@ -10,6 +10,7 @@ import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/u
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { STEPPED_UP } from '../harness/tokens';
+import { seedAdminMfa } from '../harness/admin-mfa';
 
 /** Reads the QR code in a PNG back to its text, as a phone camera would. */
 function decodeQrPng(png: Buffer): string | null {
@@ -234,7 +235,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       { userId, orgId, method: null, previous: 'GOOGLE_AUTH' },
       { userId, orgId, method: 'GOOGLE_AUTH', isPrimary: true, enabledMethods: ['GOOGLE_AUTH'] },
       { userId, orgId, method: 'GOOGLE_AUTH', previous: null },
-      { userId, orgId, resetBy: userId, selfService: true },
+      { userId, orgId, orgIds: [orgId], resetBy: userId, selfService: true },
     ]);
     for (const event of events) expect(event).toMatchObject({ userid: userId, orgid: orgId, actorid: userId, actortype: 'user' });
     const records = kafka.records.filter((r) => r.key === userId);
@@ -370,7 +371,8 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     expect((await doc(userId))?.version).toBe(version);
     expect(userEvents(userId)).toHaveLength(before);
 
-    // Exempt members may disable their last method.
+    // Exempt members may disable their last method (granting it needs an owner with MFA).
+    await seedAdminMfa(t.db, `owner-${orgId}`);
     const exempt = await t.http
       .put(`/mfa/organization/exemptions/${userId}`)
       .set('Authorization', await auth(`owner-${orgId}`, orgId, OWNER))
