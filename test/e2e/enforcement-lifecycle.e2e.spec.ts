@@ -65,7 +65,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   const usersOf = (events: EventEnvelope[]) => events.map((e) => e.subject).sort();
 
   /** An identity-service `UserJoinedOrganization`, as the membership consumer would receive it. */
-  const joinEvent = (orgId: string, userId: string, time = new Date()): MembershipEvent =>
+  const joinEvent = (orgId: string, userId: string, time = new Date(), role = 0): MembershipEvent =>
     ({
       id: randomUUID(),
       source: 'identity-service',
@@ -77,22 +77,23 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
       dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
       schemaversion: 1,
       sequence: 1,
-      data: { userId, orgId, role: 0 },
+      data: { userId, orgId, role },
     }) as MembershipEvent;
 
   /**
    * The member read model: the first members through the real projection (as if the identity
-   * service had published their joins), the rest inserted in the same shape for speed.
+   * service had published their joins), the rest inserted in the same shape for speed. The first
+   * user is the org's OWNER (the identity service's role wins over a token's).
    */
   async function addMembers(orgId: string, userIds: string[]): Promise<void> {
     const projection = a.app.get(MembershipProjection);
     const time = new Date(Date.now() - 60_000);
     const viaProjection = userIds.slice(0, 20);
-    for (const userId of viaProjection) {
-      await projection.apply(joinEvent(orgId, userId, time));
+    for (const [i, userId] of viaProjection.entries()) {
+      await projection.apply(joinEvent(orgId, userId, time, i === 0 ? OWNER : 0));
     }
     const shaped = await a.db.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION).findOne({ _id: memberKey(orgId, viaProjection[0]) });
-    expect(shaped).toMatchObject({ orgId, userId: viaProjection[0], role: 0, source: 'event' });
+    expect(shaped).toMatchObject({ orgId, userId: viaProjection[0], role: OWNER, source: 'event' });
     const rest = userIds.slice(viaProjection.length);
     for (let i = 0; i < rest.length; i += 50) {
       const chunk = rest.slice(i, i + 50);
