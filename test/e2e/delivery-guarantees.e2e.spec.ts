@@ -221,6 +221,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     const t = await startTestApp({ env: { KAFKA_BROKERS: kafka.brokers } });
     const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy], { fromBeginning: true });
     const orgId = uniqueName('org-toggle');
+    await seedAdminMfa(t.db, `owner-${orgId}`);
     const auth = `Bearer ${await ownerToken(orgId)}`;
     const answeredAt: number[] = [];
     try {
