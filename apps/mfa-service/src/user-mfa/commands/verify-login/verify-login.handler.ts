@@ -54,7 +54,8 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     const outcome = decision!.outcome;
     this.outcomes.inc({ method: command.mfaType, outcome: outcome.verified ? 'success' : outcome.reason });
     if (!outcome.verified) throw verificationFailed();
-    const issued = await this.tokens.issue({ userId, orgId: orgId ?? state.orgId, assurance: outcome.assurance, now });
+    // The login's context is its token's organization only: no other org is vouched for by this login.
+    const issued = await this.tokens.issue({ userId, orgId, assurance: outcome.assurance, now });
     return { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
   }
 
