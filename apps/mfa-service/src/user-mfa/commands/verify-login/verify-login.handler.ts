@@ -45,7 +45,7 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     // The factor is checked inside the decision, on the state it commits on: a concurrent
     // request that commits first makes this one re-decide (replayed code, counted failure).
     let decision: LoginDecision | undefined;
-    const { state } = await this.users.execute(
+    await this.users.execute(
       userId,
       (current) => (decision = decideVerifyLogin(current, { ...command.subject, factor }, now)),
       command.meta,
