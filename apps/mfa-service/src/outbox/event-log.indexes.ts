@@ -3,6 +3,8 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
 import { OUTBOX_COLLECTIONS } from './outbox-collections';
+import { OUTBOX_LEASES_COLLECTION } from './outbox-relay';
+import { PENDING_OUTBOXES_COLLECTION } from './pending-outboxes';
 
 /** Indexes the relay's poll and the replay selections rely on; created once at start-up. */
 @Injectable()
@@ -18,6 +20,9 @@ export class EventLogIndexes implements OnModuleInit {
       log.createIndex({ orgId: 1, time: 1 }),
       log.createIndex({ userId: 1, time: 1 }),
       ...OUTBOX_COLLECTIONS.map((name) => this.connection.collection(name).createIndex({ outboxSince: 1 })),
+      // The relay's poll and the backlog count read the pending markers oldest first; live leases by expiry.
+      this.connection.collection(PENDING_OUTBOXES_COLLECTION).createIndex({ since: 1 }),
+      this.connection.collection(OUTBOX_LEASES_COLLECTION).createIndex({ until: 1 }),
     ]);
   }
 }

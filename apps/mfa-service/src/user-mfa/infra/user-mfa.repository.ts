@@ -50,6 +50,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
+      (userId, events, at) => relay.markPending(USER_MFA_COLLECTION, [{ id: userId, events: events.length }], at),
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
