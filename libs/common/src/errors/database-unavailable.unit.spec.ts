@@ -7,9 +7,17 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
-import { PoolClearedError, PoolClearedOnNetworkError, WaitQueueTimeoutError } from 'mongodb/lib/cmap/errors';
 import { AppError } from './app-error';
 import { isDatabaseUnreachable, toErrorResponse } from './error-response';
+
+// The pool errors are internal to the driver (not in its public typings) but are what it throws.
+type PoolErrorClass = new (pool: unknown) => Error;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PoolClearedError, PoolClearedOnNetworkError, WaitQueueTimeoutError } = require('mongodb/lib/cmap/errors') as {
+  PoolClearedError: PoolErrorClass;
+  PoolClearedOnNetworkError: PoolErrorClass;
+  WaitQueueTimeoutError: new (message: string, address: string) => Error;
+};
 
 const pool = { address: '127.0.0.1:27017', serverError: new MongoNetworkError('connection reset') };
 const serverError = (fields: Record<string, unknown>) => new MongoServerError({ message: 'server said no', ...fields });
@@ -20,8 +28,8 @@ const withLabel = (error: MongoServerError, label: string) => {
 
 describe('database connectivity errors → 503 SERVICE_UNAVAILABLE (by hierarchy, labels and codes, not exact names)', () => {
   it.each([
-    ['PoolClearedOnNetworkError (the soak’s 500s)', new PoolClearedOnNetworkError(pool as never)],
-    ['PoolClearedError', new PoolClearedError(pool as never)],
+    ['PoolClearedOnNetworkError (the soak’s 500s)', new PoolClearedOnNetworkError(pool)],
+    ['PoolClearedError', new PoolClearedError(pool)],
     ['MongoNetworkError', new MongoNetworkError('socket closed')],
     ['MongoNetworkTimeoutError', new MongoNetworkTimeoutError('timed out')],
     ['MongoServerSelectionError', new MongoServerSelectionError('no server', { type: 'Unknown' } as never)],
@@ -34,7 +42,7 @@ describe('database connectivity errors → 503 SERVICE_UNAVAILABLE (by hierarchy
     ['MaxTimeMSExpired (50)', serverError({ code: 50 })],
     ['NotWritablePrimary (10107)', serverError({ code: 10107 })],
     ['InterruptedAtShutdown (11600)', serverError({ code: 11600 })],
-    ['a connectivity failure wrapped as a cause', new Error('repository failed', { cause: new PoolClearedOnNetworkError(pool as never) })],
+    ['a connectivity failure wrapped as a cause', new Error('repository failed', { cause: new PoolClearedOnNetworkError(pool) })],
     ['a subclass the driver may add later', new (class FutureNetworkError extends MongoNetworkError {})('new kind')],
   ])('%s', (_label, error) => {
     expect(isDatabaseUnreachable(error)).toBe(true);
