@@ -12,7 +12,7 @@
 //   npm run bench:soak            (builds first; about 7 minutes)
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -79,13 +79,19 @@ class Instance {
     this.shutdowns = []; // ms from SIGTERM to exit
     this.startups = []; // ms from spawn to readiness 200
     this.stopped = false; // SIGSTOPped
+    mkdirSync(path.join(INFRA.MFA_INFRA_DIR, 'logs'), { recursive: true });
+    writeFileSync(path.join(INFRA.MFA_INFRA_DIR, 'logs', `instance-${index}.log`), '');
   }
 
   async start() {
     const spawned = now();
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // Each instance's JSON log, for the profile behind the figures (start-up and shutdown phases).
+    mkdirSync(path.join(INFRA.MFA_INFRA_DIR, 'logs'), { recursive: true });
+    const file = createWriteStream(path.join(INFRA.MFA_INFRA_DIR, 'logs', `instance-${this.index}.log`), { flags: 'a' });
     const scan = (chunk) => {
+      file.write(chunk);
       const text = chunk.toString();
       this.crashLines += (text.match(/"msg":"consumer crashed"/g) ?? []).length;
       this.lastLines = text.slice(-3000);

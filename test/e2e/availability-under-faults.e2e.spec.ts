@@ -55,7 +55,7 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       LOG_LEVEL: 'info',
     });
     const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy, Topics.userMfa], { fromBeginning: true });
-    const instances: Array<ServiceProcess | null> = [await startServiceProcess(env), await startServiceProcess(env)];
+    const instances: Array<ServiceProcess | null> = [await startServiceProcess(env, 60_000), await startServiceProcess(env, 60_000)];
     const outputs: string[] = [];
     const orgs = Array.from({ length: 6 }, () => uniqueName('org-fault'));
     const tokens = await Promise.all(orgs.map((orgId) => signToken({ sub: `owner-${orgId}`, orgId, orgRole: 255 })));
@@ -156,14 +156,14 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       for (const o of startedFrozen) expect(o.ms).toBeLessThan(OPERATION_TIMEOUT_MS * 3 + 500);
 
       // 3. SIGKILL one instance under load and start both again.
-      instances[0] = await startServiceProcess(env);
+      instances[0] = await startServiceProcess(env, 60_000);
       await sleep(1500);
       const killed = instances[1]!;
       killed.kill('SIGKILL');
       await killed.exited;
       outputs.push(killed.output());
       instances[1] = null;
-      instances[1] = await startServiceProcess(env);
+      instances[1] = await startServiceProcess(env, 60_000);
       const allBack = Date.now();
       await sleep(4000);
       running = false;
@@ -195,7 +195,17 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
         (missing) => missing.length === 0,
         'every committed event on Kafka',
         60_000,
-      );
+      ).catch(async (error: Error) => {
+        // What was left where, to tell a stuck relay from a lost marker from a slow collector.
+        const markers = await db.collection('outbox_pending').find({}).toArray();
+        const waiting = await db.collection('org_policies').find({ outboxSince: { $exists: true } }, { projection: { lastSequence: 1, 'outbox.sequence': 1 } }).toArray();
+        const leases = await db.collection('outbox_leases').find({}).toArray();
+        const ready = await Promise.all(instances.map((i) => (i ? fetch(`${i.url}/health/ready`).then((r) => r.text()) : 'down')));
+        throw new Error(
+          `${error.message}\nmarkers ${JSON.stringify(markers)}\nwaiting ${JSON.stringify(waiting)}\nleases ${JSON.stringify(leases)}\nready ${ready.join(' | ')}\n` +
+            `collected ${collector.records.length}\n${instances.map((i) => i?.output().split('\n').filter((l) => /warn|error|relay|outbox/i.test(l)).slice(-15).join('\n')).join('\n----\n')}`,
+        );
+      });
       const total = [...owed.values()].reduce((a, b) => a + b, 0);
       expect(total).toBeGreaterThan(30);
       for (const [key, n] of owed) {
@@ -243,7 +253,7 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
   it('an outbox without its pending marker (a crash between marking and committing races the relay) is found by the start-up sweep', async () => {
     const env = serviceEnv({ KAFKA_BROKERS: kafka.brokers, MONGO_DB_NAME: uniqueName('mfa_sweep') });
     const orgId = uniqueName('org-sweep');
-    const first = await startServiceProcess(env);
+    const first = await startServiceProcess(env, 60_000);
     await kafka.stopAsync();
     try {
       const res = await fetch(`${first.url}/mfa/organization/enforce`, {
@@ -264,7 +274,7 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
     expect((await db.collection('outbox_pending').deleteOne({ _id: `org_policies:${orgId}` } as never)).deletedCount).toBe(1);
 
     const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy], { fromBeginning: true });
-    const second = await startServiceProcess(env);
+    const second = await startServiceProcess(env, 60_000);
     try {
       const events = await collector.waitFor((all) => all.some((e) => e.subject === orgId), 30_000, 'the unmarked event');
       expect(events.filter((e) => e.subject === orgId)).toEqual([expect.objectContaining({ type: 'OrgMfaEnforced', sequence: 1, id: stored?.outbox[0].id })]);

@@ -106,11 +106,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Records that these aggregates are about to commit `events` new outbox events: called before
-   * the commit, so a failure here fails the command with nothing written (see PendingOutboxes).
+   * Records that these aggregates are about to commit `events` new outbox events (before the commit,
+   * so a failure here fails the command with nothing written), or, with 0, touches their markers
+   * right after it (see PendingOutboxes).
    */
   async markPending(collection: string, marks: Array<{ id: string; events: number }>, at: Date): Promise<void> {
-    await this.pending.mark(collection, marks.filter((m) => m.events > 0), at);
+    await this.pending.mark(collection, marks, at);
   }
 
   /** Events waiting and the age of the oldest, as of the last refresh (at most BACKLOG_REFRESH_MS old). */

@@ -8,9 +8,10 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
  * the whole collection, every second, on every instance).
  *
  * - A command marks its aggregate *before* its commit (a marker failing means a 503 with nothing
- *   written), so a committed event always has a marker, unless a relay removed it in between and
- *   the committing process then died before its own in-process publication; the start-up and
- *   periodic sweeps (`OutboxRelay.sweep`) repair that and any pre-existing outbox.
+ *   written) and touches it again right *after* (a relay may have read the aggregate between the
+ *   two, found nothing yet or published only older events, and removed the marker). Only a process
+ *   dying between its commit and that touch, in that race, leaves events unmarked; the start-up and
+ *   periodic sweeps (`OutboxRelay.sweep`) repair that and any outbox written before markers existed.
  * - Every mark increments `touch`; the relay removes a marker only if `touch` is still what it read
  *   before reading the aggregate, so a command that marked in between keeps it.
  * - `events` counts events appended since the marker was created (an upper bound while commands
