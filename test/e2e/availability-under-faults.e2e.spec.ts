@@ -49,7 +49,7 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       KAFKA_BROKERS: kafka.brokers,
       MONGO_URL: `mongodb://127.0.0.1:${proxy.port}/`,
       MONGO_DB_NAME: dbName,
-      MONGO_TIMEOUT_MS: '1500',
+      MONGO_TIMEOUT_MS: '5000', // start-up right after the thaw, on a busy machine
       MONGO_OPERATION_TIMEOUT_MS: String(OPERATION_TIMEOUT_MS),
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
       LOG_LEVEL: 'info',
@@ -286,5 +286,5 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       await collector.stop();
       await db.dropDatabase();
     }
-  });
+  }, 180_000);
 });

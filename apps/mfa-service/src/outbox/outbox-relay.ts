@@ -3,7 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
 import { KafkaClient, OutgoingRecord } from '@mfa/messaging';
-import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, insertMissing, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
+import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, insertMissing, isDuplicateKeyOnly, MAINTENANCE_TIMEOUT, StoredEvent, toEnvelope } from '@mfa/persistence';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -51,8 +51,6 @@ const MAX_BACKOFF_MS = 5_000;
 const BACKLOG_REFRESH_MS = 2_000;
 /** The safety net: a full read of every outbox collection for outboxes without a marker (see PendingOutboxes). */
 const SWEEP_INTERVAL_MS = 5 * 60_000;
-/** A sweep reads whole collections: it gets more time than the request-path operation timeout. */
-const SWEEP_TIMEOUT_MS = 120_000;
 
 /**
  * Publishes the events that commands left in their aggregates' outboxes.
@@ -154,7 +152,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     for (const name of OUTBOX_COLLECTIONS) {
       const docs = await this.db
         .collection(name)
-        .find({ outboxSince: { $exists: true } } as Document, { projection: { outboxSince: 1, 'outbox.id': 1 }, timeoutMS: SWEEP_TIMEOUT_MS })
+        .find({ outboxSince: { $exists: true } } as Document, { projection: { outboxSince: 1, 'outbox.id': 1 }, ...MAINTENANCE_TIMEOUT })
         .toArray();
       for (const doc of docs) {
         if (this.stopped) return repaired;

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
+import { AggregateStore, isDuplicateKey, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -57,7 +57,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.documents.createIndex({ magicLinkHashes: 1 });
+    await this.documents.createIndex({ magicLinkHashes: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   /**
