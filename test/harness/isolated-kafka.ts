@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { infraScript, readEnvFile, ROOT } = require('./infrastructure');
@@ -30,5 +31,22 @@ export class IsolatedKafka {
 
   stop(): void {
     infraScript(['stop', 'kafka'], this.env);
+  }
+
+  /** Like start()/stop() but without blocking this process (load keeps running meanwhile). */
+  startAsync(): Promise<void> {
+    return this.script(['start', 'kafka'], { ...this.env, MFA_INFRA_FRESH: '0' });
+  }
+
+  stopAsync(): Promise<void> {
+    return this.script(['stop', 'kafka'], this.env);
+  }
+
+  private script(args: string[], env: Record<string, string>): Promise<void> {
+    return new Promise((resolve, reject) =>
+      execFile('bash', [path.join(ROOT, 'scripts', 'infra.sh'), ...args], { env: { ...process.env, ...env }, timeout: 5 * 60_000 }, (error, _out, stderr) =>
+        error ? reject(new Error(`infra.sh ${args.join(' ')} failed: ${stderr}`)) : resolve(),
+      ),
+    );
   }
 }

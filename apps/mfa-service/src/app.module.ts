@@ -54,6 +54,8 @@ export class AppModule {
           dbName: config.mongo.dbName,
           serverSelectionTimeoutMS: config.mongo.timeoutMs,
           connectTimeoutMS: config.mongo.timeoutMs,
+          // Every operation bounded client-side: a frozen database gives a quick 503, not a hung request.
+          timeoutMS: config.mongo.operationTimeoutMs,
           // Fail fast when the database is down instead of queueing commands in memory.
           bufferCommands: false,
           autoIndex: true,

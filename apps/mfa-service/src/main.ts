@@ -17,17 +17,34 @@ function describeStartupFailure(error: unknown): string {
 /** Stop accepting, let in-flight requests finish (bounded), close idle keep-alive sockets. */
 function drainHttp(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    // A keep-alive connection whose request finishes during the drain turns idle but stays open,
+    // and server.close() waits for it: close those as they go idle, not at the deadline.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     const force = setTimeout(() => {
+      clearInterval(idle);
       server.closeAllConnections();
       resolve();
     }, graceMs);
     server.close(() => {
+      clearInterval(idle);
       clearTimeout(force);
       resolve();
     });
     server.closeIdleConnections();
   });
 }
+
+/** Resolves with true when `work` finished within `ms`, false when the time ran out first. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Kept back from SHUTDOWN_GRACE_MS for the application hooks (relay batch, consumers, Kafka, database). */
+const closeBudgetMs = (graceMs: number): number => Math.min(5_000, Math.floor(graceMs / 2));
+/** Kept back at the very end to write the last log line before exiting. */
+const EXIT_MARGIN_MS = 100;
 
 async function main(): Promise<void> {
   let config;
@@ -55,14 +72,21 @@ async function main(): Promise<void> {
 
   // SIGTERM: drain HTTP first, then the app hooks (relay finishes its batch, Kafka, database).
   // Nest's own shutdown hooks close the HTTP server last, which would fail in-flight requests.
+  // The whole of it is bounded by SHUTDOWN_GRACE_MS whatever the database or Kafka do: what did not
+  // finish stays in the outbox and is published by the next instance.
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    await drainHttp(server, config.shutdownGraceMs);
-    await app.close();
-    logger.info('stopped');
+    const deadline = Date.now() + config.shutdownGraceMs - EXIT_MARGIN_MS;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    const connections = await new Promise<number>((resolve) => server.getConnections((_, count) => resolve(count ?? 0)));
+    logger.info({ connections, forAtMostMs: Math.max(0, deadline - Date.now() - closeBudgetMs(config.shutdownGraceMs)) }, 'shutdown: waiting for in-flight requests');
+    await drainHttp(server, Math.max(0, deadline - Date.now() - closeBudgetMs(config.shutdownGraceMs)));
+    logger.info({ forAtMostMs: Math.max(0, deadline - Date.now()) }, 'shutdown: closing the relay, consumers, Kafka and the database');
+    const closed = await within(app.close(), deadline - Date.now());
+    if (closed) logger.info('stopped');
+    else logger.warn({ graceMs: config.shutdownGraceMs }, 'stopped: shutdown grace over before the relay, Kafka or the database closed; unpublished events stay in the outbox');
     logger.flush?.();
     process.exit(0);
   };

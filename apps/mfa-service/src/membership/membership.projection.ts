@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
-import { isDuplicateKey } from '@mfa/persistence';
+import { isDuplicateKey, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
 import { MemberJoined } from './member-joined';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
@@ -31,7 +31,7 @@ export class MembershipProjection implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.members().createIndex({ userId: 1 });
+    await this.members().createIndex({ userId: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   private members() {

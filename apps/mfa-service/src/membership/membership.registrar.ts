@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
 import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
+import { MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 
 const CACHE_LIMIT = 50_000;
 /**
@@ -32,8 +33,8 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
-    await members.createIndex({ orgId: 1, userId: 1 });
-    await this.connection.collection(USER_MFA_COLLECTION).createIndex({ orgId: 1 });
+    await members.createIndex({ orgId: 1, userId: 1 }, MAINTENANCE_TIMEOUT);
+    await this.connection.collection(USER_MFA_COLLECTION).createIndex({ orgId: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   async register(principal: Principal): Promise<void> {

@@ -23,7 +23,13 @@ export interface AppConfig {
   logLevel: string;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
-  mongo: { url: string; dbName?: string; timeoutMs: number };
+  mongo: {
+    url: string;
+    dbName?: string;
+    timeoutMs: number;
+    /** Client-side bound on every database operation (driver `timeoutMS`): a stalled database answers 503 after it. */
+    operationTimeoutMs: number;
+  };
   kafka: {
     brokers: string[];
     clientId: string;
@@ -305,6 +311,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: url(env, 'MONGO_URL', ['mongodb:', 'mongodb+srv:']),
       dbName: optional(env, 'MONGO_DB_NAME'),
       timeoutMs: integer(env, 'MONGO_TIMEOUT_MS', 5000, 100, 120_000),
+      operationTimeoutMs: integer(env, 'MONGO_OPERATION_TIMEOUT_MS', 3000, 100, 120_000),
     },
     kafka: {
       brokers,

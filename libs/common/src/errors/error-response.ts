@@ -1,4 +1,5 @@
 import { AppError, ErrorDetail, ErrorKind } from './app-error';
+import { isDatabaseUnreachable } from './database-unavailable';
 
 export interface ErrorEnvelope {
   success: false;
@@ -28,22 +29,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-/** Errors the MongoDB driver raises when the database cannot be reached: answered 503, not 500. */
-const DATABASE_UNREACHABLE = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'MongoServerClosedError',
-  'MongooseServerSelectionError',
-  'DisconnectedError',
-]);
-
-export function isDatabaseUnreachable(error: unknown): boolean {
-  return error instanceof Error && DATABASE_UNREACHABLE.has(error.name);
-}
+export { isDatabaseUnreachable };
 
 /**
  * Express body-parser errors carry `type` and `status`; they are the caller's fault and

@@ -3,6 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { AppError, CLOCK, Clock } from '@mfa/common';
 import type { RateLimit } from '@mfa/common';
 import type { Connection } from 'mongoose';
+import { MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 
 export const RATE_LIMITS_COLLECTION = 'rate_limits';
 
@@ -34,7 +35,7 @@ export class RateLimiter implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.counters().createIndex({ expiresAt: 1 });
+    await this.counters().createIndex({ expiresAt: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   /** Counts one attempt; throws 429 when it exceeds `limit` within the current window. */

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
+import { AggregateStore, isDuplicateKey, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -51,13 +51,14 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
+      (userId, events, at) => relay.markPending(USER_MFA_COLLECTION, [{ id: userId, events: events.length }], at),
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.documents.createIndex({ magicLinkHashes: 1 });
+    await this.documents.createIndex({ magicLinkHashes: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   /**
