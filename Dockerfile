@@ -9,7 +9,7 @@
 # service refuses AUTH_JWT_SECRET (a shared HS256 secret is for development and tests only):
 # give it AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY. Every variable is listed in .env.example.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------- deps: all dependencies
 FROM ${NODE_IMAGE} AS deps
@@ -48,7 +48,7 @@ COPY --from=build /app/dist ./dist
 # "node" (uid 1000) ships with the official image.
 USER node
 EXPOSE 3000
-# The slim image has no curl; Node 20 has fetch.
+# The slim image has no curl; Node has fetch.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself (drains HTTP, then closes Kafka and MongoDB).
