@@ -7,6 +7,13 @@
 import { jsonLog, startExampleConsumer } from './example-consumer';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+// Node's warnings would be plain text among the JSON lines: log them as JSON. kafkajs 2.2.4 arms a
+// timer with a negative delay (tulios/kafkajs#1751), which Node 24 reports as TimeoutNegativeWarning
+// on every connection and clamps to 1 ms as Node 20 did: dropped.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') jsonLog('warn', warning.message, { warning: warning.name });
+});
 
 function required(name: string): string {
   const value = process.env[name]?.trim();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@mfa/common';
+import { ConfigError, createRootLogger, loadConfig, routeProcessWarnings } from '@mfa/common';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import type { Server } from 'node:http';
 import { createApp } from './bootstrap';
@@ -37,6 +37,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${describeStartupFailure(error)}\n`);
     process.exit(78); // EX_CONFIG
   }
+
+  const processLog = createRootLogger(config.logLevel).child({ component: 'process' });
+  routeProcessWarnings((level, message, fields) => processLog[level](fields, message));
 
   const started = Date.now();
   let created;
