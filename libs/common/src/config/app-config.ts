@@ -1,4 +1,6 @@
 import { generateKeyPairSync, hkdfSync, JsonWebKey } from 'node:crypto';
+import { ConfigError } from './config-error';
+import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from './kafka-security';
 
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
@@ -30,6 +32,10 @@ export interface AppConfig {
     topicPartitions: number;
     topicReplicationFactor: number;
     connectTimeoutMs: number;
+    /** TLS and SASL (KAFKA_SSL*, KAFKA_SASL_*). */
+    security: KafkaSecurity;
+    /** KAFKA_CREATE_TOPICS: create missing owned topics at start-up (else missing ones stop it). */
+    createTopics: boolean;
   };
   events: { source: string };
   auth: {
@@ -99,12 +105,7 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;
 
@@ -304,6 +305,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       topicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
       connectTimeoutMs: integer(env, 'KAFKA_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+      security: loadKafkaSecurity(env),
+      createTopics: kafkaCreateTopics(env),
     },
     events: { source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service' },
     auth: {
