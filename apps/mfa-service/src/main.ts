@@ -29,7 +29,19 @@ function drainHttp(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/**
+ * Until the graceful handler is installed (while connecting and preparing the database) a stop
+ * request ends the process at once: nothing is served yet. Without a handler, Node as PID 1 in a
+ * container would ignore SIGTERM and the orchestrator would wait for its SIGKILL.
+ */
+function stopDuringStartup(signal: NodeJS.Signals): void {
+  process.stderr.write(`${signal} during start-up: exiting\n`);
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  process.once('SIGTERM', stopDuringStartup);
+  process.once('SIGINT', stopDuringStartup);
   let config;
   try {
     config = loadConfig();
@@ -69,6 +81,8 @@ async function main(): Promise<void> {
     logger.flush?.();
     process.exit(0);
   };
+  process.removeListener('SIGTERM', stopDuringStartup);
+  process.removeListener('SIGINT', stopDuringStartup);
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
