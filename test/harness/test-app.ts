@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../apps/mfa-service/src/bootstrap';
+import { commandRecordingDir, recordCommands, withCommandMonitoring } from './command-recorder';
 import { serviceEnv } from './test-env';
 import { signToken, TokenClaims } from './tokens';
 
@@ -26,9 +27,12 @@ export interface TestAppOptions {
 /** The real application (same bootstrap as production) on the real database and broker. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const env = serviceEnv(options.env);
-  const { app } = await createApp(loadConfig(env), { clock: options.clock });
+  // Every query shape is recorded for the index-coverage check (command-recorder.ts).
+  const monitored = commandRecordingDir() ? { ...env, MONGO_URL: withCommandMonitoring(env.MONGO_URL!) } : env;
+  const { app } = await createApp(loadConfig(monitored), { clock: options.clock });
   await app.listen(0, '127.0.0.1');
   const db = app.get<Connection>(getConnectionToken());
+  const flushCommands = recordCommands(db.getClient());
   return {
     app,
     http: request(app.getHttpServer()),
@@ -38,6 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await db.dropDatabase().catch(() => undefined);
       await app.close();
+      flushCommands();
     },
   };
 }

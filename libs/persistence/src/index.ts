@@ -3,3 +3,5 @@ export * from './stored-event';
 export * from './keyed-queue';
 export * from './stamp-event';
 export * from './duplicate-key';
+export * from './indexes';
+export * from './index-coverage';

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
@@ -16,19 +16,13 @@ const CACHE_LIMIT = 50_000;
  * only refreshes `lastSeenAt`. Remembered in process so a member costs one upsert per instance.
  */
 @Injectable()
-export class MembershipRegistrar implements OnApplicationBootstrap {
+export class MembershipRegistrar {
   private readonly seen = new Set<string>();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
-    await members.createIndex({ orgId: 1, userId: 1 });
-    await this.connection.collection(USER_MFA_COLLECTION).createIndex({ orgId: 1 });
-  }
 
   async register(principal: Principal): Promise<void> {
     if (!principal.orgId) return;

@@ -1,23 +1,15 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
+import { ensureIndexes } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
-import { OUTBOX_COLLECTIONS } from './outbox-collections';
+import { INDEX_CATALOGUE } from '../infra/indexes';
 
-/** Indexes the relay's poll and the replay selections rely on; created once at start-up. */
+/** Every declared index (infra/indexes.ts), created by name at start-up; superseded ones dropped. */
 @Injectable()
 export class EventLogIndexes implements OnModuleInit {
   constructor(@InjectConnection() private readonly connection: Connection) {}
 
   async onModuleInit(): Promise<void> {
-    const log = this.connection.collection(EVENT_LOG_COLLECTION);
-    await Promise.all([
-      // Replay reads in (time, sequence, id) order.
-      log.createIndex({ time: 1, sequence: 1, _id: 1 }),
-      log.createIndex({ type: 1, time: 1 }),
-      log.createIndex({ orgId: 1, time: 1 }),
-      log.createIndex({ userId: 1, time: 1 }),
-      ...OUTBOX_COLLECTIONS.map((name) => this.connection.collection(name).createIndex({ outboxSince: 1 })),
-    ]);
+    await ensureIndexes(this.connection.db!, INDEX_CATALOGUE);
   }
 }

@@ -1,0 +1,82 @@
+import type { Db } from 'mongodb';
+
+/**
+ * A declared index. The name is part of the definition: change the keys or options and give it a
+ * new name (bump the `_vN` suffix); start-up creates the new one and drops the old.
+ */
+export interface IndexSpec {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+  /** Only documents that have the first key: `{field: {$exists: true}}` is then served by the index. */
+  sparse?: boolean;
+  /** Fields of the key that hold arrays (multikey): the index cannot provide a sort on them. */
+  multikey?: string[];
+}
+
+/** Collection name → its declared indexes (besides `_id_`). */
+export type IndexCatalogue = Record<string, IndexSpec[]>;
+
+/** An index could not be created because a different definition exists (MongoDB 85 / 86). */
+export class IndexDefinitionError extends Error {
+  constructor(collection: string, index: string, detail: string) {
+    super(`index ${index} on ${collection} conflicts with an existing index: ${detail} (give the changed definition a new name)`);
+    this.name = 'IndexDefinitionError';
+  }
+}
+
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
+
+const codeOf = (error: unknown): number | undefined => (error as { code?: number }).code;
+
+/**
+ * Makes each collection's indexes exactly the declared ones: drops indexes that are not declared
+ * (older definitions, left by a previous version), then creates the declared ones by name.
+ * Dropping first frees an old index with the same keys, which would otherwise conflict (85).
+ */
+export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<{ created: string[]; dropped: string[] }> {
+  const created: string[] = [];
+  const dropped: string[] = [];
+  for (const [collectionName, specs] of Object.entries(catalogue)) {
+    const collection = db.collection(collectionName);
+    let existing: Array<{ name: string }> = [];
+    try {
+      existing = (await collection.listIndexes().toArray()) as Array<{ name: string }>;
+    } catch (error) {
+      if (codeOf(error) !== NAMESPACE_NOT_FOUND) throw error;
+    }
+    const declared = new Set(specs.map((s) => s.name));
+    for (const { name } of existing) {
+      if (name === '_id_' || declared.has(name)) continue;
+      try {
+        await collection.dropIndex(name);
+        dropped.push(`${collectionName}.${name}`);
+      } catch (error) {
+        // Another instance starting at the same time dropped it first.
+        if (codeOf(error) !== INDEX_NOT_FOUND) throw error;
+      }
+    }
+    for (const spec of specs) {
+      if (existing.some((e) => e.name === spec.name)) continue;
+      try {
+        await collection.createIndex(spec.key, {
+          name: spec.name,
+          ...(spec.unique ? { unique: true } : {}),
+          ...(spec.sparse ? { sparse: true } : {}),
+        });
+        created.push(`${collectionName}.${spec.name}`);
+      } catch (error) {
+        const code = codeOf(error);
+        if (code === INDEX_OPTIONS_CONFLICT || code === INDEX_KEY_SPECS_CONFLICT) {
+          const codeName = code === INDEX_OPTIONS_CONFLICT ? 'IndexOptionsConflict (85)' : 'IndexKeySpecsConflict (86)';
+          throw new IndexDefinitionError(collectionName, spec.name, `${codeName}: ${(error as Error).message}`);
+        }
+        throw error;
+      }
+    }
+  }
+  return { created, dropped };
+}
