@@ -32,22 +32,46 @@ const INDEX_KEY_SPECS_CONFLICT = 86;
 
 const codeOf = (error: unknown): number | undefined => (error as { code?: number }).code;
 
+interface ExistingIndex {
+  name: string;
+  key: Record<string, unknown>;
+  unique?: boolean;
+}
+
+const sameKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  JSON.stringify(Object.entries(a).map(([k, v]) => [k, Number(v)])) === JSON.stringify(Object.entries(b).map(([k, v]) => [k, Number(v)]));
+
 /**
  * Makes each collection's indexes exactly the declared ones: drops indexes that are not declared
  * (older definitions, left by a previous version), then creates the declared ones by name.
  * Dropping first frees an old index with the same keys, which would otherwise conflict (85).
  */
 export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<{ created: string[]; dropped: string[] }> {
+  // First read everything and refuse a same-name conflict before changing anything.
+  const existingBy = new Map<string, ExistingIndex[]>();
+  for (const [collectionName, specs] of Object.entries(catalogue)) {
+    let existing: ExistingIndex[] = [];
+    try {
+      existing = (await db.collection(collectionName).listIndexes().toArray()) as ExistingIndex[];
+    } catch (error) {
+      if (codeOf(error) !== NAMESPACE_NOT_FOUND) throw error;
+    }
+    for (const spec of specs) {
+      const same = existing.find((e) => e.name === spec.name);
+      // Same name, other definition: someone changed a declaration without renaming it.
+      if (same && (!sameKey(same.key, spec.key) || Boolean(same.unique) !== Boolean(spec.unique))) {
+        const describe = (key: object, unique?: boolean) => `${JSON.stringify(key)}${unique ? ' (unique)' : ''}`;
+        throw new IndexDefinitionError(collectionName, spec.name, `it exists with key ${describe(same.key, same.unique)}, declared ${describe(spec.key, spec.unique)}`);
+      }
+    }
+    existingBy.set(collectionName, existing);
+  }
+
   const created: string[] = [];
   const dropped: string[] = [];
   for (const [collectionName, specs] of Object.entries(catalogue)) {
     const collection = db.collection(collectionName);
-    let existing: Array<{ name: string }> = [];
-    try {
-      existing = (await collection.listIndexes().toArray()) as Array<{ name: string }>;
-    } catch (error) {
-      if (codeOf(error) !== NAMESPACE_NOT_FOUND) throw error;
-    }
+    const existing = existingBy.get(collectionName) ?? [];
     const declared = new Set(specs.map((s) => s.name));
     for (const { name } of existing) {
       if (name === '_id_' || declared.has(name)) continue;
