@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '@mfa/auth';
+import { JwksMonitor, Public } from '@mfa/auth';
 import { KafkaClient } from '@mfa/messaging';
 import type { Response } from 'express';
 import type { Connection } from 'mongoose';
@@ -27,6 +27,7 @@ export class HealthController {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly kafka: KafkaClient,
+    private readonly jwks: JwksMonitor,
   ) {}
 
   @Get('live')
@@ -37,14 +38,15 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: database and Kafka producer reachable (503 otherwise)' })
+  @ApiOperation({ summary: 'Readiness: database and Kafka producer reachable, JWKS endpoint fetched at least once when used (503 otherwise)' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: Record<string, string> }> {
-    const [database, kafka] = await Promise.all([pingDatabase(this.connection), this.kafka.isReady(CHECK_TIMEOUT_MS)]);
-    const ok = database && kafka;
+    const [database, kafka, jwks] = await Promise.all([pingDatabase(this.connection), this.kafka.isReady(CHECK_TIMEOUT_MS), this.jwks.readiness()]);
+    // The JWKS endpoint: shown when used; red only until a key set was fetched once.
+    const ok = database && kafka && !jwks?.blocksReadiness;
     res.status(ok ? 200 : 503);
     return {
       status: ok ? 'ok' : 'unavailable',
-      checks: { database: database ? 'up' : 'down', kafka: kafka ? 'up' : 'down' },
+      checks: { database: database ? 'up' : 'down', kafka: kafka ? 'up' : 'down', ...(jwks ? { jwks: jwks.check } : {}) },
     };
   }
 }
