@@ -12,6 +12,19 @@ export interface IndexSpec {
   sparse?: boolean;
   /** Fields of the key that hold arrays (multikey): the index cannot provide a sort on them. */
   multikey?: string[];
+  /**
+   * TTL (single date field): MongoDB deletes a document this long after that date; documents
+   * without the field are kept. Where the database has no TTL (FerretDB) the index is created
+   * without it and ensureIndexes reports it, for a sweep to do the deleting.
+   */
+  expireAfterSeconds?: number;
+}
+
+/** A TTL the database could not take: what a sweep must delete instead. */
+export interface TtlFallback {
+  collection: string;
+  field: string;
+  expireAfterSeconds: number;
 }
 
 /** Collection name → its declared indexes (besides `_id_`). */
@@ -36,7 +49,10 @@ interface ExistingIndex {
   name: string;
   key: Record<string, unknown>;
   unique?: boolean;
+  expireAfterSeconds?: number;
 }
+
+const NOT_IMPLEMENTED = 238;
 
 const sameKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify(Object.entries(a).map(([k, v]) => [k, Number(v)])) === JSON.stringify(Object.entries(b).map(([k, v]) => [k, Number(v)]));
@@ -46,7 +62,7 @@ const sameKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
  * (older definitions, left by a previous version), then creates the declared ones by name.
  * Dropping first frees an old index with the same keys, which would otherwise conflict (85).
  */
-export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<{ created: string[]; dropped: string[] }> {
+export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<{ created: string[]; dropped: string[]; ttlFallbacks: TtlFallback[] }> {
   // First read everything and refuse a same-name conflict before changing anything.
   const existingBy = new Map<string, ExistingIndex[]>();
   for (const [collectionName, specs] of Object.entries(catalogue)) {
@@ -69,6 +85,9 @@ export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<
 
   const created: string[] = [];
   const dropped: string[] = [];
+  const ttlFallbacks: TtlFallback[] = [];
+  const fallback = (collection: string, spec: IndexSpec) =>
+    ttlFallbacks.push({ collection, field: Object.keys(spec.key)[0], expireAfterSeconds: spec.expireAfterSeconds! });
   for (const [collectionName, specs] of Object.entries(catalogue)) {
     const collection = db.collection(collectionName);
     const existing = existingBy.get(collectionName) ?? [];
@@ -84,13 +103,21 @@ export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<
       }
     }
     for (const spec of specs) {
-      if (existing.some((e) => e.name === spec.name)) continue;
+      const same = existing.find((e) => e.name === spec.name);
+      if (same) {
+        // Created earlier on a database without TTL: still swept.
+        if (spec.expireAfterSeconds !== undefined && same.expireAfterSeconds === undefined) fallback(collectionName, spec);
+        continue;
+      }
+      const options = { name: spec.name, ...(spec.unique ? { unique: true } : {}), ...(spec.sparse ? { sparse: true } : {}) };
       try {
-        await collection.createIndex(spec.key, {
-          name: spec.name,
-          ...(spec.unique ? { unique: true } : {}),
-          ...(spec.sparse ? { sparse: true } : {}),
-        });
+        try {
+          await collection.createIndex(spec.key, { ...options, ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}) });
+        } catch (error) {
+          if (spec.expireAfterSeconds === undefined || codeOf(error) !== NOT_IMPLEMENTED) throw error;
+          await collection.createIndex(spec.key, options);
+          fallback(collectionName, spec);
+        }
         created.push(`${collectionName}.${spec.name}`);
       } catch (error) {
         const code = codeOf(error);
@@ -102,5 +129,5 @@ export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<
       }
     }
   }
-  return { created, dropped };
+  return { created, dropped, ttlFallbacks };
 }

@@ -86,6 +86,18 @@ export interface AppConfig {
     /** Member ids a fan-out reads per query (notified and checkpointed 200 at a time). */
     memberPageSize: number;
   };
+  /** How long bookkeeping collections keep documents (days; TTL indexes, or a sweep where TTL is missing). */
+  retention: {
+    /** event_log, the audit store: 0 = forever (default). */
+    eventLogDays: number;
+    /** Processed membership_inbox entries (the consumer's de-duplication memory). */
+    membershipInboxDays: number;
+    /** Superseded enforcement_jobs (a later enforcement replaced their revision). */
+    enforcementJobsDays: number;
+    outboxDeadLettersDays: number;
+    /** How often the sweep runs where the database has no TTL indexes (FerretDB). */
+    sweepIntervalMs: number;
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -350,6 +362,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
       memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),
+    },
+    retention: {
+      eventLogDays: integer(env, 'EVENT_LOG_RETENTION_DAYS', 0, 0, 36_500),
+      membershipInboxDays: integer(env, 'MEMBERSHIP_INBOX_RETENTION_DAYS', 30, 1, 3_650),
+      enforcementJobsDays: integer(env, 'ENFORCEMENT_JOBS_RETENTION_DAYS', 30, 1, 3_650),
+      outboxDeadLettersDays: integer(env, 'OUTBOX_DEAD_LETTERS_RETENTION_DAYS', 90, 1, 3_650),
+      sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     },
     rateLimits: {
       setup: {
