@@ -34,6 +34,8 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
     [USER_MFA_COLLECTION]: [
       OUTBOX_PENDING,
       { name: 'orgId_v1', key: { orgId: 1 } },
+      // Compliance counts on each enforce and org read: only the org's users with an allowed method are touched.
+      { name: 'orgId_enabledMethods_v1', key: { orgId: 1, enabledMethods: 1 }, multikey: ['enabledMethods'] },
       { name: 'magicLinkHashes_v1', key: { magicLinkHashes: 1 }, multikey: ['magicLinkHashes'] },
     ],
     [ORG_POLICY_COLLECTION]: [
