@@ -33,12 +33,12 @@ describe('declared indexes at start-up', () => {
   it('a declared name that exists with another definition → exit 1 naming the index conflict (not "database unreachable"), nothing changed', async () => {
     const env = serviceEnv();
     const db = mongo.db(env.MONGO_DB_NAME);
-    await db.collection('user_mfa').createIndex({ email: 1 }, { name: 'orgId_v1' });
+    await db.collection('user_mfa').createIndex({ email: 1 }, { name: 'orgId_enabledMethods_v1' });
     const before = await names(env.MONGO_DB_NAME!, 'user_mfa');
     try {
       const result = await runServiceToExit(env);
       expect(result.code).toBe(1);
-      expect(result.output).toContain('Cannot start: IndexDefinitionError: index orgId_v1 on user_mfa conflicts with an existing index');
+      expect(result.output).toContain('Cannot start: IndexDefinitionError: index orgId_enabledMethods_v1 on user_mfa conflicts with an existing index');
       expect(result.output).not.toContain('database unreachable');
       expect(await names(env.MONGO_DB_NAME!, 'user_mfa')).toEqual(before);
     } finally {

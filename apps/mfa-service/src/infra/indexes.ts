@@ -33,8 +33,8 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
   const catalogue: IndexCatalogue = {
     [USER_MFA_COLLECTION]: [
       OUTBOX_PENDING,
-      { name: 'orgId_v1', key: { orgId: 1 } },
-      // Compliance counts on each enforce and org read: only the org's users with an allowed method are touched.
+      // Org lookups and the compliance counts of each enforce and org read (only the org's users with an
+      // allowed method are touched); its orgId prefix serves plain orgId queries.
       { name: 'orgId_enabledMethods_v1', key: { orgId: 1, enabledMethods: 1 }, multikey: ['enabledMethods'] },
       { name: 'magicLinkHashes_v1', key: { magicLinkHashes: 1 }, multikey: ['magicLinkHashes'] },
     ],
