@@ -83,7 +83,7 @@ describe('secured Kafka (SASL_SSL)', () => {
     kafka.kafkaConfigs(['--alter', '--entity-type', 'users', '--entity-name', scram256.user, '--add-config', `SCRAM-SHA-256=[iterations=4096,password=${scram256.password}]`]);
     kafka.kafkaConfigs(['--alter', '--entity-type', 'users', '--entity-name', scram512.user, '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${scram512.password}]`]);
     mongo = await MongoClient.connect(requireInfra().mongoUrl);
-  });
+  }, 300_000); // a broker and two JVM tool runs; minutes on a loaded machine
   afterAll(async () => {
     kafka.stop();
     await mongo.close();
@@ -121,11 +121,11 @@ describe('secured Kafka (SASL_SSL)', () => {
 
     beforeAll(async () => {
       env = serviceEnv(scramEnv({ LOG_LEVEL: 'debug' }));
-      service = await startServiceProcess(env);
-    });
+      service = await startServiceProcess(env, 120_000);
+    }, 150_000);
     afterAll(async () => {
-      service.kill('SIGTERM');
-      await service.exited;
+      service?.kill('SIGTERM');
+      await service?.exited;
     });
 
     it('the service creates only the topics it owns, publishes through SASL_SSL and consumes through it', async () => {
