@@ -144,7 +144,7 @@ describe('secured Kafka (SASL_SSL)', () => {
           body: JSON.stringify({ enforced: true }),
         });
         expect(res.status).toBe(200);
-        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the enforcement event');
+        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the enforcement event', 90_000);
         expect(types).toEqual(['OrgMfaEnforced']);
       } finally {
         await collector.stop();
@@ -180,10 +180,10 @@ describe('secured Kafka (SASL_SSL)', () => {
       });
       await producer.disconnect();
       const members = mongo.db(env.MONGO_DB_NAME).collection('org_members');
-      const member = await eventually(() => members.findOne({ _id: `${orgId}:${userId}` as never }), (doc) => doc !== null, 'the member from the membership event', 45_000);
+      const member = await eventually(() => members.findOne({ _id: `${orgId}:${userId}` as never }), (doc) => doc !== null, 'the member from the membership event', 90_000);
       expect(member).toMatchObject({ orgId, userId });
       expect(service.output()).not.toContain(scram256.password);
-    });
+    }, 240_000);
 
     it('mfa-ops replays through SASL_SSL with SCRAM-SHA-512', async () => {
       const target = uniqueName('audit.replay');
@@ -203,13 +203,13 @@ describe('secured Kafka (SASL_SSL)', () => {
         run.stderr.on('data', (chunk) => (output += chunk));
         const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
         expect({ code, output }).toMatchObject({ code: 0 });
-        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the replayed event');
+        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the replayed event', 90_000);
         expect(types).toEqual(['OrgMfaEnforced']);
         expect(output).not.toContain(scram512.password);
       } finally {
         await collector.stop();
       }
-    });
+    }, 150_000);
 
     it('the example consumer joins its group through SASL_SSL with OAUTHBEARER (client-credentials token)', async () => {
       const clientSecret = `secret-${randomUUID()}`;
@@ -246,7 +246,7 @@ describe('secured Kafka (SASL_SSL)', () => {
       consumer.stdout.on('data', (chunk) => (output += chunk));
       consumer.stderr.on('data', (chunk) => (output += chunk));
       try {
-        await eventually(async () => output, (o) => o.includes('example consumer running') || consumer.exitCode !== null, 'the example consumer to join', 45_000);
+        await eventually(async () => output, (o) => o.includes('example consumer running') || consumer.exitCode !== null, 'the example consumer to join', 90_000);
         expect(output).toContain('example consumer running');
         expect(requests.length).toBeGreaterThan(0);
         expect(requests[0].authorization).toBe(`Basic ${Buffer.from(`example-consumer:${clientSecret}`).toString('base64')}`);
@@ -258,6 +258,6 @@ describe('secured Kafka (SASL_SSL)', () => {
         await new Promise((resolve) => consumer.once('exit', resolve));
         tokenServer.close();
       }
-    });
+    }, 150_000);
   });
 });
