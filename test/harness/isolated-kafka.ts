@@ -10,15 +10,26 @@ const { infraScript, readEnvFile, ROOT } = require('./infrastructure');
 export class IsolatedKafka {
   private readonly env: Record<string, string>;
 
-  constructor(name: string, port: number) {
+  /** Plaintext port (moved by MFA_TEST_PORT_OFFSET); the controller listens on the next one. */
+  readonly port: number;
+
+  /** `extraEnv`: more scripts/infra.sh settings, e.g. a SASL_SSL listener. */
+  constructor(name: string, port: number, extraEnv: Record<string, string> = {}) {
     // Several checkouts on one machine each set their own offset so their private brokers never meet.
     port += Number(process.env.MFA_TEST_PORT_OFFSET ?? 0);
+    this.port = port;
     this.env = {
       MFA_INFRA_DIR: path.join(ROOT, '.infra', name),
       MFA_INFRA_KAFKA_PORT: String(port),
       MFA_INFRA_KAFKA_CONTROLLER_PORT: String(port + 1),
       MFA_INFRA_FRESH: '1',
+      ...extraEnv,
     };
+  }
+
+  /** Runs Kafka's kafka-configs tool against this broker's plaintext listener. */
+  kafkaConfigs(args: string[]): void {
+    infraScript(['kafka-configs', '--bootstrap-server', this.brokers, ...args], this.env);
   }
 
   get brokers(): string {

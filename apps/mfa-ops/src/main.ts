@@ -4,6 +4,7 @@
  * Plain TypeScript, no Nest: it only reads the event log and publishes to Kafka.
  */
 import { ConfigError } from '@mfa/common/config/app-config';
+import { routeProcessWarnings } from '@mfa/common/logging/logger';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import { readFileSync } from 'node:fs';
 import { JobBusyError } from './replay/replay-job';
@@ -15,6 +16,9 @@ const EXIT_USAGE = 2;
 // kafkajs warns about its v2 partitioner on every start; we use the default on purpose
 // (same partitioner as the service, so a key keeps its partition).
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+routeProcessWarnings((level, message, fields) => {
+  if (level === 'warn') process.stderr.write(`warning: ${JSON.stringify({ message, ...fields })}\n`);
+});
 
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();

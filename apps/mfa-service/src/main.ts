@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@mfa/common';
+import { ConfigError, createRootLogger, loadConfig, routeProcessWarnings } from '@mfa/common';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import type { Server } from 'node:http';
 import { createApp } from './bootstrap';
@@ -46,7 +46,19 @@ const closeBudgetMs = (graceMs: number): number => Math.min(5_000, Math.floor(gr
 /** Kept back at the very end to write the last log line before exiting. */
 const EXIT_MARGIN_MS = 100;
 
+/**
+ * Until the graceful handler is installed (while connecting and preparing the database) a stop
+ * request ends the process at once: nothing is served yet. Without a handler, Node as PID 1 in a
+ * container would ignore SIGTERM and the orchestrator would wait for its SIGKILL.
+ */
+function stopDuringStartup(signal: NodeJS.Signals): void {
+  process.stderr.write(`${signal} during start-up: exiting\n`);
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  process.once('SIGTERM', stopDuringStartup);
+  process.once('SIGINT', stopDuringStartup);
   let config;
   try {
     config = loadConfig();
@@ -54,6 +66,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${describeStartupFailure(error)}\n`);
     process.exit(78); // EX_CONFIG
   }
+
+  const processLog = createRootLogger(config.logLevel).child({ component: 'process' });
+  routeProcessWarnings((level, message, fields) => processLog[level](fields, message));
 
   const started = Date.now();
   let created;
@@ -90,6 +105,8 @@ async function main(): Promise<void> {
     logger.flush?.();
     process.exit(0);
   };
+  process.removeListener('SIGTERM', stopDuringStartup);
+  process.removeListener('SIGINT', stopDuringStartup);
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }

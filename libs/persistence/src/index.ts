@@ -4,3 +4,5 @@ export * from './keyed-queue';
 export * from './stamp-event';
 export * from './duplicate-key';
 export * from './operation-timeouts';
+export * from './indexes';
+export * from './index-coverage';

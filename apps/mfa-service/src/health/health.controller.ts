@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '@mfa/auth';
+import { JwksMonitor, Public } from '@mfa/auth';
 import { KafkaClient } from '@mfa/messaging';
 import type { Response } from 'express';
 import type { Connection } from 'mongoose';
@@ -29,6 +29,7 @@ export class HealthController {
     @InjectConnection() private readonly connection: Connection,
     private readonly kafka: KafkaClient,
     private readonly relay: OutboxRelay,
+    private readonly jwks: JwksMonitor,
   ) {}
 
   @Get('live')
@@ -44,16 +45,18 @@ export class HealthController {
    * backlog waiting for it are reported (the backlog from the relay's last count: no database work).
    */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers (503 otherwise); Kafka and the outbox backlog reported' })
+  @ApiOperation({ summary: 'Readiness: the database answers and, when used, the JWKS endpoint was fetched once (503 otherwise); Kafka and the outbox backlog reported' })
   async ready(
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ status: string; checks: Record<string, string>; outbox: { backlogEvents: number; oldestUnpublishedAgeSeconds: number } }> {
-    const [database, kafka] = await Promise.all([pingDatabase(this.connection), this.kafka.isReady(CHECK_TIMEOUT_MS)]);
-    res.status(database ? 200 : 503);
+    const [database, kafka, jwks] = await Promise.all([pingDatabase(this.connection), this.kafka.isReady(CHECK_TIMEOUT_MS), this.jwks.readiness()]);
+    // The JWKS endpoint: shown when used; red only until a key set was fetched once (no token could be verified before).
+    const ok = database && !jwks?.blocksReadiness;
+    res.status(ok ? 200 : 503);
     const backlog = this.relay.backlogSnapshot();
     return {
-      status: database ? 'ok' : 'unavailable',
-      checks: { database: database ? 'up' : 'down', kafka: kafka ? 'up' : 'down' },
+      status: ok ? 'ok' : 'unavailable',
+      checks: { database: database ? 'up' : 'down', kafka: kafka ? 'up' : 'down', ...(jwks ? { jwks: jwks.check } : {}) },
       outbox: { backlogEvents: backlog.events, oldestUnpublishedAgeSeconds: backlog.oldestAgeSeconds },
     };
   }

@@ -1,7 +1,7 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
-import { isDuplicateKey, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
+import { isDuplicateKey } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
 import { MemberJoined } from './member-joined';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
@@ -24,15 +24,11 @@ export type ProjectionOutcome = 'applied' | 'stale';
  * kept in `membership_versions` so it survives the member document's deletion on leave.
  */
 @Injectable()
-export class MembershipProjection implements OnApplicationBootstrap {
+export class MembershipProjection {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.members().createIndex({ userId: 1 }, MAINTENANCE_TIMEOUT);
-  }
 
   private members() {
     return this.connection.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION);

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
 import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
-import { MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 
 const CACHE_LIMIT = 50_000;
 /**
@@ -22,7 +21,7 @@ const LAST_SEEN_REFRESH_MS = 60 * 60_000;
  * only refreshes `lastSeenAt`. Remembered in process so a member costs one upsert per instance.
  */
 @Injectable()
-export class MembershipRegistrar implements OnApplicationBootstrap {
+export class MembershipRegistrar {
   /** When each (org, user, role) was last written by this process. */
   private readonly seen = new Map<string, number>();
 
@@ -30,12 +29,6 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
-    await members.createIndex({ orgId: 1, userId: 1 }, MAINTENANCE_TIMEOUT);
-    await this.connection.collection(USER_MFA_COLLECTION).createIndex({ orgId: 1 }, MAINTENANCE_TIMEOUT);
-  }
 
   async register(principal: Principal): Promise<void> {
     if (!principal.orgId) return;

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, hkdfSync, JsonWebKey } from 'node:crypto';
+import { ConfigError } from './config-error';
+import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from './kafka-security';
 
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
@@ -36,6 +38,10 @@ export interface AppConfig {
     topicPartitions: number;
     topicReplicationFactor: number;
     connectTimeoutMs: number;
+    /** TLS and SASL (KAFKA_SSL*, KAFKA_SASL_*). */
+    security: KafkaSecurity;
+    /** KAFKA_CREATE_TOPICS: create missing owned topics at start-up (else missing ones stop it). */
+    createTopics: boolean;
   };
   events: { source: string };
   auth: {
@@ -92,6 +98,18 @@ export interface AppConfig {
     /** Member ids a fan-out reads per query (notified and checkpointed 200 at a time). */
     memberPageSize: number;
   };
+  /** How long bookkeeping collections keep documents (days; TTL indexes, or a sweep where TTL is missing). */
+  retention: {
+    /** event_log, the audit store: 0 = forever (default). */
+    eventLogDays: number;
+    /** Processed membership_inbox entries (the consumer's de-duplication memory). */
+    membershipInboxDays: number;
+    /** Superseded enforcement_jobs (a later enforcement replaced their revision). */
+    enforcementJobsDays: number;
+    outboxDeadLettersDays: number;
+    /** How often the sweep runs where the database has no TTL indexes (FerretDB). */
+    sweepIntervalMs: number;
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -111,12 +129,7 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;
 
@@ -319,6 +332,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       topicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
       connectTimeoutMs: integer(env, 'KAFKA_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+      security: loadKafkaSecurity(env),
+      createTopics: kafkaCreateTopics(env),
     },
     events: { source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service' },
     auth: {
@@ -369,6 +384,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
       memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),
+    },
+    retention: {
+      eventLogDays: integer(env, 'EVENT_LOG_RETENTION_DAYS', 0, 0, 36_500),
+      membershipInboxDays: integer(env, 'MEMBERSHIP_INBOX_RETENTION_DAYS', 30, 1, 3_650),
+      enforcementJobsDays: integer(env, 'ENFORCEMENT_JOBS_RETENTION_DAYS', 30, 1, 3_650),
+      outboxDeadLettersDays: integer(env, 'OUTBOX_DEAD_LETTERS_RETENTION_DAYS', 90, 1, 3_650),
+      sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     },
     rateLimits: {
       setup: {

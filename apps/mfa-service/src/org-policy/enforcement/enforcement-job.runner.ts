@@ -123,7 +123,7 @@ export class EnforcementJobRunner {
     const now = new Date();
     const result = await this.jobs.updateOne(
       { _id: job._id, leaseOwner: this.owner },
-      { $set: { status, finishedAt: now, updatedAt: now }, $unset: { leaseOwner: '', leaseUntil: '' } },
+      { $set: { status, finishedAt: now, updatedAt: now, ...(status === 'superseded' ? { supersededAt: now } : {}) }, $unset: { leaseOwner: '', leaseUntil: '' } },
     );
     return result.matchedCount === 1 ? status : 'lost';
   }

@@ -1,6 +1,6 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AggregateStore, isDuplicateKey, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
+import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -12,7 +12,7 @@ import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLEC
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
 @Injectable()
-export class UserMfaRepository extends AggregateStore<UserMfaState> implements OnApplicationBootstrap {
+export class UserMfaRepository extends AggregateStore<UserMfaState> {
   private readonly documents: MongoCollection<Document>;
   private readonly credentials: MongoCollection<PasskeyCredentialClaim>;
 
@@ -55,10 +55,6 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.documents.createIndex({ magicLinkHashes: 1 }, MAINTENANCE_TIMEOUT);
   }
 
   /**
