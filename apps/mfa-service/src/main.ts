@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@mfa/common';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import type { Server } from 'node:http';
 import { createApp } from './bootstrap';
+import { listenManagement } from './http/management';
 
 /** What failed at start-up, in one line an operator can act on. */
 function describeStartupFailure(error: unknown): string {
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, startupMs: Date.now() - started }, `mfa-service listening on http://${config.host}:${port}`);
+  const management = await listenManagement(app, config);
+  if (management) logger.info({ managementPort: config.managementPort }, `metrics on http://${config.host}:${config.managementPort}/metrics only`);
 
   // SIGTERM: drain HTTP first, then the app hooks (relay finishes its batch, Kafka, database).
   // Nest's own shutdown hooks close the HTTP server last, which would fail in-flight requests.
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    await drainHttp(server, config.shutdownGraceMs);
+    await Promise.all([drainHttp(server, config.shutdownGraceMs), management && drainHttp(management, config.shutdownGraceMs)]);
     await app.close();
     logger.info('stopped');
     logger.flush?.();

@@ -20,6 +20,7 @@ export interface Principal {
    * token's `iat`. A refreshed token keeps its `auth_time`, so refreshing never makes a step-up recent.
    */
   authenticatedAt: number | null;
+  sessionId: string | null;
 }
 
 export function isOrgAdmin(principal: Principal): boolean {

@@ -141,6 +141,8 @@ export interface Subject {
   orgId: string | null;
   /** When the caller's bearer token proves a second factor (for step-up), if it does. */
   tokenMfaAt?: Date | null;
+  /** The caller's session (`sid` claim), when the token names one. */
+  sessionId?: string | null;
 }
 
 export const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;

@@ -14,6 +14,7 @@ export const subjectOf = (principal: Principal): Subject => ({
   userId: principal.userId,
   orgId: principal.orgId,
   tokenMfaAt: tokenMfaAt(principal),
+  sessionId: principal.sessionId,
 });
 
 /** The token's `email` claim when it is a usable address (where magic links may go), else null. */

@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock, validationFailed } from '@mfa/common';
 import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
 import {
+  assertUsableUserHandle,
   BackupCodes,
   CHALLENGE_TTL_MS,
   generatePasskeyChallenge,
@@ -101,6 +102,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
    */
   private async setUpPasskey(command: SetupMfaCommand): Promise<PasskeySetupResult> {
     const { userId } = command.subject;
+    assertUsableUserHandle(userId);
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
     const now = this.clock.now();
     const challenge = generatePasskeyChallenge();

@@ -52,7 +52,13 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
       if (outcome.reason === 'locked' && outcome.lockedUntil) throw lockedOut(outcome.lockedUntil, now);
       throw verificationFailed();
     }
-    const issued = await this.tokens.issue({ userId, orgId: command.subject.orgId ?? state.orgId, method: outcome.method, now });
+    const issued = await this.tokens.issue({
+      userId,
+      orgId: command.subject.orgId ?? state.orgId,
+      method: outcome.method,
+      now,
+      sessionId: command.subject.sessionId,
+    });
     return { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
   }
 
