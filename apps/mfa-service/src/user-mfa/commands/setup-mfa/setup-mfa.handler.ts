@@ -16,6 +16,7 @@ import {
   totpUri,
 } from '../../factors';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
+import { emailNotVerified, MAGIC_LINK_RECIPIENT_BUCKET, recipientKey, sameAddress } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -79,7 +80,9 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     if (!email) {
       throw validationFailed([{ field: 'email', message: 'email is required' }]);
     }
+    if (!this.config.magicLink.allowUnverifiedEmail && !sameAddress(email, command.tokenEmail)) throw emailNotVerified();
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    await this.limiter.consume(MAGIC_LINK_RECIPIENT_BUCKET, recipientKey(email), this.config.rateLimits.magicLinkRecipient);
     const now = this.clock.now();
     const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     await this.users.execute(
