@@ -260,6 +260,14 @@ function loadPreviousKeys(env: Env): EncryptionKey[] {
   });
 }
 
+/** MFA_ENCRYPTION_KEY (+ _ID) and MFA_ENCRYPTION_PREVIOUS_KEYS, for tools that need only these (mfa-ops reseal). */
+export function loadEncryptionKeys(env: Env): { current: EncryptionKey; previous: EncryptionKey[] } {
+  return {
+    current: encryptionKey('MFA_ENCRYPTION_KEY', optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1', required(env, 'MFA_ENCRYPTION_KEY')),
+    previous: loadPreviousKeys(env),
+  };
+}
+
 /**
  * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes): required in production, so rotating
  * MFA_ENCRYPTION_KEY never changes it. Outside production, when unset, it is derived from the

@@ -116,6 +116,8 @@ function asAppError(error: unknown, context: ErrorMappingContext): AppError {
   const httpStatus = statusOf(error);
   if (httpStatus === 404) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
   if (httpStatus === 405) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
+  // Nest maps what the router throws on a bad request (e.g. a path it cannot decode) to a 4xx HttpException.
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) return new AppError('validation', 'BAD_REQUEST', 'Request could not be read');
   return new AppError('internal', 'INTERNAL_ERROR', context.internalMessage ?? 'Internal server error');
 }
 
