@@ -1,12 +1,14 @@
 import { decodeProtectedHeader } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Topics } from '@mfa/contracts';
 import { loadConfig } from '@mfa/common';
 import { KafkaCollector } from '../harness/kafka-collector';
+import { runServiceToExit, startServiceProcess } from '../harness/service-process';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
-import { requireInfra, uniqueName } from '../harness/test-env';
+import { requireInfra, serviceEnv, uniqueName } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
 import { listenManagement } from '../../apps/mfa-service/src/http/management';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
@@ -46,6 +48,45 @@ describe('secret hygiene: management port, magic-link recipients, mfaToken signi
       const status = await admin.get('/mfa/status').set('Authorization', `Bearer ${await t.token({ sub: 'mgmt-user' })}`);
       expect(status.status).toBe(404);
       expect((await t.http.get('/mfa/status').set('Authorization', `Bearer ${await t.token({ sub: 'mgmt-user' })}`)).status).toBe(200);
+    });
+  });
+
+  describe('the built service (a real process)', () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = probe.address() as AddressInfo;
+          probe.close(() => resolve(port));
+        });
+      });
+
+    it('production names every setting without a safe default and exits 78 (no stack trace)', async () => {
+      const signing = JSON.stringify({ keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'k-1' }] });
+      const result = await runServiceToExit(
+        serviceEnv({ NODE_ENV: 'production', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', MFA_TOKEN_SIGNING_KEYS: signing }),
+      );
+      expect(result.code).toBe(78);
+      expect(result.output).toContain('WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, MAGIC_LINK_BASE_URL, MFA_BACKUP_CODE_PEPPER must be set explicitly in production');
+      expect(result.output).not.toMatch(/\n\s+at /);
+    });
+
+    it('MANAGEMENT_PORT: /metrics there and not on PORT; health on both; SIGTERM closes both', async () => {
+      const managementPort = await freePort();
+      const service = await startServiceProcess(serviceEnv({ MANAGEMENT_PORT: String(managementPort) }));
+      try {
+        const management = `http://127.0.0.1:${managementPort}`;
+        const publicMetrics = await fetch(`${service.url}/metrics`);
+        expect(publicMetrics.status).toBe(404);
+        expect(await publicMetrics.json()).toEqual({ success: false, error: 'Not found', code: 'ROUTE_NOT_FOUND' });
+        const metrics = await fetch(`${management}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(await metrics.text()).toContain('mfa_http_request_duration_seconds');
+        for (const base of [service.url, management]) expect((await fetch(`${base}/health/live`)).status).toBe(200);
+        expect((await fetch(`${management}/mfa/status`)).status).toBe(404);
+      } finally {
+        service.kill('SIGTERM');
+      }
+      expect(await service.exited).toEqual({ code: 0, signal: null });
     });
   });
 
