@@ -53,7 +53,13 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, startupMs: Date.now() - started }, `mfa-service listening on http://${config.host}:${port}`);
-  const management = await listenManagement(app, config);
+  let management: Server | null;
+  try {
+    management = await listenManagement(app, config);
+  } catch (error) {
+    process.stderr.write(`Cannot start: MANAGEMENT_PORT ${config.managementPort}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   if (management) logger.info({ managementPort: config.managementPort }, `metrics on http://${config.host}:${config.managementPort}/metrics only`);
 
   // SIGTERM: drain HTTP first, then the app hooks (relay finishes its batch, Kafka, database).
