@@ -7,6 +7,7 @@ import { requireInfra, uniqueName } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
 import { RESEAL_JOBS_COLLECTION } from '../../apps/mfa-ops/src/reseal/resealer';
+import { SecretBox, totpSecretAad } from '../../apps/mfa-service/src/user-mfa/factors/secret-box';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 
 const ROOT = join(__dirname, '..', '..');
@@ -138,5 +139,39 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`reset their MFA): ${orphan}`);
     expect((await doc(t, orphan))?.totp.secret).toEqual(sealed);
+    await t.db.collection(USER_MFA_COLLECTION).deleteOne({ _id: orphan as never });
+  });
+
+  it('reseal --job resumes after its checkpoint: users before it are not visited again, the count carries on', async () => {
+    const t = apps[apps.length - 1];
+    const box = new SecretBox({ current: { id: 'k1', key: Buffer.from(k1, 'base64') }, previous: [] });
+    const prefix = uniqueName('resume');
+    const ids = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
+    for (const id of ids) {
+      await t.db.collection(USER_MFA_COLLECTION).insertOne({ _id: id as never, version: 3, totp: { secret: box.seal('JBSWY3DPEHPK3PXP', totpSecretAad(id)) } });
+    }
+    // An earlier run re-sealed up to `-a` (inclusive) and was interrupted.
+    await t.db.collection(RESEAL_JOBS_COLLECTION).insertOne({
+      _id: 'resume-me' as never,
+      after: ids[0],
+      resealed: 1,
+      failed: [],
+      status: 'interrupted',
+      currentKeyId: 'k2',
+      updatedAt: new Date(),
+    });
+    const run = await runCli(['reseal', '--job', 'resume-me'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2', MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}` });
+    expect(run.stdout).toContain('job resume-me: 3 re-sealed under key k2, 0 could not be opened');
+    const keyIds = await Promise.all(ids.map(async (id) => (await doc(t, id))?.totp.secret.keyId));
+    // `-a` is before the checkpoint: not visited again (a real interrupted run had already done it).
+    expect(keyIds).toEqual(['k1', 'k2', 'k2']);
+    // So the final check finds it and says to run again, and exits 1 rather than claiming k1 is free.
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('1 secrets were sealed under old keys meanwhile');
+    expect(await t.db.collection(RESEAL_JOBS_COLLECTION).findOne({ _id: 'resume-me' as never })).toMatchObject({ status: 'completed', resealed: 3 });
+    // A new job picks it up; then nothing is left.
+    const again = await runCli(['reseal', '--job', 'resume-me-2'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2', MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}` });
+    expect(again.code).toBe(0);
+    expect((await doc(t, ids[0]))?.totp.secret.keyId).toBe('k2');
   });
 });
