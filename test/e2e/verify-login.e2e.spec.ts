@@ -100,7 +100,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect(claims).toMatchObject({ sub: userId, orgId: 'org-vl', amr: ['otp'], acr: 'aal2' });
       expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(300);
       expect(new Date(res.body.data.expiresAt).getTime()).toBe((claims.exp as number) * 1000);
-      expect(decodeProtectedHeader(res.body.data.mfaToken).typ).toBe('JWT');
+      expect(decodeProtectedHeader(res.body.data.mfaToken).typ).toBe('mfa+jwt');
       // The JWKS holds public keys only.
       const jwks = (await t.http.get('/.well-known/jwks.json')).body as JSONWebKeySet;
       for (const key of jwks.keys) expect(key).not.toHaveProperty('d');

@@ -9,11 +9,13 @@ import {
   createValidationPipe,
   GlobalExceptionFilter,
   jsonBodyParsing,
+  noStore,
   PinoNestLogger,
   requestIdMiddleware,
 } from '@mfa/common';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
+import { managementRouting } from './http/management';
 import { MetricsService } from './metrics/metrics.service';
 
 export interface CreatedApp {
@@ -40,6 +42,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.use(requestIdMiddleware);
   app.use(accessLog(logger));
   app.use(app.get(MetricsService).httpMiddleware());
+  app.use(managementRouting(config));
+  app.use('/mfa', noStore);
   for (const handler of jsonBodyParsing(config.bodyLimitBytes)) app.use(handler);
 
   app.useGlobalFilters(new GlobalExceptionFilter());

@@ -3,6 +3,7 @@ import { ConfigError, createRootLogger, loadConfig, routeProcessWarnings } from 
 import { KafkaUnavailableError } from '@mfa/messaging';
 import type { Server } from 'node:http';
 import { createApp } from './bootstrap';
+import { listenManagement } from './http/management';
 
 /** What failed at start-up, in one line an operator can act on. */
 function describeStartupFailure(error: unknown): string {
@@ -84,6 +85,14 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, startupMs: Date.now() - started }, `mfa-service listening on http://${config.host}:${port}`);
+  let management: Server | null;
+  try {
+    management = await listenManagement(app, config);
+  } catch (error) {
+    process.stderr.write(`Cannot start: MANAGEMENT_PORT ${config.managementPort}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  if (management) logger.info({ managementPort: config.managementPort }, `metrics on http://${config.host}:${config.managementPort}/metrics only`);
 
   // SIGTERM: drain HTTP first, then the app hooks (relay finishes its batch, Kafka, database).
   // Nest's own shutdown hooks close the HTTP server last, which would fail in-flight requests.
@@ -96,8 +105,9 @@ async function main(): Promise<void> {
     const deadline = Date.now() + config.shutdownGraceMs - EXIT_MARGIN_MS;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
     const connections = await new Promise<number>((resolve) => server.getConnections((_, count) => resolve(count ?? 0)));
-    logger.info({ connections, forAtMostMs: Math.max(0, deadline - Date.now() - closeBudgetMs(config.shutdownGraceMs)) }, 'shutdown: waiting for in-flight requests');
-    await drainHttp(server, Math.max(0, deadline - Date.now() - closeBudgetMs(config.shutdownGraceMs)));
+    const drainMs = Math.max(0, deadline - Date.now() - closeBudgetMs(config.shutdownGraceMs));
+    logger.info({ connections, forAtMostMs: drainMs }, 'shutdown: waiting for in-flight requests');
+    await Promise.all([drainHttp(server, drainMs), management && drainHttp(management, drainMs)]);
     logger.info({ forAtMostMs: Math.max(0, deadline - Date.now()) }, 'shutdown: closing the relay, consumers, Kafka and the database');
     const closed = await within(app.close(), deadline - Date.now());
     if (closed) logger.info('stopped');

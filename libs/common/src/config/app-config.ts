@@ -25,6 +25,8 @@ export interface AppConfig {
   logLevel: string;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** When set, /metrics (and /docs in production) are served only on this port; health on both. */
+  managementPort: number | null;
   mongo: {
     url: string;
     dbName?: string;
@@ -50,6 +52,8 @@ export interface AppConfig {
     audience: string;
     algorithms: string[];
     clockToleranceSeconds: number;
+    /** Longest lifetime (`exp - iat`) a bearer token may claim. */
+    maxTokenAgeSeconds: number;
   };
   encryption: { current: EncryptionKey; previous: EncryptionKey[] };
   totp: {
@@ -63,6 +67,8 @@ export interface AppConfig {
   magicLink: {
     /** Where a magic link points; the token is appended as the `token` query parameter. */
     baseUrl: string;
+    /** Setup links may go to an address other than the token's `email` claim (off: vouched addresses only). */
+    allowUnverifiedEmail: boolean;
   };
   webauthn: {
     /** Relying party id (a registrable domain of the origins, no scheme or port). */
@@ -76,6 +82,8 @@ export interface AppConfig {
   mfaToken: {
     /** Private EC P-256 JWKs with `kid`; the first signs, all are published in the JWKS (rotation). */
     signingKeys: SigningJwk[];
+    /** Public keys published in the JWKS that never sign: the next key, published a cache lifetime before it signs. */
+    publishedKeys: PublicJwk[];
     /** True when no key was configured and one was generated for this process (development and tests only). */
     ephemeral: boolean;
     issuer: string;
@@ -117,10 +125,20 @@ export interface AppConfig {
     verifySetup: RateLimit;
     /** Magic links sent per user per window. */
     magicLinkSend: RateLimit;
+    /** Magic links sent to one address per window, whoever asks. */
+    magicLinkRecipient: RateLimit;
   };
 }
 
 export interface SigningJwk extends JsonWebKey {
+  kid: string;
+}
+
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
   kid: string;
 }
 
@@ -158,6 +176,22 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+/** In production these have no safe default (a default would silently point at localhost). */
+const EXPLICIT_IN_PRODUCTION = ['WEBAUTHN_RP_ID', 'WEBAUTHN_ORIGINS', 'MAGIC_LINK_BASE_URL', 'MFA_BACKUP_CODE_PEPPER'];
+
+function requireExplicitInProduction(env: Env, nodeEnv: NodeEnv): void {
+  if (nodeEnv !== 'production') return;
+  const missing = EXPLICIT_IN_PRODUCTION.filter((name) => optional(env, name) === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.join(', '), `must be set explicitly in production`);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -253,10 +287,19 @@ function loadPreviousKeys(env: Env): EncryptionKey[] {
   });
 }
 
+/** MFA_ENCRYPTION_KEY (+ _ID) and MFA_ENCRYPTION_PREVIOUS_KEYS, for tools that need only these (mfa-ops reseal). */
+export function loadEncryptionKeys(env: Env): { current: EncryptionKey; previous: EncryptionKey[] } {
+  return {
+    current: encryptionKey('MFA_ENCRYPTION_KEY', optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1', required(env, 'MFA_ENCRYPTION_KEY')),
+    previous: loadPreviousKeys(env),
+  };
+}
+
 /**
- * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes). When unset it is derived from the
- * current encryption key with HKDF-SHA-256, so no extra secret is required; set it explicitly
- * before rotating MFA_ENCRYPTION_KEY, or existing backup codes stop matching.
+ * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes): required in production, so rotating
+ * MFA_ENCRYPTION_KEY never changes it. Outside production, when unset, it is derived from the
+ * current encryption key with HKDF-SHA-256 (development convenience: rotating that key there
+ * invalidates existing backup codes).
  */
 function backupCodePepper(env: Env, encryptionKey: Buffer): Buffer {
   const raw = optional(env, 'MFA_BACKUP_CODE_PEPPER');
@@ -303,6 +346,35 @@ function mfaTokenSigningKeys(env: Env, nodeEnv: NodeEnv): { keys: SigningJwk[]; 
   return { keys: keys as SigningJwk[], ephemeral: false };
 }
 
+/**
+ * MFA_TOKEN_PUBLISHED_KEYS: a JWKS of EC P-256 keys published at /.well-known/jwks.json that
+ * never sign (private parts, if given, are dropped). Rotation: publish the next key here at
+ * least one JWKS cache lifetime (300 s) before moving it first in MFA_TOKEN_SIGNING_KEYS.
+ */
+function mfaTokenPublishedKeys(env: Env, signing: SigningJwk[]): PublicJwk[] {
+  const name = 'MFA_TOKEN_PUBLISHED_KEYS';
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be JSON: {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"kid":..}]}');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new ConfigError(name, 'must hold a "keys" array');
+  const kids = new Set(signing.map((k) => k.kid));
+  return (keys as Array<Record<string, unknown>>).map((key) => {
+    const ok = key?.kty === 'EC' && key.crv === 'P-256' && [key.x, key.y].every((v) => typeof v === 'string');
+    if (!ok) throw new ConfigError(name, 'must hold EC P-256 keys (kty EC, crv P-256, x, y)');
+    if (typeof key.kid !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key.kid) || kids.has(key.kid)) {
+      throw new ConfigError(name, 'keys need `kid` values unique across MFA_TOKEN_SIGNING_KEYS and MFA_TOKEN_PUBLISHED_KEYS');
+    }
+    kids.add(key.kid);
+    return { kty: 'EC', crv: 'P-256', x: key.x as string, y: key.y as string, kid: key.kid };
+  });
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
   const keySource = loadAuthKeySource(env, nodeEnv);
@@ -313,6 +385,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
   const signing = mfaTokenSigningKeys(env, nodeEnv);
+  requireExplicitInProduction(env, nodeEnv);
   return {
     nodeEnv,
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -320,6 +393,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    managementPort: optional(env, 'MANAGEMENT_PORT') === undefined ? null : integer(env, 'MANAGEMENT_PORT', 0, 0, 65535),
     mongo: {
       url: url(env, 'MONGO_URL', ['mongodb:', 'mongodb+srv:']),
       dbName: optional(env, 'MONGO_DB_NAME'),
@@ -342,6 +416,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       audience: required(env, 'AUTH_AUDIENCE'),
       algorithms: loadAlgorithms(env, keySource),
       clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
+      maxTokenAgeSeconds: integer(env, 'AUTH_MAX_TOKEN_AGE_SECONDS', 86_400, 60, 30 * 86_400),
     },
     encryption: {
       current: encryptionKey(
@@ -358,15 +433,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
     magicLink: {
       baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
+      allowUnverifiedEmail: flag(env, 'MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL'),
     },
     webauthn: {
       rpId: optional(env, 'WEBAUTHN_RP_ID') ?? 'localhost',
       rpName: optional(env, 'WEBAUTHN_RP_NAME') ?? 'mfa-service',
       origins: origins(env, 'WEBAUTHN_ORIGINS', 'http://localhost:3000'),
-      userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, 'preferred'),
+      userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, nodeEnv === 'production' ? 'required' : 'preferred'),
     },
     mfaToken: {
       signingKeys: signing.keys,
+      publishedKeys: mfaTokenPublishedKeys(env, signing.keys),
       ephemeral: signing.ephemeral,
       issuer: optional(env, 'MFA_TOKEN_ISSUER') ?? 'mfa-service',
       audience: optional(env, 'MFA_TOKEN_AUDIENCE') ?? 'identity-service',
@@ -404,6 +481,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       magicLinkSend: {
         limit: integer(env, 'MAGIC_LINK_SEND_RATE_LIMIT', 5, 1, 10_000),
         windowSeconds: integer(env, 'MAGIC_LINK_SEND_RATE_WINDOW_SECONDS', 600, 1, 86_400),
+      },
+      magicLinkRecipient: {
+        limit: integer(env, 'MAGIC_LINK_RECIPIENT_RATE_LIMIT', 5, 1, 10_000),
+        windowSeconds: integer(env, 'MAGIC_LINK_RECIPIENT_RATE_WINDOW_SECONDS', 600, 1, 86_400),
       },
     },
   };

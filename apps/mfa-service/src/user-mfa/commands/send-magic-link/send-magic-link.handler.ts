@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
 import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
 import { issueMagicLink } from '../../factors';
+import { MAGIC_LINK_RECIPIENT_BUCKET, recipientKey } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { mayConfigure, methodNotAllowed } from '../../domain/user-policy';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
@@ -24,6 +25,9 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
   async execute(command: SendMagicLinkCommand): Promise<void> {
     const { userId } = command.subject;
     await this.limiter.consume('magic-link-send', userId, this.config.rateLimits.magicLinkSend);
+    const { state: before } = await this.users.load(userId);
+    const recipient = before?.email ?? command.tokenEmail;
+    if (recipient) await this.limiter.consume(MAGIC_LINK_RECIPIENT_BUCKET, recipientKey(recipient), this.config.rateLimits.magicLinkRecipient);
     const now = this.clock.now();
     const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     const { policy } = await this.policies.forUser(command.subject, now);

@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock, validationFailed } from '@mfa/common';
 import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
 import {
+  assertUsableUserHandle,
   BackupCodes,
   CHALLENGE_TTL_MS,
   generatePasskeyChallenge,
@@ -16,6 +17,7 @@ import {
 } from '../../factors';
 import { mayConfigure, methodNotAllowed } from '../../domain/user-policy';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
+import { emailNotVerified, MAGIC_LINK_RECIPIENT_BUCKET, recipientKey, sameAddress } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -78,7 +80,9 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     if (!email) {
       throw validationFailed([{ field: 'email', message: 'email is required' }]);
     }
+    if (!this.config.magicLink.allowUnverifiedEmail && !sameAddress(email, command.tokenEmail)) throw emailNotVerified();
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    await this.limiter.consume(MAGIC_LINK_RECIPIENT_BUCKET, recipientKey(email), this.config.rateLimits.magicLinkRecipient);
     const now = this.clock.now();
     const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     await this.users.execute(
@@ -100,6 +104,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
    */
   private async setUpPasskey(command: SetupMfaCommand): Promise<PasskeySetupResult> {
     const { userId } = command.subject;
+    assertUsableUserHandle(userId);
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
     const now = this.clock.now();
     const challenge = generatePasskeyChallenge();

@@ -55,7 +55,7 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     this.outcomes.inc({ method: command.mfaType, outcome: outcome.verified ? 'success' : outcome.reason });
     if (!outcome.verified) throw verificationFailed();
     // The login's context is its token's organization only: no other org is vouched for by this login.
-    const issued = await this.tokens.issue({ userId, orgId, assurance: outcome.assurance, now });
+    const issued = await this.tokens.issue({ userId, orgId, assurance: outcome.assurance, now, sessionId: command.subject.sessionId });
     return { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
   }
 
