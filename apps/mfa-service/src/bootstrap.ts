@@ -14,6 +14,8 @@ import {
 } from '@mfa/common';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
+import { cors } from './http/cors';
+import { methodNotAllowed, RouteLayer, RouteTable } from './http/method-not-allowed';
 import { MetricsService } from './metrics/metrics.service';
 
 export interface CreatedApp {
@@ -40,6 +42,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.use(requestIdMiddleware);
   app.use(accessLog(logger));
   app.use(app.get(MetricsService).httpMiddleware());
+  const routes = new RouteTable(() => (app.getHttpAdapter().getInstance() as unknown as { router: { stack: RouteLayer[] } }).router.stack);
+  app.use(cors(config.cors.allowedOrigins, routes));
+  app.use(methodNotAllowed(routes));
   for (const handler of jsonBodyParsing(config.bodyLimitBytes)) app.use(handler);
 
   app.useGlobalFilters(new GlobalExceptionFilter());

@@ -51,7 +51,11 @@ export interface AppConfig {
   magicLink: {
     /** Where a magic link points; the token is appended as the `token` query parameter. */
     baseUrl: string;
+    /** Where the landing page sends a login link's token (the login flow's page), if anywhere. */
+    loginUrl?: string;
   };
+  /** Exact browser origins allowed to call the API (CORS); empty = CORS off. */
+  cors: { allowedOrigins: string[] };
   webauthn: {
     /** Relying party id (a registrable domain of the origins, no scheme or port). */
     rpId: string;
@@ -328,7 +332,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
     magicLink: {
       baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
+      loginUrl: optional(env, 'MAGIC_LINK_LOGIN_URL') === undefined ? undefined : url(env, 'MAGIC_LINK_LOGIN_URL', ['http:', 'https:']),
     },
+    cors: { allowedOrigins: optional(env, 'CORS_ALLOWED_ORIGINS') === undefined ? [] : origins(env, 'CORS_ALLOWED_ORIGINS', '') },
     webauthn: {
       rpId: optional(env, 'WEBAUTHN_RP_ID') ?? 'localhost',
       rpName: optional(env, 'WEBAUTHN_RP_NAME') ?? 'mfa-service',

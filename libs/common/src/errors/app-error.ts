@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -24,12 +25,15 @@ export interface AppErrorOptions {
   details?: ErrorDetail[];
   /** Seconds until the caller may retry (429 / 423); sent as Retry-After and `retryAfter`. */
   retryAfterSeconds?: number;
+  /** 405: the methods the path does serve; sent as `Allow`. */
+  allow?: string[];
 }
 
 /** An expected failure with a stable, documented code. Its message is safe to show to the caller. */
 export class AppError extends Error {
   readonly details?: ErrorDetail[];
   readonly retryAfterSeconds?: number;
+  readonly allow?: string[];
 
   constructor(
     readonly kind: ErrorKind,
@@ -41,6 +45,7 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.allow = options.allow;
   }
 }
 
