@@ -106,6 +106,7 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
     it('GET (and a scanner’s HEAD) show a page with one button and a strict CSP, and leave the token usable; the POST then consumes it', async () => {
       const userId = uniqueName('ml');
       const token = await setupLink(userId);
+      await t.app.get(OutboxRelay).whenIdle();
       const before = await doc(userId);
 
       for (let i = 0; i < 3; i++) {
