@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import {
   accessLog,
   AppConfig,
@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
 import { cors } from './http/cors';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
 import { methodNotAllowed, RouteLayer, RouteTable } from './http/method-not-allowed';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -55,17 +56,5 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 }
 
 function setUpOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('mfa-service')
-      .setDescription(
-        'Organization-enforced multi-factor authentication. Every response uses the envelope ' +
-          '{success, data|message} or {success:false, error, code, details?}. Events: see docs/events.md.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }
