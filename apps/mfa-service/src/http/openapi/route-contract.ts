@@ -104,5 +104,4 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
   'GET /.well-known/jwks.json': { success: S.JWKS, noDatabase: true },
   'GET /health/live': { success: S.HEALTH_LIVE, noDatabase: true },
   'GET /health/ready': { success: S.HEALTH_READY, noDatabase: true, unavailable: S.HEALTH_READY },
-  'GET /metrics': { success: { type: 'string', description: 'Prometheus text exposition format' }, contentType: 'text/plain', noDatabase: true },
 };
