@@ -12,6 +12,8 @@ import {
   PinoNestLogger,
   requestIdMiddleware,
 } from '@mfa/common';
+import { asyncApiDocument } from '@mfa/contracts';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
 import { cors } from './http/cors';
@@ -56,5 +58,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 }
 
 function setUpOpenApi(app: INestApplication): void {
+  const asyncApi = asyncApiDocument();
+  app.getHttpAdapter().get('/docs/asyncapi.json', (_req: Request, res: Response) => res.json(asyncApi));
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }
