@@ -1,4 +1,7 @@
 import { MfaApiError, MfaClient, OPERATIONS } from '@mfa/client';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Topics } from '@mfa/contracts';
 import type { OpenAPIObject, ResponseObject } from '@nestjs/swagger';
 import { KafkaCollector } from '../harness/kafka-collector';
@@ -79,6 +82,13 @@ describe('typed client (libs/client) against the running service', () => {
     expect(Object.fromEntries(client)).toEqual(Object.fromEntries(documented));
     const prototype = MfaClient.prototype as unknown as Record<string, unknown>;
     for (const name of Object.keys(OPERATIONS)) expect({ name, method: typeof prototype[name] }).toEqual({ name, method: 'function' });
+  });
+
+  it('its generated OpenAPI types (checked against types.ts by tsc, libs/client/src/contract.ts) are those of the committed document', () => {
+    const root = path.resolve(__dirname, '../..');
+    const generated = execFileSync(path.join(root, 'node_modules/.bin/openapi-typescript'), [path.join(root, 'docs/openapi.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // After a reviewed change of the document: npm run client:openapi-types
+    expect(generated).toBe(readFileSync(path.join(root, 'libs/client/src/openapi.generated.ts'), 'utf8'));
   });
 
   it('TOTP and backup codes: setup → verify-setup → status → verify-login with a code, then with a backup code; typed errors carry code, status and the request id', async () => {
