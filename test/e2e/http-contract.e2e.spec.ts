@@ -43,7 +43,12 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
       const setup = await t.http.get('/mfa/setup').set('Authorization', await auth(userId));
       expect(setup.status).toBe(405);
       expect(setup.headers['allow']).toBe('OPTIONS, POST');
+      const reset = await t.http.delete('/mfa/reset').set('Authorization', await auth(userId)).send({});
+      expect(reset.status).toBe(405);
       expect(await doc(userId)).toBeNull();
+      await t.app.get(OutboxRelay).whenIdle();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(kafka.records.filter((r) => r.key === userId)).toEqual([]);
     });
 
     it('an unknown path is still 404 ROUTE_NOT_FOUND, and OPTIONS without CORS answers 204 with Allow', async () => {
