@@ -14,12 +14,17 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 export function cors(origins: string[], routes: RouteTable): RequestHandler {
   const allowed = new Set(origins);
   return (req: Request, res: Response, next: NextFunction) => {
-    const origin = req.header('origin');
-    if (allowed.size === 0 || origin === undefined) {
+    if (allowed.size === 0) {
       next();
       return;
     }
+    // The answer depends on Origin whenever CORS is on: caches must not mix them up.
     res.vary('Origin');
+    const origin = req.header('origin');
+    if (origin === undefined) {
+      next();
+      return;
+    }
     const preflight = req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined;
     if (!allowed.has(origin)) {
       next();
