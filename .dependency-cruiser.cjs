@@ -34,6 +34,13 @@ module.exports = {
       to: { pathNot: '^libs/contracts/' , dependencyTypesNot: ['core'] },
     },
     {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'libs/client is published as its own package: it imports nothing but itself (global fetch).',
+      from: { path: '^libs/client/' },
+      to: { pathNot: '^libs/client/' },
+    },
+    {
       name: 'libs-do-not-import-apps',
       severity: 'error',
       from: { path: '^libs/' },

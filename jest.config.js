@@ -7,8 +7,8 @@ const fs = require('node:fs');
 const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 const moduleNameMapper = {
-  '^@mfa/(common|auth|persistence|messaging|contracts)$': '<rootDir>/libs/$1/src',
-  '^@mfa/(common|auth|persistence|messaging|contracts)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@mfa/(common|auth|persistence|messaging|contracts|client)$': '<rootDir>/libs/$1/src',
+  '^@mfa/(common|auth|persistence|messaging|contracts|client)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 
 const base = {

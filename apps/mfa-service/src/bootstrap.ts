@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import {
   accessLog,
   AppConfig,
@@ -13,9 +13,14 @@ import {
   PinoNestLogger,
   requestIdMiddleware,
 } from '@mfa/common';
+import { asyncApiDocument } from '@mfa/contracts';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
 import { managementRouting } from './http/management';
+import { cors } from './http/cors';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
+import { methodNotAllowed, RouteLayer, RouteTable } from './http/method-not-allowed';
 import { MetricsService } from './metrics/metrics.service';
 
 export interface CreatedApp {
@@ -44,6 +49,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.use(app.get(MetricsService).httpMiddleware());
   app.use(managementRouting(config));
   app.use('/mfa', noStore);
+  const routes = new RouteTable(() => (app.getHttpAdapter().getInstance() as unknown as { router: { stack: RouteLayer[] } }).router.stack);
+  app.use(cors(config.cors.allowedOrigins, routes));
+  app.use(methodNotAllowed(routes));
   for (const handler of jsonBodyParsing(config.bodyLimitBytes)) app.use(handler);
 
   app.useGlobalFilters(new GlobalExceptionFilter());
@@ -54,17 +62,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 }
 
 function setUpOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('mfa-service')
-      .setDescription(
-        'Organization-enforced multi-factor authentication. Every response uses the envelope ' +
-          '{success, data|message} or {success:false, error, code, details?}. Events: see docs/events.md.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  const asyncApi = asyncApiDocument();
+  app.getHttpAdapter().get('/docs/asyncapi.json', (_req: Request, res: Response) => res.json(asyncApi));
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
 }

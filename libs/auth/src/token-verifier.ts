@@ -133,7 +133,6 @@ function toPrincipal(payload: JWTPayload): Principal {
     orgId: stringClaim(payload, 'orgId'),
     orgRole: typeof orgRole === 'number' && Number.isInteger(orgRole) ? orgRole : null,
     email: stringClaim(payload, 'email'),
-    sessionId: stringClaim(payload, 'sid'),
     amr: Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [],
     authTime: typeof payload['auth_time'] === 'number' && Number.isFinite(payload['auth_time']) ? payload['auth_time'] : null,
     sessionId: stringClaim(payload, 'sid'),

@@ -3,3 +3,4 @@ export * from './events';
 export * from './idempotent-consumer';
 export * from './membership-events';
 export * from './topics';
+export * from './asyncapi';

@@ -1,10 +1,11 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
-import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
+import type { Decision } from '@mfa/common/domain/decision';
 import { KeyedQueue } from './keyed-queue';
 import { isDuplicateKey } from './duplicate-key';
-import { stampEvent } from './stamp-event';
+import { stampEvents } from './stamp-event';
 import { CommandMeta, StoredEvent } from './stored-event';
+import { nextTopicSequences, TopicSequences } from './topic-sequences';
 
 /**
  * Fields every aggregate document carries next to its state.
@@ -18,18 +19,21 @@ export interface AggregateDocument {
   _id: string;
   version: number;
   lastSequence?: number;
+  /** Per-topic envelope sequences (topic-sequences.ts). */
+  topicSequences?: TopicSequences;
   outbox?: StoredEvent[];
   outboxSince?: Date;
   leaseOwner?: string;
   leaseUntil?: Date;
 }
 
-const BOOKKEEPING = ['_id', 'version', 'lastSequence', 'outbox', 'outboxSince', 'leaseOwner', 'leaseUntil'];
+const BOOKKEEPING = ['_id', 'version', 'lastSequence', 'topicSequences', 'outbox', 'outboxSince', 'leaseOwner', 'leaseUntil'];
 
 export interface Loaded<S> {
   state: S | null;
   version: number;
   lastSequence: number;
+  topicSequences?: TopicSequences;
 }
 
 export interface AggregateMapper<S> {
@@ -56,9 +60,20 @@ export interface GuardedWrite {
  * read model created) is created or taken over; otherwise the version must not have moved.
  * Used by the store's commit and by writers that append to many aggregates at once.
  */
-export function guardedWrite(id: string, read: { version: number; lastSequence: number }, fields: Document, events: StoredEvent[], at: Date): GuardedWrite {
+export function guardedWrite(
+  id: string,
+  read: { version: number; lastSequence: number; topicSequences?: TopicSequences },
+  fields: Document,
+  events: StoredEvent[],
+  at: Date,
+): GuardedWrite {
+  // The events were stamped from the same read (stampEvents), so this yields their counters.
+  const { counters } = nextTopicSequences(
+    read,
+    events.map((event) => event.topic),
+  );
   const update = {
-    $set: { ...fields, version: read.version + 1, lastSequence: read.lastSequence + events.length },
+    $set: { ...fields, version: read.version + 1, lastSequence: read.lastSequence + events.length, ...(events.length > 0 ? { topicSequences: counters } : {}) },
     ...(events.length > 0
       ? {
           $push: { outbox: { $each: events } },
@@ -110,8 +125,13 @@ export class AggregateStore<S> {
   /** A document without `version` was created by a read-model writer: it counts as not yet existing. */
   async load(id: string): Promise<Loaded<S>> {
     const doc = (await this.collection.findOne({ _id: id as never }, { projection: { outbox: 0 } })) as AggregateDocument | null;
-    if (!doc) return { state: null, version: 0, lastSequence: 0 };
-    return { state: this.mapper.fromDocument(doc as unknown as Document), version: doc.version ?? 0, lastSequence: doc.lastSequence ?? 0 };
+    if (!doc) return { state: null, version: 0, lastSequence: 0, topicSequences: {} };
+    return {
+      state: this.mapper.fromDocument(doc as unknown as Document),
+      version: doc.version ?? 0,
+      lastSequence: doc.lastSequence ?? 0,
+      topicSequences: doc.topicSequences ?? (doc.version ? undefined : {}),
+    };
   }
 
   /**
@@ -148,7 +168,7 @@ export class AggregateStore<S> {
 
   /** One conditional single-document write: state, version+1, and the events appended to the outbox. */
   async commit(id: string, loaded: Loaded<S>, decision: Decision<S>, meta: CommandMeta, at: Date): Promise<StoredEvent[]> {
-    const events = decision.events.map((event, index) => this.forOutbox(this.stamp(id, event, loaded.lastSequence + index + 1, meta, at)));
+    const events = stampEvents(this.aggregate, id, decision.events, loaded, meta, at).map(this.forOutbox);
     const state = this.mapper.toDocument(decision.state);
     for (const field of BOOKKEEPING) delete state[field];
     const write = guardedWrite(id, loaded, state, events, at);
@@ -164,9 +184,5 @@ export class AggregateStore<S> {
     if (events.length > 0) await this.markPending(id, [], at).catch(() => undefined);
     this.onCommitted(id, events);
     return events;
-  }
-
-  private stamp(key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
-    return stampEvent(this.aggregate, key, event, sequence, meta, time);
   }
 }

@@ -6,3 +6,4 @@ export * from './duplicate-key';
 export * from './operation-timeouts';
 export * from './indexes';
 export * from './index-coverage';
+export * from './topic-sequences';

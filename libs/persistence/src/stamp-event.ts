@@ -1,13 +1,22 @@
 import { uuidv7 } from '@mfa/common/ids/uuid-v7';
 import type { DomainEvent } from '@mfa/common/domain/decision';
 import { CommandMeta, definitionOf, StoredEvent } from './stored-event';
+import { nextTopicSequences, SequencedRead } from './topic-sequences';
 
 /**
  * Gives a decided event its identity, time, position and routing: used by the aggregate store
  * on commit and by writers that append to many aggregates' outboxes directly (the enforcement
  * fan-out) instead of one aggregate per command.
  */
-export function stampEvent(aggregate: 'org' | 'user', key: string, event: DomainEvent, sequence: number, meta: CommandMeta, time: Date): StoredEvent {
+export function stampEvent(
+  aggregate: 'org' | 'user',
+  key: string,
+  event: DomainEvent,
+  sequence: number,
+  meta: CommandMeta,
+  time: Date,
+  topicSequence?: number,
+): StoredEvent {
   const definition = definitionOf(event.type);
   const orgId = typeof event.data['orgId'] === 'string' ? (event.data['orgId'] as string) : null;
   const userId = typeof event.data['userId'] === 'string' ? (event.data['userId'] as string) : null;
@@ -18,6 +27,7 @@ export function stampEvent(aggregate: 'org' | 'user', key: string, event: Domain
     key,
     aggregate,
     sequence,
+    ...(topicSequence !== undefined ? { topicSequence } : {}),
     time,
     schemaVersion: definition.schemaVersion,
     orgId,
@@ -30,4 +40,17 @@ export function stampEvent(aggregate: 'org' | 'user', key: string, event: Domain
     data: event.data,
     replayable: definition.replayable,
   };
+}
+
+
+/**
+ * Stamps the events one write appends after `read`: outbox positions continue `lastSequence`,
+ * and each event takes its topic's next sequence (topic-sequences.ts).
+ */
+export function stampEvents(aggregate: 'org' | 'user', key: string, events: DomainEvent[], read: SequencedRead, meta: CommandMeta, time: Date): StoredEvent[] {
+  const { sequences } = nextTopicSequences(
+    read,
+    events.map((event) => definitionOf(event.type).topic),
+  );
+  return events.map((event, index) => stampEvent(aggregate, key, event, read.lastSequence + index + 1, meta, time, sequences[index]));
 }

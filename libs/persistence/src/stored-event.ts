@@ -29,7 +29,10 @@ export interface StoredEvent {
   topic: string;
   key: string;
   aggregate: 'org' | 'user';
+  /** Position in the aggregate's outbox, across its topics (the relay publishes and drains by it). */
   sequence: number;
+  /** The envelope's `sequence`: per key and topic, without gaps (absent on events stored before it existed). */
+  topicSequence?: number;
   time: Date;
   schemaVersion: number;
   orgId: string | null;
@@ -62,7 +65,7 @@ export function toEnvelope(event: StoredEvent, source: string, replay = false): 
     datacontenttype: 'application/json',
     dataschema: dataSchemaUri(event.type, event.schemaVersion),
     schemaversion: event.schemaVersion,
-    sequence: event.sequence,
+    sequence: event.topicSequence ?? event.sequence,
     orgid: event.orgId ?? undefined,
     userid: event.userId ?? undefined,
     correlationid: event.correlationId,

@@ -27,6 +27,8 @@ import { RegenerateBackupCodesController } from './commands/regenerate-backup-co
 import { VerifyLoginHandler } from './commands/verify-login/verify-login.handler';
 import { VerifyLoginController } from './commands/verify-login/verify-login.http.controller';
 import { GetJwksController } from './queries/get-jwks/get-jwks.http.controller';
+import { MagicLinkLandingController } from './queries/magic-link-landing/magic-link-landing.http.controller';
+import { MagicLinkLandingHandler } from './queries/magic-link-landing/magic-link-landing.handler';
 import { MfaTokenIssuer } from './infra/mfa-token.issuer';
 import { StepUpPolicy } from './infra/step-up.policy';
 import { FACTOR_PROVIDERS } from './infra/factor-providers';
@@ -51,6 +53,7 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ResetMfaController,
     SendMagicLinkController,
     ActivateMagicLinkController,
+    MagicLinkLandingController,
     CompletePasskeyRegistrationController,
     PasskeyAuthOptionsController,
     VerifyLoginController,
@@ -72,6 +75,7 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     ResetMfaHandler,
     SendMagicLinkHandler,
     ActivateMagicLinkHandler,
+    MagicLinkLandingHandler,
     CompletePasskeyRegistrationHandler,
     PasskeyAuthOptionsHandler,
     VerifyLoginHandler,

@@ -69,7 +69,11 @@ export interface AppConfig {
     baseUrl: string;
     /** Setup links may go to an address other than the token's `email` claim (off: vouched addresses only). */
     allowUnverifiedEmail: boolean;
+    /** Where the landing page sends a login link's token (the login flow's page), if anywhere. */
+    loginUrl?: string;
   };
+  /** Exact browser origins allowed to call the API (CORS); empty = CORS off. */
+  cors: { allowedOrigins: string[] };
   webauthn: {
     /** Relying party id (a registrable domain of the origins, no scheme or port). */
     rpId: string;
@@ -434,7 +438,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     magicLink: {
       baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
       allowUnverifiedEmail: flag(env, 'MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL'),
+      loginUrl: optional(env, 'MAGIC_LINK_LOGIN_URL') === undefined ? undefined : url(env, 'MAGIC_LINK_LOGIN_URL', ['http:', 'https:']),
     },
+    cors: { allowedOrigins: optional(env, 'CORS_ALLOWED_ORIGINS') === undefined ? [] : origins(env, 'CORS_ALLOWED_ORIGINS', '') },
     webauthn: {
       rpId: optional(env, 'WEBAUTHN_RP_ID') ?? 'localhost',
       rpName: optional(env, 'WEBAUTHN_RP_NAME') ?? 'mfa-service',

@@ -83,6 +83,21 @@ describe('configuration', () => {
     expect(problem({ ...valid, WEBAUTHN_USER_VERIFICATION: 'discouraged' })).toContain('WEBAUTHN_USER_VERIFICATION must be one of');
   });
 
+  it('CORS is off by default; CORS_ALLOWED_ORIGINS lists exact origins, never a wildcard or a path', () => {
+    expect(loadConfig(valid).cors).toEqual({ allowedOrigins: [] });
+    expect(loadConfig({ ...valid, CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).cors).toEqual({
+      allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
+    });
+    expect(problem({ ...valid, CORS_ALLOWED_ORIGINS: '*' })).toContain('CORS_ALLOWED_ORIGINS must be a comma list of URLs');
+    expect(problem({ ...valid, CORS_ALLOWED_ORIGINS: 'https://app.example.com/' })).toContain('CORS_ALLOWED_ORIGINS must list exact origins');
+  });
+
+  it('MAGIC_LINK_LOGIN_URL is optional and must be an http(s) URL', () => {
+    expect(loadConfig(valid).magicLink.loginUrl).toBeUndefined();
+    expect(loadConfig({ ...valid, MAGIC_LINK_LOGIN_URL: 'https://login.example.com/mfa' }).magicLink.loginUrl).toBe('https://login.example.com/mfa');
+    expect(problem({ ...valid, MAGIC_LINK_LOGIN_URL: 'javascript:alert(1)' })).toContain('MAGIC_LINK_LOGIN_URL');
+  });
+
   it('MFA factor settings have working defaults; the backup-code pepper is derived from the encryption key unless set', () => {
     const config = loadConfig(valid);
     expect(config.totp).toEqual({ issuer: 'mfa-service', pendingSetupTtlMs: 600_000 });

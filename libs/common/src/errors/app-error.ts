@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -27,12 +28,15 @@ export interface AppErrorOptions {
    * not by waiting (`retryAfter: null`, no Retry-After header), e.g. the lockout's hard stop.
    */
   retryAfterSeconds?: number | null;
+  /** 405: the methods the path does serve; sent as `Allow`. */
+  allow?: string[];
 }
 
 /** An expected failure with a stable, documented code. Its message is safe to show to the caller. */
 export class AppError extends Error {
   readonly details?: ErrorDetail[];
   readonly retryAfterSeconds?: number | null;
+  readonly allow?: string[];
 
   constructor(
     readonly kind: ErrorKind,
@@ -44,6 +48,7 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.allow = options.allow;
   }
 }
 

@@ -20,6 +20,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -87,6 +88,7 @@ export function toErrorResponse(error: unknown, context: ErrorMappingContext = {
     body.retryAfter = appError.retryAfterSeconds;
     if (appError.retryAfterSeconds !== null) headers['Retry-After'] = String(appError.retryAfterSeconds);
   }
+  if (appError.allow) headers['Allow'] = appError.allow.join(', ');
   return { status: STATUS_BY_KIND[appError.kind], body, headers };
 }
 

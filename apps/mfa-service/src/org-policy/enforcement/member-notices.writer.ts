@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { CommandMeta, GuardedWrite, guardedWrite, isDuplicateKey, stampEvent } from '@mfa/persistence';
+import { CommandMeta, GuardedWrite, guardedWrite, isDuplicateKey, stampEvents, TopicSequences } from '@mfa/persistence';
 import type { Collection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -16,6 +16,7 @@ interface NoticeView {
   enforcementNotices?: string[];
   version?: number;
   lastSequence?: number;
+  topicSequences?: TopicSequences;
 }
 
 const MAX_ATTEMPTS = 10;
@@ -61,10 +62,10 @@ export class MemberNoticeWriter {
         );
         if (!decision) continue;
         // A document without `version` (pre-created by membership) or none at all is created here.
-        const read = { version: doc?.version ?? 0, lastSequence: doc?.lastSequence ?? 0 };
-        const event = stampEvent('user', userId, decision.event, read.lastSequence + 1, meta, now);
+        const read = { version: doc?.version ?? 0, lastSequence: doc?.lastSequence ?? 0, topicSequences: doc?.version ? doc.topicSequences : {} };
+        const events = stampEvents('user', userId, [decision.event], read, meta, now);
         targets.push(userId);
-        operations.push(guardedWrite(userId, read, { enforcementNotices: decision.notices }, [event], now));
+        operations.push(guardedWrite(userId, read, { enforcementNotices: decision.notices }, events, now));
       }
       if (operations.length === 0) break;
       // Each notice is one event; the relay's markers go first (as for every commit, see PendingOutboxes).
@@ -92,7 +93,7 @@ export class MemberNoticeWriter {
     const docs = await Promise.all(
       userIds.map(
         (_id) =>
-          this.users.findOne({ _id } as Document, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1 } }) as Promise<NoticeView | null>,
+          this.users.findOne({ _id } as Document, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 } }) as Promise<NoticeView | null>,
       ),
     );
     return new Map(docs.filter((doc): doc is NoticeView => doc !== null).map((doc) => [doc._id, doc]));

@@ -1,0 +1,231 @@
+import type { SchemaObject } from '@nestjs/swagger';
+
+/**
+ * JSON schemas (OpenAPI 3.0) of what the service answers and accepts, as strict as the code:
+ * `additionalProperties: false` wherever the validation rejects unknown fields or the code builds
+ * the object itself. Used by openapi-document.ts; the typed client (libs/client) mirrors them.
+ */
+const METHODS = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'];
+const VERIFICATION_METHODS = [...METHODS, 'BACKUP_CODE'];
+const USER_ID_PATTERN = '^[A-Za-z0-9._@|-]{1,128}$';
+
+const str = (extra: SchemaObject = {}): SchemaObject => ({ type: 'string', ...extra });
+const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
+const dateTime = str({ format: 'date-time' });
+const int = (extra: SchemaObject = {}): SchemaObject => ({ type: 'integer', ...extra });
+const bool: SchemaObject = { type: 'boolean' };
+const method: SchemaObject = { type: 'string', enum: METHODS };
+const object = (properties: Record<string, SchemaObject>, required: string[] = Object.keys(properties)): SchemaObject => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
+const anyObject: SchemaObject = { type: 'object', additionalProperties: true };
+
+export const USER_ID_PARAMETER_SCHEMA = str({ pattern: USER_ID_PATTERN, minLength: 1, maxLength: 128 });
+
+export const ERROR_ENVELOPE: SchemaObject = object(
+  {
+    success: { type: 'boolean', enum: [false] },
+    error: str({ description: 'A human sentence, safe to show' }),
+    code: str({ description: 'Stable machine-readable code (README: Error codes)' }),
+    details: { type: 'array', items: object({ field: str(), message: str() }) },
+    retryAfter: nullable(int({ minimum: 0, description: 'Seconds until a retry may succeed (429, 423); null: until an admin resets' })),
+  },
+  ['success', 'error', 'code'],
+);
+
+export const messageEnvelope = (messages: string[]): SchemaObject => object({ success: { type: 'boolean', enum: [true] }, message: { type: 'string', enum: messages } });
+export const dataEnvelope = (data: SchemaObject): SchemaObject => object({ success: { type: 'boolean', enum: [true] }, data });
+
+// ---- success data -------------------------------------------------------------------------
+
+export const MFA_STATUS = object({
+  isEnabled: bool,
+  isRequired: bool,
+  isEnforced: bool,
+  enabledMethods: { type: 'array', items: method },
+  primaryMethod: nullable(method),
+  setupRequired: bool,
+  enforcementDeadline: nullable(dateTime),
+  exempt: bool,
+  requiredBy: nullable(str({ enum: ['organization', 'user'] })),
+  backupCodesRemaining: int({ minimum: 0 }),
+});
+
+export const MFA_METHODS = {
+  type: 'array',
+  items: object({ type: method, name: str(), description: str(), isAvailable: bool, isConfigured: bool, isEnabled: bool }),
+} satisfies SchemaObject;
+
+const TOTP_SETUP = object({
+  secret: str({ pattern: '^[A-Z2-7]+=*$', description: 'base32, at least 160 bits' }),
+  otpauthUrl: str({ pattern: '^otpauth://totp/' }),
+  qrCode: str({ pattern: '^data:image/png;base64,' }),
+  backupCodes: { type: 'array', items: str(), minItems: 10, maxItems: 10 },
+});
+const MAGIC_LINK_SETUP = object({ email: str(), verificationRequired: { type: 'boolean', enum: [true] } });
+/** WebAuthn PublicKeyCredentialCreationOptionsJSON (its own standard; extra members allowed). */
+const PASSKEY_SETUP: SchemaObject = {
+  type: 'object',
+  required: ['challenge', 'rp', 'user', 'pubKeyCredParams'],
+  properties: {
+    challenge: str(),
+    rp: { type: 'object', required: ['name'], properties: { id: str(), name: str() } },
+    user: { type: 'object', required: ['id', 'name', 'displayName'], properties: { id: str(), name: str(), displayName: str() } },
+    pubKeyCredParams: { type: 'array', items: { type: 'object', required: ['alg', 'type'], properties: { alg: int(), type: str() } } },
+    timeout: int(),
+    excludeCredentials: { type: 'array', items: { type: 'object', required: ['id', 'type'], properties: { id: str(), type: str() } } },
+    authenticatorSelection: anyObject,
+    attestation: str(),
+  },
+  additionalProperties: true,
+};
+export const SETUP_RESULT: SchemaObject = {
+  oneOf: [TOTP_SETUP, MAGIC_LINK_SETUP, PASSKEY_SETUP],
+  description: 'By mfaType: GOOGLE_AUTH → secret, otpauthUrl, qrCode, backupCodes; MAGIC_LINK → email, verificationRequired; PASSKEY → WebAuthn creation options',
+};
+
+export const PASSKEY_AUTH_OPTIONS = object({
+  challenge: str(),
+  rpId: str(),
+  userVerification: str({ enum: ['preferred', 'required'] }),
+  timeout: int(),
+  allowCredentials: {
+    type: 'array',
+    items: object({ id: str(), type: str({ enum: ['public-key'] }), transports: { type: 'array', items: str() } }, ['id', 'type']),
+  },
+});
+
+export const VERIFY_LOGIN_RESULT = object({
+  verified: { type: 'boolean', enum: [true] },
+  method: str({ enum: VERIFICATION_METHODS }),
+  mfaToken: str({ description: 'ES256 JWT (see /.well-known/jwks.json)' }),
+  expiresAt: dateTime,
+});
+
+export const BACKUP_CODES = object({ backupCodes: { type: 'array', items: str(), minItems: 10, maxItems: 10 } });
+
+export const ORG_POLICY = object({
+  orgId: str(),
+  enforced: bool,
+  enforcedAt: nullable(dateTime),
+  enforcedBy: nullable(str()),
+  gracePeriodDays: int({ minimum: 0, maximum: 90 }),
+  enforcementDeadline: nullable(dateTime),
+  allowedMethods: { type: 'array', items: method },
+  exemptions: int({ minimum: 0 }),
+  members: object({ total: int({ minimum: 0 }), compliant: int({ minimum: 0 }), pending: int({ minimum: 0 }), exempt: int({ minimum: 0 }) }),
+});
+
+export const MEMBER_PAGE = object({
+  items: {
+    type: 'array',
+    items: object({
+      userId: str(),
+      status: str({ enum: ['compliant', 'pending', 'exempt'] }),
+      isEnabled: bool,
+      enabledMethods: { type: 'array', items: method },
+      exempt: bool,
+      exemptUntil: nullable(dateTime),
+    }),
+  },
+  nextCursor: nullable(str()),
+});
+
+export const JWKS = object({
+  keys: {
+    type: 'array',
+    items: { type: 'object', required: ['kty', 'kid'], properties: { kty: str(), kid: str(), crv: str(), x: str(), y: str(), alg: str(), use: str() }, additionalProperties: false },
+  },
+});
+
+export const HEALTH_LIVE = object({ status: str({ enum: ['ok'] }) });
+export const HEALTH_READY = object({
+  status: str({ enum: ['ok', 'unavailable'] }),
+  checks: { type: 'object', additionalProperties: str({ enum: ['up', 'down'] }) },
+});
+
+// ---- request bodies (by DTO name): exactly what the validation accepts ----------------------
+
+const code6 = str({ pattern: '^[0-9]{6}$' });
+const credential: SchemaObject = { type: 'object', additionalProperties: true, description: 'WebAuthn response JSON' };
+const verifyLoginVariant = (types: string[], required: string): SchemaObject =>
+  object(
+    {
+      mfaType: str({ enum: types }),
+      code: str({ maxLength: 64 }),
+      token: str({ maxLength: 256 }),
+      credential,
+    },
+    ['mfaType', required],
+  );
+
+export const REQUEST_SCHEMAS: Record<string, SchemaObject> = {
+  MfaTypeRequest: object({ mfaType: method }),
+  SetupMfaRequest: object(
+    {
+      mfaType: method,
+      email: str({ format: 'email', maxLength: 254, description: 'MAGIC_LINK: address to send the link to (defaults to the token email)' }),
+      deviceInfo: object({ name: str({ maxLength: 100 }), type: str({ maxLength: 50 }) }, []),
+    },
+    ['mfaType'],
+  ),
+  VerifyMfaSetupRequest: {
+    oneOf: [{ $ref: '#/components/schemas/VerifyTotpSetupRequest' }, { $ref: '#/components/schemas/VerifyOtherSetupRequest' }],
+    discriminator: {
+      propertyName: 'mfaType',
+      mapping: {
+        GOOGLE_AUTH: '#/components/schemas/VerifyTotpSetupRequest',
+        MAGIC_LINK: '#/components/schemas/VerifyOtherSetupRequest',
+        PASSKEY: '#/components/schemas/VerifyOtherSetupRequest',
+      },
+    },
+  },
+  VerifyTotpSetupRequest: object({ mfaType: str({ enum: ['GOOGLE_AUTH'] }), code: code6, credential }, ['mfaType', 'code']),
+  VerifyOtherSetupRequest: object({ mfaType: str({ enum: ['MAGIC_LINK', 'PASSKEY'] }), code: code6, credential }, ['mfaType']),
+  VerifyLoginRequest: {
+    oneOf: [
+      { $ref: '#/components/schemas/VerifyLoginCodeRequest' },
+      { $ref: '#/components/schemas/VerifyLoginMagicLinkRequest' },
+      { $ref: '#/components/schemas/VerifyLoginPasskeyRequest' },
+    ],
+    discriminator: {
+      propertyName: 'mfaType',
+      mapping: {
+        GOOGLE_AUTH: '#/components/schemas/VerifyLoginCodeRequest',
+        BACKUP_CODE: '#/components/schemas/VerifyLoginCodeRequest',
+        MAGIC_LINK: '#/components/schemas/VerifyLoginMagicLinkRequest',
+        PASSKEY: '#/components/schemas/VerifyLoginPasskeyRequest',
+      },
+    },
+  },
+  VerifyLoginCodeRequest: verifyLoginVariant(['GOOGLE_AUTH', 'BACKUP_CODE'], 'code'),
+  VerifyLoginMagicLinkRequest: verifyLoginVariant(['MAGIC_LINK'], 'token'),
+  VerifyLoginPasskeyRequest: verifyLoginVariant(['PASSKEY'], 'credential'),
+  ResetMfaRequest: object({ resetUserId: str({ pattern: USER_ID_PATTERN }) }, []),
+  ActivateMagicLinkRequest: object({ token: str({ maxLength: 128 }) }),
+  CompletePasskeyRegistrationRequest: object({ credential, challenge: str({ maxLength: 128 }) }),
+  // gracePeriodDays / allowedMethods with enforced: false are refused rather than ignored.
+  EnforceOrgMfaRequest: {
+    oneOf: [
+      object(
+        {
+          enforced: { type: 'boolean', enum: [true] },
+          gracePeriodDays: int({ minimum: 0, maximum: 90 }),
+          allowedMethods: { type: 'array', items: method, minItems: 1, maxItems: METHODS.length, uniqueItems: true },
+        },
+        ['enforced'],
+      ),
+      object({ enforced: { type: 'boolean', enum: [false] } }),
+    ],
+  },
+  GrantExemptionRequest: object(
+    {
+      reason: str({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+      expiresAt: str({ format: 'date-time', description: 'In the future; omit for none' }),
+    },
+    ['reason'],
+  ),
+};

@@ -1,0 +1,131 @@
+/** Request and response types of mfa-service's HTTP API (docs/openapi.json is the reference). */
+
+export type MfaMethod = 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'PASSKEY';
+export type VerificationMethod = MfaMethod | 'BACKUP_CODE';
+
+export interface MfaStatus {
+  isEnabled: boolean;
+  isRequired: boolean;
+  isEnforced: boolean;
+  enabledMethods: MfaMethod[];
+  primaryMethod: MfaMethod | null;
+  setupRequired: boolean;
+  enforcementDeadline: string | null;
+  exempt: boolean;
+  requiredBy: 'organization' | 'user' | null;
+  backupCodesRemaining: number;
+}
+
+export interface MfaMethodInfo {
+  type: MfaMethod;
+  name: string;
+  description: string;
+  isAvailable: boolean;
+  isConfigured: boolean;
+  isEnabled: boolean;
+}
+
+export interface SetupRequest {
+  mfaType: MfaMethod;
+  /** MAGIC_LINK: address to send the link to (defaults to the token's email). */
+  email?: string;
+  deviceInfo?: { name?: string; type?: string };
+}
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUrl: string;
+  qrCode: string;
+  backupCodes: string[];
+}
+export interface MagicLinkSetup {
+  email: string;
+  verificationRequired: true;
+}
+/** WebAuthn PublicKeyCredentialCreationOptionsJSON, for navigator.credentials.create(). */
+export interface PasskeySetup {
+  challenge: string;
+  rp: { id?: string; name: string };
+  user: { id: string; name: string; displayName: string };
+  pubKeyCredParams: Array<{ alg: number; type: string }>;
+  timeout?: number;
+  excludeCredentials?: Array<{ id: string; type: string; transports?: string[] }>;
+  authenticatorSelection?: Record<string, unknown>;
+  attestation?: string;
+  [member: string]: unknown;
+}
+export interface SetupResults {
+  GOOGLE_AUTH: TotpSetup;
+  MAGIC_LINK: MagicLinkSetup;
+  PASSKEY: PasskeySetup;
+}
+
+export type VerifySetupRequest = { mfaType: 'GOOGLE_AUTH'; code: string } | { mfaType: 'MAGIC_LINK' | 'PASSKEY'; code?: string; credential?: Record<string, unknown> };
+
+export type VerifyLoginRequest =
+  | { mfaType: 'GOOGLE_AUTH' | 'BACKUP_CODE'; code: string }
+  | { mfaType: 'MAGIC_LINK'; token: string }
+  | { mfaType: 'PASSKEY'; credential: Record<string, unknown> };
+
+export interface VerifyLoginResult {
+  verified: true;
+  method: VerificationMethod;
+  /** ES256 JWT; verify with the keys at /.well-known/jwks.json. */
+  mfaToken: string;
+  expiresAt: string;
+}
+
+export interface PasskeyAuthOptions {
+  challenge: string;
+  rpId: string;
+  userVerification: 'preferred' | 'required';
+  timeout: number;
+  allowCredentials: Array<{ id: string; type: 'public-key'; transports?: string[] }>;
+}
+
+export interface CompletePasskeyRegistrationRequest {
+  /** RegistrationResponseJSON from navigator.credentials.create(). */
+  credential: Record<string, unknown>;
+  challenge: string;
+}
+
+export type EnforceOrgMfaRequest = { enforced: true; gracePeriodDays?: number; allowedMethods?: MfaMethod[] } | { enforced: false };
+
+export interface OrgPolicy {
+  orgId: string;
+  enforced: boolean;
+  enforcedAt: string | null;
+  enforcedBy: string | null;
+  gracePeriodDays: number;
+  enforcementDeadline: string | null;
+  allowedMethods: MfaMethod[];
+  exemptions: number;
+  members: { total: number; compliant: number; pending: number; exempt: number };
+}
+
+export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
+
+export interface MemberPage {
+  items: Array<{ userId: string; status: ComplianceStatus; isEnabled: boolean; enabledMethods: MfaMethod[]; exempt: boolean; exemptUntil: string | null }>;
+  nextCursor: string | null;
+}
+
+export interface ListMembersQuery {
+  status?: ComplianceStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface GrantExemptionRequest {
+  reason: string;
+  expiresAt?: string;
+}
+
+export interface Jwks {
+  keys: Array<{ kty: string; kid: string; crv?: string; x?: string; y?: string; alg?: string; use?: string }>;
+}
+
+export interface Readiness {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, 'up' | 'down'>;
+}
