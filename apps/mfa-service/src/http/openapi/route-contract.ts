@@ -36,7 +36,7 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
     success: S.dataEnvelope(S.SETUP_RESULT),
     errors: {
       400: ['INVALID_MFA_TYPE', 'METHOD_NOT_SUPPORTED', 'PASSKEY_REGISTRATION_FAILED'],
-      403: ['STEP_UP_REQUIRED', 'METHOD_NOT_ALLOWED'],
+      403: ['STEP_UP_REQUIRED', 'METHOD_NOT_ALLOWED', 'EMAIL_NOT_VERIFIED'],
       404: ['USER_NOT_FOUND'],
       409: ['METHOD_ALREADY_ENABLED'],
       429: ['RATE_LIMITED'],
@@ -61,7 +61,7 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
   },
   'POST /mfa/magic-link/send': {
     success: S.messageEnvelope(['Magic link sent successfully']),
-    errors: { 400: ['METHOD_NOT_CONFIGURED'], 404: ['USER_NOT_FOUND'], 429: ['RATE_LIMITED'] },
+    errors: { 400: ['METHOD_NOT_CONFIGURED'], 403: ['STEP_UP_REQUIRED', 'METHOD_NOT_ALLOWED'], 404: ['USER_NOT_FOUND'], 429: ['RATE_LIMITED'] },
   },
   'GET /mfa/magic-link/activate': { success: { type: 'string', description: 'HTML page with one button that POSTs the token' }, contentType: 'text/html' },
   'POST /mfa/magic-link/activate': {
@@ -95,7 +95,7 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
   'GET /mfa/organization/members': { success: S.dataEnvelope(S.MEMBER_PAGE), errors: { 400: ['VALIDATION_FAILED'] } },
   'PUT /mfa/organization/exemptions/{userId}': {
     success: S.messageEnvelope(['MFA exemption granted']),
-    errors: { 403: ['ADMIN_MFA_REQUIRED', 'STEP_UP_REQUIRED', 'USER_MANAGED_ELSEWHERE'], 404: ['USER_NOT_FOUND'] },
+    errors: { 403: ['ADMIN_MFA_REQUIRED', 'STEP_UP_REQUIRED'], 404: ['USER_NOT_FOUND'] },
   },
   'DELETE /mfa/organization/exemptions/{userId}': {
     success: S.messageEnvelope(['MFA exemption revoked']),

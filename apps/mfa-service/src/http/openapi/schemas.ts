@@ -51,6 +51,7 @@ export const MFA_STATUS = object({
   enforcementDeadline: nullable(dateTime),
   exempt: bool,
   requiredBy: nullable(str({ enum: ['organization', 'user'] })),
+  enforcedBy: { type: 'array', items: str(), description: 'Every organization that enforces MFA on the user (all active memberships)' },
   backupCodesRemaining: int({ minimum: 0 }),
 });
 
@@ -145,6 +146,7 @@ export const HEALTH_LIVE = object({ status: str({ enum: ['ok'] }) });
 export const HEALTH_READY = object({
   status: str({ enum: ['ok', 'unavailable'] }),
   checks: { type: 'object', additionalProperties: str({ enum: ['up', 'down'] }) },
+  outbox: object({ backlogEvents: int({ minimum: 0 }), oldestUnpublishedAgeSeconds: { type: 'number', minimum: 0 } }),
 });
 
 // ---- request bodies (by DTO name): exactly what the validation accepts ----------------------
