@@ -24,7 +24,7 @@ function withPasskey(): UserMfaState {
     ...base,
     methods: { ...base.methods, PASSKEY: { status: 'enabled', configuredAt: now, enabledAt: now } },
     enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'],
-    passkeys: [{ credentialId: 'c1', publicKey: 'pk', counter: 5, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '', name: null, createdAt: now, lastUsedAt: null }],
+    passkeys: [{ id: 'pk-c1', credentialId: 'c1', publicKey: 'pk', counter: 5, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '', name: null, createdAt: now, lastUsedAt: null }],
     passkeyChallenges: [{ challenge: 'ch', ceremony: 'authentication', expiresAt: new Date(now.getTime() + 60_000) }],
   };
 }
