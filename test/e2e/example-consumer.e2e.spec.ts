@@ -93,6 +93,46 @@ describe('example downstream consumer (libs/contracts only) against the real bro
     }
   });
 
+  it('tells the user once when an authenticator is removed or a device is remembered (the mail it would send), despite redelivery', async () => {
+    const db = mongo.db(uniqueName('example_consumer'));
+    const outboxDir = await mkdtemp(path.join(tmpdir(), 'example-outbox-'));
+    const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+    const consumer: RunningConsumer = await startExampleConsumer({
+      brokers: requireInfra().kafkaBrokers.split(','),
+      mongoUrl: requireInfra().mongoUrl,
+      mongoDbName: db.databaseName,
+      groupId: uniqueName('example-consumer'),
+      outboxDir,
+      log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => logs.push({ level, message, fields }),
+    });
+    try {
+      await warmUp(db);
+      const userId = uniqueName('user');
+      const removed = record('MfaAuthenticatorRemoved', { userId, orgId: 'org-x', orgIds: ['org-x'], authenticatorId: 'pk-abc', type: 'PASSKEY', removedBy: 'admin-1' });
+      const trusted = record('TrustedDeviceRegistered', { userId, orgId: 'org-x', deviceId: 'td-1', expiresAt: '2027-01-01T00:00:00.000Z' });
+      const renamed = record('MfaAuthenticatorRenamed', { userId, orgId: 'org-x', authenticatorId: 'pk-abc', type: 'PASSKEY', name: 'Phone' });
+      await send(removed, trusted, renamed, removed, trusted);
+      await eventually(() => inboxDone(db, [removed.id, trusted.id, renamed.id]), (n) => n === 3, 'all events handled');
+      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 2, 'the redeliveries');
+      const mails: Array<Record<string, string>> = [];
+      for (const file of await readdir(outboxDir)) {
+        const mail = JSON.parse(await readFile(path.join(outboxDir, file), 'utf8'));
+        if (mail.toUserId === userId) mails.push({ file, ...mail });
+      }
+      expect(mails.map((m) => m.file).sort()).toEqual([`${removed.id}.json`, `${trusted.id}.json`].sort());
+      const byEvent = new Map(mails.map((m) => [m.eventId, m]));
+      expect(byEvent.get(removed.id)).toMatchObject({ subject: 'A sign-in method was removed from your account' });
+      expect(byEvent.get(removed.id)!.body).toContain('by an administrator');
+      expect(byEvent.get(trusted.id)).toMatchObject({ subject: 'A device was remembered for sign-in' });
+      expect(byEvent.get(trusted.id)!.body).toContain('2027-01-01T00:00:00.000Z');
+      // Renaming is not worth an email (handled above, nothing written for it).
+    } finally {
+      await consumer.stop();
+      await db.dropDatabase().catch(() => undefined);
+      await rm(outboxDir, { recursive: true, force: true });
+    }
+  });
+
   describe('the built main (npm run example-consumer)', () => {
     let child: ChildProcess | undefined;
     afterEach(() => child?.kill('SIGKILL'));

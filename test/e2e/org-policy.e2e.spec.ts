@@ -87,6 +87,7 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
       enforcementDeadline: expect.any(String),
       allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'],
       affectedUsers: 1,
+      rememberDeviceDays: 0,
     });
     const deadline = new Date((event0.data as { enforcementDeadline: string }).enforcementDeadline).getTime();
     expect(deadline - new Date(event0.time).getTime()).toBe(7 * 24 * 3600 * 1000);
@@ -254,7 +255,15 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
       expect(status.body.data).toMatchObject({ exempt: true, isEnforced: false, isRequired: false, setupRequired: false, requiredBy: null });
       const exempt = await t.http.get('/mfa/organization/members?status=exempt').set('Authorization', ownerAuth);
       expect(exempt.body.data.items).toEqual([
-        { userId: 'm-c', status: 'exempt', isEnabled: false, enabledMethods: [], exempt: true, exemptUntil: expiresAt },
+        {
+          userId: 'm-c',
+          status: 'exempt',
+          isEnabled: false,
+          enabledMethods: [],
+          methodCounts: { passkeys: 0, authenticatorApps: 0, emailAddresses: 0, backupCodesRemaining: 0 },
+          exempt: true,
+          exemptUntil: expiresAt,
+        },
       ]);
       const policy = await t.http.get('/mfa/organization').set('Authorization', ownerAuth);
       expect(policy.body.data.members).toEqual({ total: 4, compliant: 1, pending: 2, exempt: 1 });

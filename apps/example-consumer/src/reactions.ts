@@ -19,7 +19,7 @@ export interface ReactionDeps {
   log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
 
-export type Reaction = 'forced_relogin' | 'email_written' | 'ignored' | 'invalid';
+export type Reaction = 'forced_relogin' | 'email_written' | 'security_notice_written' | 'ignored' | 'invalid';
 
 function isAlreadyDone(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -48,6 +48,48 @@ async function writeEmail(deps: ReactionDeps, event: MfaEvent<'MagicLinkRequeste
   deps.log('info', 'magic-link email written', { userId, eventId: event.id, purpose });
 }
 
+const AUTHENTICATOR_NAMES: Record<string, string> = {
+  PASSKEY: 'a passkey',
+  GOOGLE_AUTH: 'your authenticator app',
+  MAGIC_LINK: 'your sign-in email address',
+  BACKUP_CODES: 'your backup codes',
+};
+
+/**
+ * Tells the user about a security-relevant change they may not have made: an authenticator removed
+ * (by them or an admin) or a device remembered. The events carry no address (they are not delivery
+ * events): the notification service resolves `toUserId`; we write the mail it would send.
+ */
+async function writeSecurityNotice(deps: ReactionDeps, event: MfaEvent<'MfaAuthenticatorRemoved' | 'TrustedDeviceRegistered'>): Promise<void> {
+  const when = event.time;
+  let subject: string;
+  let body: string;
+  if (event.type === 'MfaAuthenticatorRemoved') {
+    const { type, removedBy, userId } = event.data;
+    const by = removedBy === userId ? 'from your account' : 'from your account by an administrator of your organization';
+    subject = 'A sign-in method was removed from your account';
+    body = `Hello,
+
+${AUTHENTICATOR_NAMES[type] ?? 'A sign-in method'} was removed ${by} at ${when}.
+If this was not you, contact your administrator and reset your MFA at once.
+`;
+  } else {
+    subject = 'A device was remembered for sign-in';
+    body = `Hello,
+
+A device will skip the second sign-in step until ${event.data.expiresAt} (remembered at ${when}).
+If this was not you, revoke it under trusted devices and change your password.
+`;
+  }
+  const file = join(deps.outboxDir, `${event.id}.json`);
+  await writeFile(file, JSON.stringify({ toUserId: event.data.userId, subject, body, eventId: event.id }, null, 2), { flag: 'wx', mode: 0o600 }).catch(
+    (error: unknown) => {
+      if (!isAlreadyDone(error)) throw error;
+    },
+  );
+  deps.log('info', 'security notice written', { userId: event.data.userId, eventId: event.id, type: event.type });
+}
+
 /** Reacts to one decoded event. Idempotent by event id, so a retry after a crash is safe. */
 export async function react(deps: ReactionDeps, envelope: EventEnvelope): Promise<Reaction> {
   if (envelope.type === 'UserMfaEnforcementDeadlinePassed' || envelope.type === 'MfaReset') {
@@ -59,6 +101,11 @@ export async function react(deps: ReactionDeps, envelope: EventEnvelope): Promis
     if (!isEvent(envelope, 'MagicLinkRequested')) return 'invalid';
     await writeEmail(deps, envelope);
     return 'email_written';
+  }
+  if (envelope.type === 'MfaAuthenticatorRemoved' || envelope.type === 'TrustedDeviceRegistered') {
+    if (!isEvent(envelope, 'MfaAuthenticatorRemoved') && !isEvent(envelope, 'TrustedDeviceRegistered')) return 'invalid';
+    await writeSecurityNotice(deps, envelope);
+    return 'security_notice_written';
   }
   return 'ignored';
 }

@@ -3,7 +3,9 @@ import type { EventEnvelope } from './envelope';
 
 /** Methods as they appear in event data. */
 export type MfaMethodName = 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'PASSKEY';
-export type VerificationMethodName = MfaMethodName | 'BACKUP_CODE';
+export type VerificationMethodName = MfaMethodName | 'BACKUP_CODE' | 'TRUSTED_DEVICE';
+/** Authenticator types in MfaAuthenticatorRemoved / MfaAuthenticatorRenamed. */
+export type AuthenticatorTypeName = MfaMethodName | 'BACKUP_CODES';
 
 // ---- data of each published event (schema version 1) -------------------------------------
 
@@ -14,6 +16,8 @@ export interface OrgMfaEnforcedData {
   enforcementDeadline: string | null;
   allowedMethods: MfaMethodName[];
   affectedUsers: number;
+  /** Days a device may be remembered (0 = off); absent on events stored before it existed. */
+  rememberDeviceDays?: number;
 }
 export interface OrgMfaEnforcementLiftedData {
   orgId: string;
@@ -110,6 +114,37 @@ export interface MagicLinkRequestedData {
   link: string;
   expiresAt: string;
 }
+/** One passkey, the authenticator app or the email address removed, by the user or an admin. */
+export interface MfaAuthenticatorRemovedData {
+  userId: string;
+  orgId: string | null;
+  /** An admin removal: every organization the user belonged to. */
+  orgIds?: string[];
+  authenticatorId: string;
+  type: AuthenticatorTypeName;
+  removedBy: string;
+}
+export interface MfaAuthenticatorRenamedData {
+  userId: string;
+  orgId: string | null;
+  authenticatorId: string;
+  type: AuthenticatorTypeName;
+  name: string;
+}
+/** "Remember this device" granted (never the token or its hash). */
+export interface TrustedDeviceRegisteredData {
+  userId: string;
+  orgId: string | null;
+  deviceId: string;
+  expiresAt: string;
+}
+/** `reason`: `user`, `admin`, `mfa_reset`, `factor_removed` (the factor that created it) or `evicted` (over 20 devices). */
+export interface TrustedDeviceRevokedData {
+  userId: string;
+  orgId: string | null;
+  deviceId: string;
+  reason: string;
+}
 
 export interface EventDataByType {
   OrgMfaEnforced: OrgMfaEnforcedData;
@@ -128,6 +163,10 @@ export interface EventDataByType {
   MfaVerificationFailed: MfaVerificationFailedData;
   MfaLockedOut: MfaLockedOutData;
   MagicLinkRequested: MagicLinkRequestedData;
+  MfaAuthenticatorRemoved: MfaAuthenticatorRemovedData;
+  MfaAuthenticatorRenamed: MfaAuthenticatorRenamedData;
+  TrustedDeviceRegistered: TrustedDeviceRegisteredData;
+  TrustedDeviceRevoked: TrustedDeviceRevokedData;
 }
 
 export type EventType = keyof EventDataByType;
@@ -137,6 +176,8 @@ export type MfaEvent<T extends EventType = EventType> = { [K in T]: EventEnvelop
 
 type FieldRule =
   | 'string[]?'
+  | 'integer?'
+  | 'authenticatorType'
   | 'string'
   | 'string|null'
   | 'datetime'
@@ -181,6 +222,7 @@ export const EVENT_CATALOGUE: Record<EventType, EventDefinition> = {
     enforcementDeadline: 'datetime|null',
     allowedMethods: 'method[]',
     affectedUsers: 'integer',
+    rememberDeviceDays: 'integer?',
   }),
   OrgMfaEnforcementLifted: org({ orgId: 'string', liftedBy: 'string' }),
   UserMfaExemptionGranted: org({ orgId: 'string', userId: 'string', grantedBy: 'string', reason: 'string', expiresAt: 'datetime|null' }),
@@ -196,6 +238,17 @@ export const EVENT_CATALOGUE: Record<EventType, EventDefinition> = {
   MfaVerificationSucceeded: user({ userId: 'string', orgId: 'string|null', method: 'verificationMethod' }),
   MfaVerificationFailed: user({ userId: 'string', orgId: 'string|null', method: 'verificationMethod', reason: 'string' }),
   MfaLockedOut: { ...user({ userId: 'string', orgId: 'string|null', until: 'datetime|null', failures: 'integer', family: 'string' }), schemaVersion: 2 },
+  MfaAuthenticatorRemoved: user({
+    userId: 'string',
+    orgId: 'string|null',
+    orgIds: 'string[]?',
+    authenticatorId: 'string',
+    type: 'authenticatorType',
+    removedBy: 'string',
+  }),
+  MfaAuthenticatorRenamed: user({ userId: 'string', orgId: 'string|null', authenticatorId: 'string', type: 'authenticatorType', name: 'string' }),
+  TrustedDeviceRegistered: user({ userId: 'string', orgId: 'string|null', deviceId: 'string', expiresAt: 'datetime' }),
+  TrustedDeviceRevoked: user({ userId: 'string', orgId: 'string|null', deviceId: 'string', reason: 'string' }),
   MagicLinkRequested: {
     topic: Topics.delivery,
     schemaVersion: 1,
@@ -210,12 +263,18 @@ export function isEventType(type: unknown): type is EventType {
 }
 
 const METHODS = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'];
+const VERIFICATION_METHODS = [...METHODS, 'BACKUP_CODE', 'TRUSTED_DEVICE'];
+const AUTHENTICATOR_TYPES = [...METHODS, 'BACKUP_CODES'];
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function checkField(rule: FieldRule, value: unknown): boolean {
   switch (rule) {
     case 'string[]?':
       return value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    case 'integer?':
+      return value === undefined || Number.isInteger(value);
+    case 'authenticatorType':
+      return AUTHENTICATOR_TYPES.includes(value as string);
     case 'string':
       return typeof value === 'string';
     case 'string|null':
@@ -235,7 +294,7 @@ function checkField(rule: FieldRule, value: unknown): boolean {
     case 'method[]':
       return Array.isArray(value) && value.every((m) => METHODS.includes(m));
     case 'verificationMethod':
-      return METHODS.includes(value as string) || value === 'BACKUP_CODE';
+      return VERIFICATION_METHODS.includes(value as string);
     case 'purpose':
       return value === 'setup' || value === 'login';
   }
@@ -268,6 +327,10 @@ export function jsonSchemaOf(type: EventType): Record<string, unknown> {
     const core: Record<string, unknown> =
       base === 'string[]?'
         ? { type: 'array', items: { type: 'string' } }
+        : base === 'integer?'
+        ? { type: 'integer' }
+        : base === 'authenticatorType'
+        ? { enum: AUTHENTICATOR_TYPES }
         : base === 'datetime'
         ? { type: 'string', format: 'date-time' }
         : base === 'method'
@@ -275,7 +338,7 @@ export function jsonSchemaOf(type: EventType): Record<string, unknown> {
           : base === 'method[]'
             ? { type: 'array', items: { enum: METHODS } }
             : base === 'verificationMethod'
-              ? { enum: [...METHODS, 'BACKUP_CODE'] }
+              ? { enum: VERIFICATION_METHODS }
               : base === 'purpose'
                 ? { enum: ['setup', 'login'] }
                 : { type: base };

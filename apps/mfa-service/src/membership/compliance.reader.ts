@@ -20,11 +20,35 @@ export interface ComplianceCounts {
   exempt: number;
 }
 
+/**
+ * How many factors of each kind a member has enabled, so an admin can find, e.g., members whose
+ * only factor is their email address (which NIST does not accept as an authenticator).
+ */
+export interface MethodCounts {
+  passkeys: number;
+  authenticatorApps: number;
+  emailAddresses: number;
+  backupCodesRemaining: number;
+}
+
+const NO_METHODS: MethodCounts = { passkeys: 0, authenticatorApps: 0, emailAddresses: 0, backupCodesRemaining: 0 };
+
+function methodCountsOf(user: Pick<UserMfaDocument, 'enabledMethods' | 'passkeyCredentialIds' | 'backupCodes'>): MethodCounts {
+  const enabled = user.enabledMethods ?? [];
+  return {
+    passkeys: enabled.includes('PASSKEY') ? (user.passkeyCredentialIds ?? []).length : 0,
+    authenticatorApps: enabled.includes('GOOGLE_AUTH') ? 1 : 0,
+    emailAddresses: enabled.includes('MAGIC_LINK') ? 1 : 0,
+    backupCodesRemaining: enabled.length > 0 ? (user.backupCodes ?? []).filter((c) => c.usedAt === null).length : 0,
+  };
+}
+
 export interface MemberCompliance {
   userId: string;
   status: ComplianceStatus;
   isEnabled: boolean;
   enabledMethods: MfaMethod[];
+  methodCounts: MethodCounts;
   exempt: boolean;
   exemptUntil: string | null;
 }
@@ -93,10 +117,13 @@ export class ComplianceReader {
       if (batch.length === 0) return { items, nextCursor: null };
       const userIds = batch.map((m) => m.userId);
       // One `_id` lookup per member, concurrently: `{_id: {$in}}` would scan the collection on FerretDB.
-      const users = (await Promise.all(userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1 } })))).filter(
-        (u): u is NonNullable<typeof u> => u !== null,
-      );
+      const users = (
+        await Promise.all(
+          userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1, passkeyCredentialIds: 1, backupCodes: 1 } })),
+        )
+      ).filter((u): u is NonNullable<typeof u> => u !== null);
       const methodsByUser = new Map(users.map((u) => [u._id, u.enabledMethods ?? []]));
+      const countsByUser = new Map(users.map((u) => [u._id, methodCountsOf(u)]));
       for (const userId of userIds) {
         scanned += 1;
         const enabledMethods = methodsByUser.get(userId) ?? [];
@@ -117,6 +144,7 @@ export class ComplianceReader {
           status,
           isEnabled: enabledMethods.length > 0,
           enabledMethods,
+          methodCounts: countsByUser.get(userId) ?? NO_METHODS,
           exempt: isExempt,
           exemptUntil: exemptUntil ? exemptUntil.toISOString() : null,
         });

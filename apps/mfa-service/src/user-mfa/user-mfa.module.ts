@@ -29,6 +29,17 @@ import { VerifyLoginController } from './commands/verify-login/verify-login.http
 import { GetJwksController } from './queries/get-jwks/get-jwks.http.controller';
 import { MagicLinkLandingController } from './queries/magic-link-landing/magic-link-landing.http.controller';
 import { MagicLinkLandingHandler } from './queries/magic-link-landing/magic-link-landing.handler';
+import { ListAuthenticatorsController } from './queries/list-authenticators/list-authenticators.http.controller';
+import { ListAuthenticatorsHandler } from './queries/list-authenticators/list-authenticators.handler';
+import { RenameAuthenticatorController } from './commands/rename-authenticator/rename-authenticator.http.controller';
+import { RenameAuthenticatorHandler } from './commands/rename-authenticator/rename-authenticator.handler';
+import { RemoveAuthenticatorController } from './commands/remove-authenticator/remove-authenticator.http.controller';
+import { RemoveAuthenticatorHandler } from './commands/remove-authenticator/remove-authenticator.handler';
+import { ListTrustedDevicesController } from './queries/list-trusted-devices/list-trusted-devices.http.controller';
+import { ListTrustedDevicesHandler } from './queries/list-trusted-devices/list-trusted-devices.handler';
+import { RevokeTrustedDevicesController } from './commands/revoke-trusted-devices/revoke-trusted-devices.http.controller';
+import { RevokeTrustedDevicesHandler } from './commands/revoke-trusted-devices/revoke-trusted-devices.handler';
+import { MemberAuthority } from './infra/member-authority';
 import { MfaTokenIssuer } from './infra/mfa-token.issuer';
 import { StepUpPolicy } from './infra/step-up.policy';
 import { FACTOR_PROVIDERS } from './infra/factor-providers';
@@ -59,6 +70,11 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     VerifyLoginController,
     RegenerateBackupCodesController,
     GetJwksController,
+    ListAuthenticatorsController,
+    RenameAuthenticatorController,
+    RemoveAuthenticatorController,
+    ListTrustedDevicesController,
+    RevokeTrustedDevicesController,
   ],
   providers: [
     ...FACTOR_PROVIDERS,
@@ -82,6 +98,12 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     RegenerateBackupCodesHandler,
     MfaTokenIssuer,
     StepUpPolicy,
+    MemberAuthority,
+    ListAuthenticatorsHandler,
+    RenameAuthenticatorHandler,
+    RemoveAuthenticatorHandler,
+    ListTrustedDevicesHandler,
+    RevokeTrustedDevicesHandler,
   ],
   exports: [StepUpPolicy, UserMfaRepository],
 })

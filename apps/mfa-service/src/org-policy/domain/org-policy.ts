@@ -17,6 +17,8 @@ export interface OrgPolicyState {
    * enforcement lifecycle jobs (fan-out, deadline) belong to one revision and stop once it is superseded.
    */
   enforcementRevision: number;
+  /** Days a member's device may be remembered after a verified login (0 = off). Set with enforcement. */
+  rememberDeviceDays: number;
 }
 
 export interface Exemption {
@@ -28,6 +30,7 @@ export interface Exemption {
 }
 
 export const MAX_GRACE_PERIOD_DAYS = 90;
+export const MAX_REMEMBER_DEVICE_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function newOrgPolicy(orgId: string): OrgPolicyState {
@@ -41,6 +44,7 @@ export function newOrgPolicy(orgId: string): OrgPolicyState {
     allowedMethods: [...MFA_METHODS],
     exemptions: [],
     enforcementRevision: 0,
+    rememberDeviceDays: 0,
   };
 }
 
@@ -49,6 +53,7 @@ export interface SetEnforcement {
   enforced: boolean;
   gracePeriodDays?: number;
   allowedMethods?: MfaMethod[];
+  rememberDeviceDays?: number;
   actorId: string;
   /** Members who would have to set up MFA (for the event; counted by the caller). */
   affectedUsers: number;
@@ -65,12 +70,21 @@ const canonicalMethods = (methods: MfaMethod[]) => MFA_METHODS.filter((m) => met
 export function decideEnforcement(current: OrgPolicyState | null, command: SetEnforcement, now: Date): Decision<OrgPolicyState> {
   const state = current ?? newOrgPolicy(command.orgId);
   if (!command.enforced) {
-    if (command.gracePeriodDays !== undefined || command.allowedMethods !== undefined) {
-      throw validationFailed([{ field: 'enforced', message: 'gracePeriodDays and allowedMethods apply only when enforced is true' }]);
+    if (command.gracePeriodDays !== undefined || command.allowedMethods !== undefined || command.rememberDeviceDays !== undefined) {
+      throw validationFailed([{ field: 'enforced', message: 'gracePeriodDays, allowedMethods and rememberDeviceDays apply only when enforced is true' }]);
     }
     if (!state.enforced) return { state, events: [] };
     return {
-      state: { ...state, enforced: false, enforcedAt: null, enforcedBy: null, enforcementDeadline: null, enforcementRevision: state.enforcementRevision + 1 },
+      // Remembered devices end with the enforcement that allowed them (0 = off).
+      state: {
+        ...state,
+        enforced: false,
+        enforcedAt: null,
+        enforcedBy: null,
+        enforcementDeadline: null,
+        enforcementRevision: state.enforcementRevision + 1,
+        rememberDeviceDays: 0,
+      },
       events: [{ type: 'OrgMfaEnforcementLifted', data: { orgId: state.orgId, liftedBy: command.actorId } }],
     };
   }
@@ -83,7 +97,16 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
   if (allowedMethods.length === 0) {
     throw validationFailed([{ field: 'allowedMethods', message: 'allowedMethods must contain at least one method' }]);
   }
-  if (state.enforced && state.gracePeriodDays === gracePeriodDays && sameMethods(state.allowedMethods, allowedMethods)) {
+  const rememberDeviceDays = command.rememberDeviceDays ?? (state.enforced ? state.rememberDeviceDays : 0);
+  if (!Number.isInteger(rememberDeviceDays) || rememberDeviceDays < 0 || rememberDeviceDays > MAX_REMEMBER_DEVICE_DAYS) {
+    throw validationFailed([{ field: 'rememberDeviceDays', message: `rememberDeviceDays must be an integer from 0 to ${MAX_REMEMBER_DEVICE_DAYS}` }]);
+  }
+  if (
+    state.enforced &&
+    state.gracePeriodDays === gracePeriodDays &&
+    sameMethods(state.allowedMethods, allowedMethods) &&
+    state.rememberDeviceDays === rememberDeviceDays
+  ) {
     return { state, events: [] };
   }
   const enforcedAt = state.enforced && state.enforcedAt ? state.enforcedAt : now;
@@ -98,6 +121,7 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
     enforcementDeadline,
     allowedMethods,
     enforcementRevision: state.enforcementRevision + 1,
+    rememberDeviceDays,
   };
   const event: DomainEvent = {
     type: 'OrgMfaEnforced',
@@ -108,6 +132,7 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
       enforcementDeadline: enforcementDeadline.toISOString(),
       allowedMethods,
       affectedUsers: command.affectedUsers,
+      rememberDeviceDays,
     },
   };
   return { state: next, events: [event] };
@@ -115,10 +140,12 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
 
 /**
  * Whether moving from `before` to `after` lowers security: lifting enforcement, lengthening the
- * grace period or adding an allowed method. Those need the admin's own MFA and step-up; turning
+ * grace period, adding an allowed method or remembering devices longer. Those need the admin's own MFA and step-up; turning
  * enforcement on, shortening the grace period or removing a method only raise it.
  */
 export function weakensPolicy(before: OrgPolicyState | null, after: OrgPolicyState): boolean {
+  // Remembering devices longer lets more logins skip the second factor.
+  if (after.rememberDeviceDays > (before?.enforced ? before.rememberDeviceDays : 0)) return true;
   if (!before?.enforced) return false;
   if (!after.enforced) return true;
   return after.gracePeriodDays > before.gracePeriodDays || after.allowedMethods.some((m) => !before.allowedMethods.includes(m));

@@ -39,6 +39,7 @@ describe('OrgPolicy: enforcement', () => {
           enforcementDeadline: new Date(now.getTime() + 14 * DAY).toISOString(),
           allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'],
           affectedUsers: 3,
+          rememberDeviceDays: 0,
         },
       },
     ]);

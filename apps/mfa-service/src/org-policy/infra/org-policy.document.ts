@@ -20,6 +20,8 @@ export interface OrgPolicyDocument {
   enforcementDeadline: Date | null;
   allowedMethods: MfaMethod[];
   exemptions: ExemptionDocument[];
+  /** Days a member's device may be remembered (0 = off; absent on older documents, read as 0). */
+  rememberDeviceDays?: number;
   /** Absent on documents written before enforcement revisions existed (read as 0). */
   enforcementRevision?: number;
   version: number;

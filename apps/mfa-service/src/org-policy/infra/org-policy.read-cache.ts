@@ -5,9 +5,9 @@ import type { Connection } from 'mongoose';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 
 /** What the read side needs of a policy: whether, until when, which methods, and who is exempt. */
-export type OrgPolicyView = Pick<OrgPolicyDocument, 'enforced' | 'enforcementDeadline' | 'allowedMethods' | 'exemptions'>;
+export type OrgPolicyView = Pick<OrgPolicyDocument, 'enforced' | 'enforcementDeadline' | 'allowedMethods' | 'exemptions' | 'rememberDeviceDays'>;
 
-const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exemptions: 1 } as const;
+const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exemptions: 1, rememberDeviceDays: 1 } as const;
 const MAX_ENTRIES = 10_000;
 
 /**

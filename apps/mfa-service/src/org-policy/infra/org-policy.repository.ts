@@ -26,6 +26,7 @@ export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
           allowedMethods: doc.allowedMethods ?? [],
           exemptions: doc.exemptions ?? [],
           enforcementRevision: doc.enforcementRevision ?? 0,
+          rememberDeviceDays: doc.rememberDeviceDays ?? 0,
         }),
         toDocument: ({ orgId: _orgId, ...state }: OrgPolicyState): Document => ({ ...state }),
       },

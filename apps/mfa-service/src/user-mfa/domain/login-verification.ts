@@ -11,9 +11,13 @@ import {
   Subject,
   TotpCheck,
   TotpState,
+  TrustedDeviceState,
   UserMfaState,
 } from './user-mfa';
 import { countFailure, familyOf, lockStatus, recordSuccess } from './verification-state';
+import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
+import { addTrustedDevice, authenticatorStillUsable, effectiveExpiry } from './trusted-devices';
+import { methodNotAllowed } from './user-policy';
 
 /**
  * Login-time verification of a second factor (POST /mfa/verify-login): one decision that
@@ -21,7 +25,7 @@ import { countFailure, familyOf, lockStatus, recordSuccess } from './verificatio
  * backup code, magic link, passkey challenge) and keeps the lockout bookkeeping, so every
  * attempt — success or failure — is one version-guarded write with its events.
  */
-export type VerificationMethod = MfaMethod | 'BACKUP_CODE';
+export type VerificationMethod = MfaMethod | 'BACKUP_CODE' | 'TRUSTED_DEVICE';
 
 export type VerificationFailureReason =
   | 'invalid_code'
@@ -43,14 +47,29 @@ export type LoginFactor =
   | { method: 'BACKUP_CODE'; findUnused: (codes: readonly StoredCode[]) => number }
   | { method: 'MAGIC_LINK'; tokenHash: string }
   /** `challenge` is the one the client signed (from its clientDataJSON), null when unreadable. */
-  | { method: 'PASSKEY'; challenge: string | null; assertion: PasskeyAssertionResult };
+  | { method: 'PASSKEY'; challenge: string | null; assertion: PasskeyAssertionResult }
+  /**
+   * A remembered device's token (hash). `rememberDeviceDays`: the policy now (a lower one shortens
+   * the device); `allowed`: whether the login's organization accepts the factor that created it.
+   */
+  | { method: 'TRUSTED_DEVICE'; tokenHash: string; rememberDeviceDays: number; allowed: (method: TrustedDeviceState['method']) => boolean };
+
+/** "Remember this device" asked with a verify-login the policy allows: the device to add on success. */
+export interface RememberDevice {
+  id: string;
+  tokenHash: string;
+  name: string | null;
+  /** The smallest rememberDeviceDays over the user's organizations (> 0). */
+  days: number;
+}
 
 export interface VerifyLogin extends Subject {
   factor: LoginFactor;
+  rememberDevice?: RememberDevice | null;
 }
 
 export type LoginOutcome =
-  | { verified: true; method: VerificationMethod; assurance: Assurance }
+  | { verified: true; method: VerificationMethod; assurance: Assurance; trustedDevice: { id: string; expiresAt: Date } | null }
   | { verified: false; method: VerificationMethod; reason: VerificationFailureReason };
 
 export interface LoginDecision extends Decision<UserMfaState> {
@@ -73,6 +92,9 @@ export function assuranceOf(factor: LoginFactor): Assurance {
       return { acr: 'aal2', amr: factor.assertion.ok && factor.assertion.userVerified ? ['hwk', 'user'] : ['hwk'] };
     case 'MAGIC_LINK':
       return { acr: 'aal1', amr: ['email'] };
+    case 'TRUSTED_DEVICE':
+      // Only a placeholder: a device is worth the `acr` of the factor that created it (checkTrustedDevice).
+      return { acr: 'aal1', amr: ['mfa'] };
   }
 }
 
@@ -87,25 +109,33 @@ export function lockedOut(until: Date | null, now: Date): AppError {
 /** Whether the user can present `method` at all (else 400 METHOD_NOT_ENABLED, not a counted failure). */
 function canPresent(state: UserMfaState, method: VerificationMethod): boolean {
   if (method === 'BACKUP_CODE') return state.enabledMethods.length > 0 && state.backupCodes.some((c) => c.usedAt === null);
+  if (method === 'TRUSTED_DEVICE') return state.enabledMethods.length > 0 && state.trustedDevices.length > 0;
   return isEnabled(state, method);
 }
 
-type Check = { ok: true; state: UserMfaState } | { ok: false; reason: VerificationFailureReason; state: UserMfaState };
+/** A success names the authenticator that was used (what a remembered device is bound to) and, for a device, its worth. */
+type Check =
+  | { ok: true; state: UserMfaState; authenticatorId: string; assurance?: Assurance }
+  | { ok: false; reason: VerificationFailureReason; state: UserMfaState };
 
-function checkTotp(state: UserMfaState, factor: Extract<LoginFactor, { method: 'GOOGLE_AUTH' }>): Check {
+function checkTotp(state: UserMfaState, factor: Extract<LoginFactor, { method: 'GOOGLE_AUTH' }>, now: Date): Check {
   const totp = state.totp;
   if (!totp || totp.pendingExpiresAt !== null) return { ok: false, reason: 'invalid_code', state };
   const result = factor.check(totp);
   if (!result.ok) return { ok: false, reason: result.reason === 'replayed_code' ? 'replayed_code' : 'invalid_code', state };
   // Only later steps are accepted from now on: the same code can never be accepted twice.
-  return { ok: true, state: { ...state, totp: { ...totp, lastUsedStep: result.step } } };
+  return {
+    ok: true,
+    state: { ...state, totp: { ...totp, lastUsedStep: result.step }, factorMeta: { ...state.factorMeta, GOOGLE_AUTH: { ...state.factorMeta.GOOGLE_AUTH, lastUsedAt: now } } },
+    authenticatorId: TOTP_AUTHENTICATOR_ID,
+  };
 }
 
 function checkBackupCode(state: UserMfaState, factor: Extract<LoginFactor, { method: 'BACKUP_CODE' }>, now: Date): Check {
   const index = factor.findUnused(state.backupCodes);
   if (index < 0 || state.backupCodes[index].usedAt !== null) return { ok: false, reason: 'invalid_code', state };
   const backupCodes = state.backupCodes.map((code, i) => (i === index ? { ...code, usedAt: now } : code));
-  return { ok: true, state: { ...state, backupCodes } };
+  return { ok: true, state: { ...state, backupCodes }, authenticatorId: BACKUP_CODES_AUTHENTICATOR_ID };
 }
 
 function checkMagicLink(state: UserMfaState, factor: Extract<LoginFactor, { method: 'MAGIC_LINK' }>, now: Date): Check {
@@ -114,7 +144,11 @@ function checkMagicLink(state: UserMfaState, factor: Extract<LoginFactor, { meth
   if (!link || link.purpose !== 'login') return { ok: false, reason: 'invalid_token', state };
   const consumed = { ...state, magicLinks: state.magicLinks.filter((l) => l !== link) };
   if (link.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired', state: consumed };
-  return { ok: true, state: consumed };
+  return {
+    ok: true,
+    state: { ...consumed, factorMeta: { ...consumed.factorMeta, MAGIC_LINK: { ...consumed.factorMeta.MAGIC_LINK, lastUsedAt: now } } },
+    authenticatorId: EMAIL_AUTHENTICATOR_ID,
+  };
 }
 
 function checkPasskey(state: UserMfaState, factor: Extract<LoginFactor, { method: 'PASSKEY' }>, now: Date): Check {
@@ -135,19 +169,38 @@ function checkPasskey(state: UserMfaState, factor: Extract<LoginFactor, { method
   const passkeys = consumed.passkeys.map((p) =>
     p === passkey ? { ...p, counter: assertion.newCounter, backedUp: assertion.backedUp, lastUsedAt: now } : p,
   );
-  return { ok: true, state: { ...consumed, passkeys } };
+  return { ok: true, state: { ...consumed, passkeys }, authenticatorId: passkey.id };
+}
+
+/**
+ * A remembered device: its token must be one of this user's devices, unexpired under the policy of
+ * now, and the factor that created it must still be there, enabled and accepted by the login's
+ * organization (else 403 METHOD_NOT_ALLOWED, not counted). An expired device is dropped.
+ */
+function checkTrustedDevice(state: UserMfaState, factor: Extract<LoginFactor, { method: 'TRUSTED_DEVICE' }>, now: Date): Check {
+  const device = state.trustedDevices.find((d) => d.tokenHash === factor.tokenHash);
+  if (!device) return { ok: false, reason: 'invalid_token', state };
+  if (effectiveExpiry(device, factor.rememberDeviceDays).getTime() <= now.getTime()) {
+    return { ok: false, reason: 'expired', state: { ...state, trustedDevices: state.trustedDevices.filter((d) => d !== device) } };
+  }
+  if (!authenticatorStillUsable(state, device)) return { ok: false, reason: 'invalid_token', state };
+  if (!factor.allowed(device.method)) throw methodNotAllowed();
+  const trustedDevices = state.trustedDevices.map((d) => (d === device ? { ...d, lastUsedAt: now } : d));
+  return { ok: true, state: { ...state, trustedDevices }, authenticatorId: device.authenticatorId, assurance: { acr: device.acr, amr: ['mfa'] } };
 }
 
 function check(state: UserMfaState, factor: LoginFactor, now: Date): Check {
   switch (factor.method) {
     case 'GOOGLE_AUTH':
-      return checkTotp(state, factor);
+      return checkTotp(state, factor, now);
     case 'BACKUP_CODE':
       return checkBackupCode(state, factor, now);
     case 'MAGIC_LINK':
       return checkMagicLink(state, factor, now);
     case 'PASSKEY':
       return checkPasskey(state, factor, now);
+    case 'TRUSTED_DEVICE':
+      return checkTrustedDevice(state, factor, now);
   }
 }
 
@@ -169,10 +222,18 @@ export function decideVerifyLogin(current: UserMfaState | null, command: VerifyL
   const base = { userId: command.userId, orgId: orgOf(state, command), method };
   const result = check(state, command.factor, now);
   if (result.ok) {
+    // A remembered device logs in without a second factor, so it proves no step-up for the session.
+    const sessionId = method === 'TRUSTED_DEVICE' ? null : (command.sessionId ?? null);
+    const verified: UserMfaState = { ...result.state, verification: recordSuccess(state.verification, family, sessionId, now) };
+    const assurance = result.assurance ?? assuranceOf(command.factor);
+    const events: DomainEvent[] = [{ type: 'MfaVerificationSucceeded', data: base }];
+    const remember = command.rememberDevice;
+    if (!remember || method === 'TRUSTED_DEVICE') return { state: verified, events, outcome: { verified: true, method, assurance, trustedDevice: null } };
+    const added = addTrustedDevice(verified, command, { ...remember, method: method as TrustedDeviceState['method'], authenticatorId: result.authenticatorId, acr: assurance.acr }, now);
     return {
-      state: { ...result.state, verification: recordSuccess(state.verification, family, command.sessionId ?? null, now) },
-      events: [{ type: 'MfaVerificationSucceeded', data: base }],
-      outcome: { verified: true, method, assurance: assuranceOf(command.factor) },
+      state: added.state,
+      events: [...events, ...added.events],
+      outcome: { verified: true, method, assurance, trustedDevice: { id: remember.id, expiresAt: added.expiresAt } },
     };
   }
 

@@ -24,7 +24,7 @@ function withPasskey(): UserMfaState {
     ...base,
     methods: { ...base.methods, PASSKEY: { status: 'enabled', configuredAt: now, enabledAt: now } },
     enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'],
-    passkeys: [{ credentialId: 'c1', publicKey: 'pk', counter: 5, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '', name: null, createdAt: now, lastUsedAt: null }],
+    passkeys: [{ id: 'pk-c1', credentialId: 'c1', publicKey: 'pk', counter: 5, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '', name: null, createdAt: now, lastUsedAt: null }],
     passkeyChallenges: [{ challenge: 'ch', ceremony: 'authentication', expiresAt: new Date(now.getTime() + 60_000) }],
   };
 }
@@ -44,7 +44,7 @@ describe('decideVerifyLogin', () => {
   it('success: stores the step, clears the family, proves step-up for the session only, one MfaVerificationSucceeded', () => {
     const failed = { ...withTotp(), verification: { families: { codes: { failures: 3, lockedUntil: null } }, verifiedSessions: [{ sessionId: 's0', at: now }] } };
     const decision = decideVerifyLogin(failed, { ...subject, factor: totp(true) }, now);
-    expect(decision.outcome).toEqual({ verified: true, method: 'GOOGLE_AUTH', assurance: { acr: 'aal2', amr: ['otp'] } });
+    expect(decision.outcome).toEqual({ verified: true, method: 'GOOGLE_AUTH', assurance: { acr: 'aal2', amr: ['otp'] }, trustedDevice: null });
     expect(decision.state.totp?.lastUsedStep).toBe(101);
     expect(decision.state.verification).toEqual({ families: {}, verifiedSessions: [{ sessionId: 's1', at: now }, { sessionId: 's0', at: now }] });
     expect(decision.events).toEqual([{ type: 'MfaVerificationSucceeded', data: { userId: 'u1', orgId: 'o1', method: 'GOOGLE_AUTH' } }]);

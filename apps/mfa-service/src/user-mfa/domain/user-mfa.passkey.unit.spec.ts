@@ -15,6 +15,7 @@ const at = (ms: number) => new Date(t0.getTime() + ms);
 const TTL = 5 * 60_000;
 const subject = { userId: 'user-1', orgId: 'org-1' };
 const passkey = (credentialId = 'cred-1'): CompletePasskeyRegistration['passkey'] => ({
+  id: `pk-${credentialId}`,
   credentialId,
   publicKey: 'cHVibGljLWtleQ',
   counter: 0,

@@ -61,6 +61,8 @@ export interface MagicLinkState {
 
 /** A registered WebAuthn credential (public key material only; it never appears in an event). */
 export interface PasskeyState {
+  /** The authenticator's public id (`pk-` + a hash of the credential id): stable, and never the credential id itself. */
+  id: string;
   /** base64url */
   credentialId: string;
   /** COSE public key, base64url. */
@@ -73,6 +75,32 @@ export interface PasskeyState {
   name: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+}
+
+/** Name and last use of a single-instance factor (the authenticator app, the email address). */
+export interface FactorMeta {
+  name: string | null;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * A remembered device ("remember this device"): only the SHA-256 hash of its token is kept.
+ * It stands in for the factor that created it until it expires, is revoked, the user's MFA is
+ * reset, or that factor is removed.
+ */
+export interface TrustedDeviceState {
+  /** Public id (`td-…`), unrelated to the token. */
+  id: string;
+  tokenHash: string;
+  name: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  /** As granted (createdAt + the policy's days then); a lower policy later shortens it (trusted-devices.ts). */
+  expiresAt: Date;
+  /** The factor verified when the device was remembered: its method, authenticator id and `acr`. */
+  method: 'GOOGLE_AUTH' | 'BACKUP_CODE' | 'MAGIC_LINK' | 'PASSKEY';
+  authenticatorId: string;
+  acr: 'aal1' | 'aal2';
 }
 
 export type PasskeyCeremony = 'registration' | 'authentication';
@@ -108,12 +136,19 @@ export interface UserMfaState {
   /** Outstanding passkey challenges (a new one replaces the old one of its ceremony). */
   passkeyChallenges: PasskeyChallengeState[];
   verification: VerificationState;
+  /** Name and last use of the authenticator app and of the email address. */
+  factorMeta: { GOOGLE_AUTH: FactorMeta; MAGIC_LINK: FactorMeta };
+  /** When the current backup codes were issued (null: unknown, stored before it was recorded). */
+  backupCodesGeneratedAt: Date | null;
+  /** Remembered devices, oldest first (at most MAX_TRUSTED_DEVICES). */
+  trustedDevices: TrustedDeviceState[];
 }
 
 /** A pending setup lives this long by default (requirement 5). */
 export const PENDING_SETUP_TTL_MS = 10 * 60_000;
 
-const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });
+export const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });
+export const noFactorMeta = (): FactorMeta => ({ name: null, lastUsedAt: null });
 
 export function newUserMfa(userId: string, orgId: string | null = null): UserMfaState {
   return {
@@ -129,6 +164,9 @@ export function newUserMfa(userId: string, orgId: string | null = null): UserMfa
     passkeys: [],
     passkeyChallenges: [],
     verification: noVerification(),
+    factorMeta: { GOOGLE_AUTH: noFactorMeta(), MAGIC_LINK: noFactorMeta() },
+    backupCodesGeneratedAt: null,
+    trustedDevices: [],
   };
 }
 
@@ -274,6 +312,8 @@ export function decideVerifyTotpSetup(current: UserMfaState | null, command: Ver
     ...state,
     totp: { secret: totp.secret, lastUsedStep: result.step, pendingExpiresAt: null, pendingBackupCodes: [] },
     backupCodes: totp.pendingBackupCodes.length > 0 ? totp.pendingBackupCodes : state.backupCodes,
+    backupCodesGeneratedAt: totp.pendingBackupCodes.length > 0 ? now : state.backupCodesGeneratedAt,
+    factorMeta: { ...state.factorMeta, GOOGLE_AUTH: noFactorMeta() },
   };
   const decision = enable(withCodes, command, 'GOOGLE_AUTH', now, true);
   if (replacedCodes) {
@@ -348,7 +388,12 @@ export function decideActivateMagicLink(
   const link = current.magicLinks.find((l) => l.tokenHash === command.tokenHash);
   if (!link || link.purpose !== 'setup' || link.expiresAt.getTime() <= now.getTime()) throw invalidMagicLinkToken();
   if (current.methods.MAGIC_LINK.status === 'enabled') throw invalidMagicLinkToken();
-  const consumed: UserMfaState = { ...current, email: link.email, magicLinks: current.magicLinks.filter((l) => l !== link) };
+  const consumed: UserMfaState = {
+    ...current,
+    email: link.email,
+    magicLinks: current.magicLinks.filter((l) => l !== link),
+    factorMeta: { ...current.factorMeta, MAGIC_LINK: noFactorMeta() },
+  };
   return enable(consumed, command, 'MAGIC_LINK', now, true);
 }
 
@@ -532,12 +577,12 @@ export function decideSetPrimary(current: UserMfaState | null, command: Subject 
 export function decideRegenerateBackupCodes(
   current: UserMfaState | null,
   command: Subject & { backupCodeHashes: string[] },
-  _now: Date,
+  now: Date,
 ): Decision<UserMfaState> {
   const state = load(current, command);
   if (state.enabledMethods.length === 0) throw methodNotEnabled();
   return {
-    state: { ...state, backupCodes: command.backupCodeHashes.map((hash) => ({ hash, usedAt: null })) },
+    state: { ...state, backupCodes: command.backupCodeHashes.map((hash) => ({ hash, usedAt: null })), backupCodesGeneratedAt: now },
     events: [{ type: 'BackupCodesRegenerated', data: { userId: command.userId, orgId: orgOf(state, command), count: command.backupCodeHashes.length } }],
   };
 }
@@ -561,6 +606,7 @@ function hasAnything(state: UserMfaState): boolean {
     state.passkeys.length > 0 ||
     state.passkeyChallenges.length > 0 ||
     state.email !== null ||
+    state.trustedDevices.length > 0 ||
     state.enabledMethods.length > 0 ||
     state.primaryMethod !== null
   );
@@ -588,6 +634,10 @@ export function decideReset(current: UserMfaState | null, command: ResetMfa, _no
           selfService: command.resetBy === command.userId,
         },
       },
+      // Every remembered device stops standing in for a factor that no longer exists.
+      ...state.trustedDevices.map(
+        (d): DomainEvent => ({ type: 'TrustedDeviceRevoked', data: { userId: command.userId, orgId: orgOf(state, command), deviceId: d.id, reason: 'mfa_reset' } }),
+      ),
     ],
   };
 }

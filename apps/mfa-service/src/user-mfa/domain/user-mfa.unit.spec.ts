@@ -325,7 +325,7 @@ describe('UserMfa: magic link', () => {
 
 describe('UserMfa: setups started without step-up (trust model "Pending setups")', () => {
   const sealedSecret = { keyId: 'k1', iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y2lwaGVy' };
-  const passkey = { credentialId: 'cred-1', publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '' };
+  const passkey = { id: 'pk-cred-1', credentialId: 'cred-1', publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '' };
 
   it('given an unproven TOTP setup and setup link, when a passkey becomes enabled, then both are cancelled (TOTP fails as expired)', () => {
     let state = decideStartTotpSetup(null, { ...subject, secret: sealedSecret, backupCodeHashes: ['h'] }, t0).state;

@@ -8,6 +8,8 @@ export interface OrgPolicySnapshot {
   allowedMethods: MfaMethod[];
   /** The user's exemption, if any. */
   exemption: { expiresAt: Date | null } | null;
+  /** Days a device may be remembered (0 or absent: off). */
+  rememberDeviceDays?: number;
 }
 
 export function isExempt(org: OrgPolicySnapshot | null, now: Date): boolean {
@@ -42,9 +44,11 @@ export interface UserPolicy {
   enforcedBy: string[];
   /** Methods every enforcing organization allows (all three when none enforces). */
   allowedMethods: MfaMethod[];
+  /** The smallest rememberDeviceDays over every organization (0 without any: nobody allowed it). */
+  rememberDeviceDays: number;
 }
 
-export const NO_USER_POLICY: UserPolicy = { orgs: [], enforcedBy: [], allowedMethods: [...MFA_METHODS] };
+export const NO_USER_POLICY: UserPolicy = { orgs: [], enforcedBy: [], allowedMethods: [...MFA_METHODS], rememberDeviceDays: 0 };
 
 export function userPolicyOf(members: MemberPolicy[], now: Date): UserPolicy {
   const orgs = members.map(({ orgId, policy }): OrgRequirement => {
@@ -63,6 +67,7 @@ export function userPolicyOf(members: MemberPolicy[], now: Date): UserPolicy {
     orgs,
     enforcedBy: enforcing.map((o) => o.orgId),
     allowedMethods: MFA_METHODS.filter((m) => enforcing.every((o) => o.allowedMethods.includes(m))),
+    rememberDeviceDays: members.length === 0 ? 0 : Math.min(...members.map((m) => m.policy?.rememberDeviceDays ?? 0)),
   };
 }
 

@@ -5,3 +5,4 @@ export * from './qr-code';
 export * from './backup-codes';
 export * from './magic-link-token';
 export * from './passkey';
+export * from './trusted-device-token';

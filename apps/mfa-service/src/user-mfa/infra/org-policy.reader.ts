@@ -16,6 +16,7 @@ export function policySnapshotFor(view: OrgPolicyView | null, userId: string): O
     enforcementDeadline: view.enforcementDeadline,
     allowedMethods: view.allowedMethods,
     exemption: exemption ? { expiresAt: exemption.expiresAt } : null,
+    rememberDeviceDays: view.rememberDeviceDays ?? 0,
   };
 }
 

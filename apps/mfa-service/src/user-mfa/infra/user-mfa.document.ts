@@ -1,4 +1,4 @@
-import type { MagicLinkState, MethodState, PasskeyChallengeState, PasskeyState, TotpState } from '../domain/user-mfa';
+import type { FactorMeta, MagicLinkState, MethodState, PasskeyChallengeState, PasskeyState, TotpState, TrustedDeviceState } from '../domain/user-mfa';
 import type { MfaMethod } from '../domain/mfa-method';
 
 export const USER_MFA_COLLECTION = 'user_mfa';
@@ -31,6 +31,15 @@ export interface UserMfaDocument {
   passkeyChallenges?: PasskeyChallengeState[];
   /** The passkeys' credential ids as a flat array (for operators; uniqueness lives in passkey_credentials). */
   passkeyCredentialIds?: string[];
+  /** Name and last use of the authenticator app and the email address (absent on older documents). */
+  factorMeta?: { GOOGLE_AUTH: FactorMeta; MAGIC_LINK: FactorMeta };
+  backupCodesGeneratedAt?: Date | null;
+  /**
+   * Remembered devices: SHA-256 hashes of their tokens only, with expiry and the factor that created
+   * them. No lookup index: verify-login carries the user's bearer token, so a device is found on
+   * that user's own document (another user's token simply matches nothing there).
+   */
+  trustedDevices?: TrustedDeviceState[];
   version: number;
 }
 

@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OutboxSealer } from '../../outbox/outbox-sealer';
 import { MFA_METHODS } from '../domain/mfa-method';
+import { passkeyAuthenticatorId } from '../factors/trusted-device-token';
 import {
   MagicLinkState,
   MethodState,
@@ -13,6 +14,7 @@ import {
   PasskeyChallengeState,
   PasskeyState,
   SealedSecretData,
+  TrustedDeviceState,
   UserMfaState,
 } from '../domain/user-mfa';
 import { verificationFromStored } from '../domain/verification-state';
@@ -52,9 +54,16 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
             backupCodes: doc.backupCodes ?? [],
             email: doc.email ?? null,
             magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
-            passkeys: (doc.passkeys ?? []) as PasskeyState[],
+            // Passkeys stored before authenticator ids existed get theirs from the credential id (the same function).
+            passkeys: ((doc.passkeys ?? []) as PasskeyState[]).map((p) => (p.id ? p : { ...p, id: passkeyAuthenticatorId(p.credentialId) })),
             passkeyChallenges: (doc.passkeyChallenges ?? []) as PasskeyChallengeState[],
             verification: verificationFromStored(doc.verification),
+            factorMeta: {
+              GOOGLE_AUTH: doc.factorMeta?.GOOGLE_AUTH ?? empty.factorMeta.GOOGLE_AUTH,
+              MAGIC_LINK: doc.factorMeta?.MAGIC_LINK ?? empty.factorMeta.MAGIC_LINK,
+            },
+            backupCodesGeneratedAt: doc.backupCodesGeneratedAt ?? null,
+            trustedDevices: (doc.trustedDevices ?? []) as TrustedDeviceState[],
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.

@@ -17,6 +17,7 @@ export class EnforceOrgMfaCommand extends Command<EnforceOrgMfaResult> {
     readonly meta: CommandMeta,
     /** The admin, for their own step-up when the change lowers security. */
     readonly actor: Subject,
+    readonly rememberDeviceDays?: number,
   ) {
     super();
   }

@@ -38,6 +38,7 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
           enforced: command.enforced,
           gracePeriodDays: command.gracePeriodDays,
           allowedMethods: command.allowedMethods,
+          rememberDeviceDays: command.rememberDeviceDays,
           actorId: command.meta.actorId,
           affectedUsers,
         },

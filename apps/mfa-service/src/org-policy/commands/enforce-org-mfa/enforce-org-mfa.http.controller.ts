@@ -29,7 +29,7 @@ export class EnforceOrgMfaController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<MessageResponse> {
     const result = await this.commandBus.execute(
-      new EnforceOrgMfaCommand(orgId, body.enforced, body.gracePeriodDays, body.allowedMethods, meta, subjectOf(principal)),
+      new EnforceOrgMfaCommand(orgId, body.enforced, body.gracePeriodDays, body.allowedMethods, meta, subjectOf(principal), body.rememberDeviceDays),
     );
     return messageResponse(
       result.enforced ? 'MFA enforcement enabled for organization' : 'MFA enforcement disabled for organization',

@@ -32,6 +32,7 @@ export class GetOrgPolicyHandler implements IQueryHandler<GetOrgPolicyQuery, Org
       gracePeriodDays: doc?.gracePeriodDays ?? 0,
       enforcementDeadline: doc?.enforced ? (doc.enforcementDeadline?.toISOString() ?? null) : null,
       allowedMethods,
+      rememberDeviceDays: doc?.enforced ? (doc.rememberDeviceDays ?? 0) : 0,
       exemptions: exemptions.filter((e) => e.expiresAt === null || e.expiresAt.getTime() > now.getTime()).length,
       members,
     };

@@ -10,6 +10,7 @@ export interface OrgPolicyView {
   gracePeriodDays: number;
   enforcementDeadline: string | null;
   allowedMethods: MfaMethod[];
+  rememberDeviceDays: number;
   exemptions: number;
   members: ComplianceCounts;
 }

@@ -7,7 +7,7 @@ import {
   findPasskeyChallenge,
   passkeyRegistrationFailed,
 } from '../../domain/user-mfa';
-import { assertCredentialShape, PasskeyStrategy, RegisteredPasskey } from '../../factors';
+import { assertCredentialShape, passkeyAuthenticatorId, PasskeyStrategy, RegisteredPasskey } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { CompletePasskeyRegistrationCommand } from './complete-passkey-registration.command';
 
@@ -41,7 +41,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
         (current) =>
           decideCompletePasskeyRegistration(
             current,
-            { ...command.subject, challenge: command.challenge, passkey: { credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
+            { ...command.subject, challenge: command.challenge, passkey: { id: passkeyAuthenticatorId(credentialId), credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
             now,
           ),
         command.meta,

@@ -8,6 +8,16 @@ export interface VerifyLoginResult {
   method: VerificationMethod;
   mfaToken: string;
   expiresAt: string;
+  /** "Remember this device" granted: shown once, only its hash is stored. Absent when not asked or the policy forbids it. */
+  deviceToken?: string;
+  deviceId?: string;
+  deviceExpiresAt?: string;
+}
+
+/** `rememberDevice: true` with verify-login, and the device's name. */
+export interface RememberDeviceRequest {
+  rememberDevice: boolean;
+  deviceName?: string;
 }
 
 export class VerifyLoginCommand extends Command<VerifyLoginResult> {
@@ -16,6 +26,7 @@ export class VerifyLoginCommand extends Command<VerifyLoginResult> {
     readonly mfaType: VerificationMethod,
     readonly presented: { code?: string; token?: string; credential?: Record<string, unknown> },
     readonly meta: CommandMeta,
+    readonly remember: RememberDeviceRequest = { rememberDevice: false },
   ) {
     super();
   }

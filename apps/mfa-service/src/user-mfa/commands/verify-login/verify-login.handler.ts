@@ -1,17 +1,31 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
+import { validationFailed } from '@mfa/common/errors/app-error';
 import { Counter } from 'prom-client';
 import {
   decideVerifyLogin,
   LoginDecision,
   LoginFactor,
   PasskeyAssertionResult,
+  RememberDevice,
   verificationFailed,
 } from '../../domain/login-verification';
+import { authenticatorName } from '../../domain/authenticators';
 import { findPasskeyChallenge, TotpState, UserMfaState } from '../../domain/user-mfa';
-import { assertCredentialShape, BackupCodes, clientDataChallenge, hashMagicLinkToken, PasskeyStrategy, SecretBox, totpSecretAad, verifyTotp } from '../../factors';
-import { allowedAtLogin, methodNotAllowed } from '../../domain/user-policy';
+import {
+  assertCredentialShape,
+  BackupCodes,
+  clientDataChallenge,
+  hashMagicLinkToken,
+  hashTrustedDeviceToken,
+  issueTrustedDeviceToken,
+  PasskeyStrategy,
+  SecretBox,
+  totpSecretAad,
+  verifyTotp,
+} from '../../factors';
+import { allowedAtLogin, methodNotAllowed, UserPolicy } from '../../domain/user-policy';
 import { MfaTokenIssuer } from '../../infra/mfa-token.issuer';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -38,16 +52,22 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
   async execute(command: VerifyLoginCommand): Promise<VerifyLoginResult> {
     const { userId, orgId } = command.subject;
     const now = this.clock.now();
-    // A method the login's organization excludes is refused before anything is read or counted.
+    // Checked before anything is read or written: a bad name changes nothing.
+    const deviceName = command.remember.deviceName === undefined ? null : authenticatorName(command.remember.deviceName, 'deviceName');
     const { policy } = await this.policies.forUser(command.subject, now);
-    if (!allowedAtLogin(policy, orgId, command.mfaType)) throw methodNotAllowed();
-    const factor = await this.factorOf(command, now);
+    // A method the login's organization excludes is refused before anything is counted; a remembered
+    // device is judged by the factor that created it, inside the decision.
+    if (command.mfaType !== 'TRUSTED_DEVICE' && !allowedAtLogin(policy, orgId, command.mfaType)) throw methodNotAllowed();
+    const factor = await this.factorOf(command, policy, now);
+    // Only when the policy of every organization of the user allows it (else 200 without a deviceToken).
+    const device = command.remember.rememberDevice && command.mfaType !== 'TRUSTED_DEVICE' && policy.rememberDeviceDays > 0 ? issueTrustedDeviceToken() : null;
+    const rememberDevice: RememberDevice | null = device ? { id: device.id, tokenHash: device.tokenHash, name: deviceName, days: policy.rememberDeviceDays } : null;
     // The factor is checked inside the decision, on the state it commits on: a concurrent
     // request that commits first makes this one re-decide (replayed code, counted failure).
     let decision: LoginDecision | undefined;
     await this.users.execute(
       userId,
-      (current) => (decision = decideVerifyLogin(current, { ...command.subject, factor }, now)),
+      (current) => (decision = decideVerifyLogin(current, { ...command.subject, factor, rememberDevice }, now)),
       command.meta,
       () => now,
     );
@@ -56,11 +76,15 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     if (!outcome.verified) throw verificationFailed();
     // The login's context is its token's organization only: no other org is vouched for by this login.
     const issued = await this.tokens.issue({ userId, orgId, assurance: outcome.assurance, now, sessionId: command.subject.sessionId });
-    return { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
+    const result: VerifyLoginResult = { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
+    if (device && outcome.trustedDevice) {
+      Object.assign(result, { deviceToken: device.token, deviceId: outcome.trustedDevice.id, deviceExpiresAt: outcome.trustedDevice.expiresAt.toISOString() });
+    }
+    return result;
   }
 
   /** The presented factor, with the checks that need secrets or async crypto done outside the domain. */
-  private async factorOf(command: VerifyLoginCommand, now: Date): Promise<LoginFactor> {
+  private async factorOf(command: VerifyLoginCommand, policy: UserPolicy, now: Date): Promise<LoginFactor> {
     const { userId } = command.subject;
     const { code = '', token, credential } = command.presented;
     switch (command.mfaType) {
@@ -78,6 +102,13 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
       case 'PASSKEY':
         assertCredentialShape(credential);
         return this.passkeyFactor(userId, credential, now);
+      case 'TRUSTED_DEVICE': {
+        // Not shaped like a token we issue: 400 before anything is read (not a counted failure).
+        const tokenHash = hashTrustedDeviceToken(token);
+        if (tokenHash === null) throw validationFailed([{ field: 'token', message: 'token must be a device token (43 base64url characters)' }]);
+        const orgId = command.subject.orgId;
+        return { method: 'TRUSTED_DEVICE', tokenHash, rememberDeviceDays: policy.rememberDeviceDays, allowed: (m) => allowedAtLogin(policy, orgId, m) };
+      }
     }
   }
 

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsObject, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsObject, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { MFA_METHODS } from '../../domain/mfa-method';
 import type { VerificationMethod } from '../../domain/login-verification';
 
-export const VERIFICATION_METHODS: readonly VerificationMethod[] = [...MFA_METHODS, 'BACKUP_CODE'];
+export const VERIFICATION_METHODS: readonly VerificationMethod[] = [...MFA_METHODS, 'BACKUP_CODE', 'TRUSTED_DEVICE'];
 
 const needs = (...types: VerificationMethod[]) => (o: VerifyLoginRequest, value: unknown) => value !== undefined || types.includes(o.mfaType);
 
@@ -25,9 +25,9 @@ export class VerifyLoginRequest {
   @MaxLength(64)
   code?: string;
 
-  /** MAGIC_LINK: the token from a login link. */
+  /** MAGIC_LINK: the token from a login link; TRUSTED_DEVICE: the deviceToken of a remembered device. */
   @ApiPropertyOptional({ maxLength: 256 })
-  @ValidateIf(needs('MAGIC_LINK'))
+  @ValidateIf(needs('MAGIC_LINK', 'TRUSTED_DEVICE'))
   @IsDefined()
   @IsString()
   @MaxLength(256)
@@ -39,4 +39,17 @@ export class VerifyLoginRequest {
   @IsDefined()
   @IsObject()
   credential?: Record<string, unknown>;
+
+  /** Remember this device: when every organization of the user allows it (rememberDeviceDays > 0), the answer carries a deviceToken. */
+  @ApiPropertyOptional({ type: Boolean, default: false })
+  @ValidateIf((_: object, value: unknown) => value !== undefined)
+  @IsBoolean()
+  rememberDevice?: boolean;
+
+  /** A name for the remembered device (1–64 printable characters, trimmed). */
+  @ApiPropertyOptional({ maxLength: 64 })
+  @ValidateIf((_: object, value: unknown) => value !== undefined)
+  @IsString()
+  @MaxLength(256)
+  deviceName?: string;
 }

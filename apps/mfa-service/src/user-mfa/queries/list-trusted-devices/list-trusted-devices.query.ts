@@ -1,0 +1,9 @@
+import { Query } from '@nestjs/cqrs';
+import type { Principal } from '@mfa/auth';
+import type { TrustedDeviceView } from '../../domain/trusted-devices';
+
+export class ListTrustedDevicesQuery extends Query<TrustedDeviceView[]> {
+  constructor(readonly caller: Principal) {
+    super();
+  }
+}
