@@ -221,7 +221,11 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
       await eventually(() => inboxDone(consumerDb, ids), (n) => n === ids.length, 'the consumer to handle every deadline notice', 120_000);
       await producer.redeliver(kafka.records.filter((r) => r.event && ids.includes(r.event.id)));
       await eventually(async () => logs.filter((m) => m === 'duplicate event skipped').length, (n) => n >= ids.length, 'the redeliveries', 120_000);
-      const relogins = await consumerDb.collection(FORCED_RELOGINS_COLLECTION).find({}, { projection: { userId: 1, reason: 1, eventId: 1 } }).toArray();
+      // The consumer reads the shared topic: other suites' users (resets, their own deadlines) are not this org's.
+      const relogins = await consumerDb
+        .collection(FORCED_RELOGINS_COLLECTION)
+        .find({ userId: { $in: users } }, { projection: { userId: 1, reason: 1, eventId: 1 } })
+        .toArray();
       const byEvent = new Map(deadlinePassed.map((e) => [e.id, e.subject]));
       expect(relogins.map((r) => r.userId).sort()).toEqual(stillPending);
       expect(relogins.every((r) => r.reason === 'mfa_enforcement_deadline_passed' && byEvent.get(r.eventId) === r.userId)).toBe(true);
