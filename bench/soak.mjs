@@ -91,6 +91,11 @@ const mongoPid = () => Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'mongo
 
 // ------------------------------------------------------------------ instances and balancer
 
+const children = new Set(); // every instance process started, killed if the soak itself fails
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 class Instance {
   constructor(index, env) {
     this.index = index;
@@ -111,6 +116,7 @@ class Instance {
   async start() {
     const spawned = now();
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     this.child = child;
     // Each instance's JSON log, for the profile behind the figures (start-up and shutdown phases).
     mkdirSync(path.join(INFRA.MFA_INFRA_DIR, 'logs'), { recursive: true });
@@ -407,12 +413,22 @@ async function main() {
   );
 
   const backlog = []; // {at, events}
-  const kafkaPid = () => Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'kafka.pid'), 'utf8'));
+  const kafkaPid = () => {
+    try {
+      return Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'kafka.pid'), 'utf8'));
+    } catch {
+      return 0; // stopped (an outage)
+    }
+  };
   const cpuStart = { machine: machineCpu(), ferret: cpuSeconds(mongoPid()), kafka: cpuSeconds(kafkaPid()), self: process.cpuUsage(), at: now() };
   const sampler = setInterval(async () => {
-    for (const i of instances) sampleCpu('instances', i.child?.pid);
-    sampleCpu('kafka', kafkaPid());
-    backlog.push({ at: now(), events: await scrapeBacklog(instances) });
+    try {
+      for (const i of instances) sampleCpu('instances', i.child?.pid);
+      sampleCpu('kafka', kafkaPid());
+      backlog.push({ at: now(), events: await scrapeBacklog(instances) });
+    } catch (error) {
+      log(`sampling failed: ${error.message}`);
+    }
   }, 2000);
   for (const i of instances) sampleCpu('instances', i.child?.pid);
   log(`load: ${RATE} req/s for ${LOAD_SECONDS.toFixed(0)} s, ${SCHEDULE.length} faults`);
@@ -600,6 +616,7 @@ Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${readFile
 
 main().catch(async (error) => {
   console.error(error);
+  for (const child of children) child.kill('SIGKILL');
   await infra(['stop']).catch(() => undefined);
   process.exit(1);
 });
