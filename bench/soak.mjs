@@ -113,7 +113,21 @@ class Instance {
     writeFileSync(path.join(INFRA.MFA_INFRA_DIR, 'logs', `instance-${index}.log`), '');
   }
 
+  /** Like an orchestrator's restart policy: a start that fails (exit before ready) is tried again. */
   async start() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (error) {
+        this.failedStarts = (this.failedStarts ?? 0) + 1;
+        log(`instance ${this.index}: start ${attempt} failed: ${String(error.message).split('\n').slice(0, 2).join(' ')}`);
+        if (attempt >= 5) throw error;
+        await sleep(1000);
+      }
+    }
+  }
+
+  async startOnce() {
     const spawned = now();
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
@@ -590,7 +604,7 @@ All requests: ${loadOutcomes.length}, ${outcomeCounts(loadOutcomes)}; 500s: ${lo
 Recovery = seconds from the end of the fault until three 1-s buckets in a row are ≥ 95 % 2xx.
 
 SIGTERM → exit: ${shutdowns.join(', ') || '–'} (SHUTDOWN_GRACE_MS ${env.SHUTDOWN_GRACE_MS ?? '10000 (default)'}).
-Start → ready: ${startups.join(', ')}.
+Start → ready: ${startups.join(', ')}; starts that failed and were retried (orchestrator restart): ${instances.map((i) => i.failedStarts ?? 0).join(', ')}.
 "consumer crashed" lines logged, per instance: ${instances.map((i) => i.crashLines).join(', ')}.
 
 ## Over time (10 s buckets)
