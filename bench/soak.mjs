@@ -51,6 +51,30 @@ const SCHEDULE = [
 ].map(([at, kind, duration, instance]) => ({ at: s(at), kind, duration: s(duration), instance }));
 const LOAD_SECONDS = 365 * SCALE;
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 if it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+/** Busy and total CPU seconds of the whole machine so far, from /proc/stat. */
+function machineCpu() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = ticks[3] + ticks[4];
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+/** Profile of where the CPU went: the last reading of every process we started, by role. */
+const cpuByPid = new Map(); // pid → { role, seconds }
+function sampleCpu(role, pid) {
+  if (!pid) return;
+  const seconds = cpuSeconds(pid);
+  if (seconds > 0) cpuByPid.set(pid, { role, seconds });
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Date.now();
 const log = (...args) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...args);
@@ -67,6 +91,11 @@ const mongoPid = () => Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'mongo
 
 // ------------------------------------------------------------------ instances and balancer
 
+const children = new Set(); // every instance process started, killed if the soak itself fails
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 class Instance {
   constructor(index, env) {
     this.index = index;
@@ -78,14 +107,30 @@ class Instance {
     this.crashLines = 0;
     this.shutdowns = []; // ms from SIGTERM to exit
     this.startups = []; // ms from spawn to readiness 200
+    this.listening = []; // ms from spawn to "listening" (the rest is the first readiness answer reaching us)
     this.stopped = false; // SIGSTOPped
     mkdirSync(path.join(INFRA.MFA_INFRA_DIR, 'logs'), { recursive: true });
     writeFileSync(path.join(INFRA.MFA_INFRA_DIR, 'logs', `instance-${index}.log`), '');
   }
 
+  /** Like an orchestrator's restart policy: a start that fails (exit before ready) is tried again. */
   async start() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (error) {
+        this.failedStarts = (this.failedStarts ?? 0) + 1;
+        log(`instance ${this.index}: start ${attempt} failed: ${String(error.message).split('\n').slice(0, 2).join(' ')}`);
+        if (attempt >= 5) throw error;
+        await sleep(1000);
+      }
+    }
+  }
+
+  async startOnce() {
     const spawned = now();
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     this.child = child;
     // Each instance's JSON log, for the profile behind the figures (start-up and shutdown phases).
     mkdirSync(path.join(INFRA.MFA_INFRA_DIR, 'logs'), { recursive: true });
@@ -94,6 +139,7 @@ class Instance {
       file.write(chunk);
       const text = chunk.toString();
       this.crashLines += (text.match(/"msg":"consumer crashed"/g) ?? []).length;
+      if (this.child === child && this.listening.length < this.startups.length + 1 && text.includes('mfa-service listening on')) this.listening.push(now() - spawned);
       this.lastLines = text.slice(-3000);
     };
     child.stdout.on('data', scan);
@@ -101,7 +147,8 @@ class Instance {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`instance ${this.index} exited while starting:\n${this.lastLines}`);
-      if ((await probe(this.url)) === 200) break;
+      // A generous probe timeout: this measures the instance, not how busy this load generator is.
+      if ((await probe(this.url, 5000)) === 200) break;
       if (now() - spawned > 120_000) throw new Error(`instance ${this.index} not ready after 120 s`);
       await sleep(100);
     }
@@ -349,6 +396,7 @@ function recoverySeconds(end) {
 
 async function main() {
   const runStarted = now();
+  const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   log(`starting private infrastructure (FerretDB :${MONGO_PORT}, Kafka :${KAFKA_PORT})`);
   await infra(['stop']); // a fresh state every run
   await new Promise((resolve, reject) =>
@@ -379,7 +427,24 @@ async function main() {
   );
 
   const backlog = []; // {at, events}
-  const sampler = setInterval(async () => backlog.push({ at: now(), events: await scrapeBacklog(instances) }), 2000);
+  const kafkaPid = () => {
+    try {
+      return Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'kafka.pid'), 'utf8'));
+    } catch {
+      return 0; // stopped (an outage)
+    }
+  };
+  const cpuStart = { machine: machineCpu(), ferret: cpuSeconds(mongoPid()), kafka: cpuSeconds(kafkaPid()), self: process.cpuUsage(), at: now() };
+  const sampler = setInterval(async () => {
+    try {
+      for (const i of instances) sampleCpu('instances', i.child?.pid);
+      sampleCpu('kafka', kafkaPid());
+      backlog.push({ at: now(), events: await scrapeBacklog(instances) });
+    } catch (error) {
+      log(`sampling failed: ${error.message}`);
+    }
+  }, 2000);
+  for (const i of instances) sampleCpu('instances', i.child?.pid);
   log(`load: ${RATE} req/s for ${LOAD_SECONDS.toFixed(0)} s, ${SCHEDULE.length} faults`);
   const t0 = now();
   const load = startLoad(balancer, orgs, runId);
@@ -400,6 +465,19 @@ async function main() {
     if ((await scrapeBacklog(instances)) === 0) break;
   }
   const drainedAfterLoadMs = now() - stoppedAt;
+  for (const i of instances) sampleCpu('instances', i.child?.pid);
+  const machineEnd = machineCpu();
+  const wall = (now() - cpuStart.at) / 1000;
+  const self = process.cpuUsage(cpuStart.self);
+  const used = (role) => [...cpuByPid.values()].filter((x) => x.role === role).reduce((a, x) => a + x.seconds, 0);
+  const cpu = {
+    wall,
+    machine: (machineEnd.busy - cpuStart.machine.busy) / wall,
+    ferret: (cpuSeconds(mongoPid()) - cpuStart.ferret) / wall,
+    kafka: (used('kafka') - cpuStart.kafka) / wall,
+    instances: used('instances') / wall, // includes each instance's start-up
+    generator: (self.user + self.system) / 1e6 / wall,
+  };
   clearInterval(sampler);
   balancer.stop();
 
@@ -487,11 +565,11 @@ async function main() {
     buckets.push(`| ${((at - t0) / 1000).toFixed(0)} | ${list.length} | ${pct(okOf(list), list.length)} | ${latency(list)} | ${b.length ? Math.max(...b) : '–'} | ${faultHere} |`);
   }
   const shutdowns = instances.flatMap((i) => i.shutdowns.map((x) => `${(x.ms / 1000).toFixed(1)} s (exit ${x.code})`));
-  const startups = instances.flatMap((i) => i.startups.map((x) => `${(x / 1000).toFixed(1)} s`));
+  const startups = instances.flatMap((i) => i.startups.map((x, k) => `${(x / 1000).toFixed(1)} s (listening after ${i.listening[k] === undefined ? '?' : (i.listening[k] / 1000).toFixed(1)} s)`));
 
   const report = `# Fault-injection soak (issue 17)
 
-Generated by \`npm run bench:soak\` (\`bench/soak.mjs\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${((now() - runStarted) / 60_000).toFixed(1)} min in all.
+Generated by \`npm run bench:soak\` (\`bench/soak.mjs\`, SOAK_RATE=${RATE}) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${((now() - runStarted) / 60_000).toFixed(1)} min in all.
 Machine: ${environmentInfo.cores} × ${environmentInfo.cpu}, ${environmentInfo.ramGiB} GiB, Node ${environmentInfo.node}; ${environmentInfo.database}; ${environmentInfo.kafka}.
 The machine was shared with other work while this ran (see the load average at the end).
 
@@ -526,7 +604,7 @@ All requests: ${loadOutcomes.length}, ${outcomeCounts(loadOutcomes)}; 500s: ${lo
 Recovery = seconds from the end of the fault until three 1-s buckets in a row are ≥ 95 % 2xx.
 
 SIGTERM → exit: ${shutdowns.join(', ') || '–'} (SHUTDOWN_GRACE_MS ${env.SHUTDOWN_GRACE_MS ?? '10000 (default)'}).
-Start → ready: ${startups.join(', ')}.
+Start → ready: ${startups.join(', ')}; starts that failed and were retried (orchestrator restart): ${instances.map((i) => i.failedStarts ?? 0).join(', ')}.
 "consumer crashed" lines logged, per instance: ${instances.map((i) => i.crashLines).join(', ')}.
 
 ## Over time (10 s buckets)
@@ -535,10 +613,14 @@ Start → ready: ${startups.join(', ')}.
 | --- | --- | --- | --- | --- | --- |
 ${buckets.join('\n')}
 
-Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.
+Where the CPU went while the load ran (cores busy on average, of ${environmentInfo.cores}): whole machine ${cpu.machine.toFixed(2)};
+this soak's database ${cpu.ferret.toFixed(2)}, broker ${cpu.kafka.toFixed(2)}, both service instances ${cpu.instances.toFixed(2)}, load generator ${cpu.generator.toFixed(2)};
+everything else on the machine (other checkouts' suites and servers) ${Math.max(0, cpu.machine - cpu.ferret - cpu.kafka - cpu.instances - cpu.generator).toFixed(2)}.
+Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${environmentInfo.cores} cores).
 `;
-  writeFileSync(path.join(ROOT, 'bench/SOAK.md'), report);
-  log(`report written to bench/SOAK.md`);
+  const reportFile = process.env.SOAK_REPORT ?? 'bench/SOAK.md';
+  writeFileSync(path.join(ROOT, reportFile), report);
+  log(`report written to ${reportFile}`);
   for (const [name, met, figure] of targets) log(`${met ? 'met   ' : 'MISSED'} ${name}: ${figure}`);
 
   for (const i of instances) if (i.child) await i.terminate().catch(() => undefined);
@@ -548,6 +630,7 @@ Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slic
 
 main().catch(async (error) => {
   console.error(error);
+  for (const child of children) child.kill('SIGKILL');
   await infra(['stop']).catch(() => undefined);
   process.exit(1);
 });

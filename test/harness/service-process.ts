@@ -33,7 +33,10 @@ export async function startServiceProcess(env: Record<string, string | undefined
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started service behind
+      reject(new Error(`service did not start in ${timeoutMs} ms:\n${output.slice(-2000)}`));
+    }, timeoutMs);
     const check = () => {
       const match = /mfa-service listening on (http:\/\/[^"\s]+)/.exec(output);
       if (match) {
