@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { enforceToggles, infrastructure, load, ROOT, serviceEnv, startService, summary, token } from './lib.mjs';
+import { adminClaims, enforceToggles, infrastructure, load, ROOT, seedAdminMfa, serviceEnv, startService, summary, token } from './lib.mjs';
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -61,7 +61,8 @@ export async function commandPath() {
   const db = mongo.db(env.MONGO_DB_NAME);
   await seedOrgs(db);
   const service = await startService(env);
-  const tokens = await Promise.all(Array.from({ length: ORGS }, (_, i) => token({ sub: `admin-${i}`, orgId: `bench-org-${i}`, orgRole: 255 })));
+  await seedAdminMfa(db, Array.from({ length: ORGS }, (_, i) => `admin-${i}`));
+  const tokens = await Promise.all(Array.from({ length: ORGS }, (_, i) => token(adminClaims(`admin-${i}`, `bench-org-${i}`))));
   // Warm-up, not measured: every admin's first request registers his membership (two writes).
   let warm = 0;
   const warmStarted = Date.now();

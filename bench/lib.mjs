@@ -90,6 +90,30 @@ export async function startService(env, nodeArgs = []) {
   };
 }
 
+/**
+ * Claims of an admin whose session has just passed a second factor (amr otp, auth_time now): with
+ * `seedAdminMfa` such an admin may also lower security (lift enforcement), which the toggles do.
+ */
+export const adminClaims = (sub, orgId) => ({ sub, orgId, orgRole: 255, amr: ['pwd', 'otp'], auth_time: Math.floor(Date.now() / 1000) });
+
+/** Gives each admin an enabled authenticator app straight in the database (trust model: admins lowering security have MFA). */
+export async function seedAdminMfa(db, userIds) {
+  const now = new Date();
+  const enabled = { status: 'enabled', configuredAt: now, enabledAt: now };
+  for (let i = 0; i < userIds.length; i += 500) {
+    await db.collection('user_mfa').bulkWrite(
+      userIds.slice(i, i + 500).map((_id) => ({
+        updateOne: {
+          filter: { _id },
+          update: { $set: { enabledMethods: ['GOOGLE_AUTH'], primaryMethod: 'GOOGLE_AUTH', 'methods.GOOGLE_AUTH': enabled }, $max: { version: 1 } },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+}
+
 export async function token(claims) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })

@@ -3,7 +3,8 @@
 // The .cpuprofile lands in bench/.profiles/ (open it in Chrome DevTools → Performance).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { enforceToggles, infrastructure, load, ROOT, serviceEnv, startService, token } from './lib.mjs';
+import { MongoClient } from 'mongodb';
+import { adminClaims, enforceToggles, infrastructure, load, ROOT, seedAdminMfa, serviceEnv, startService, token } from './lib.mjs';
 
 const target = process.argv[2] ?? 'status';
 const seconds = Number(process.argv[3] ?? 10);
@@ -37,14 +38,18 @@ export function summarize(file, top = 25) {
   };
 }
 
-const service = await startService(serviceEnv(infrastructure()), ['--cpu-prof', '--cpu-prof-dir', dir]);
+const serviceConfig = serviceEnv(infrastructure());
+const service = await startService(serviceConfig, ['--cpu-prof', '--cpu-prof-dir', dir]);
 try {
   if (target === 'status') {
     const auth = `Bearer ${await token({ sub: 'bench-user', orgId: 'bench-org', orgRole: 0 })}`;
     console.log(await load({ url: `${service.url}/mfa/status`, connections: 50, duration: seconds, headers: { authorization: auth } }));
   } else {
     const orgs = 1000;
-    const tokens = await Promise.all(Array.from({ length: orgs }, (_, i) => token({ sub: `admin-${i}`, orgId: `prof-org-${i}`, orgRole: 255 })));
+    const mongo = await MongoClient.connect(infrastructure().mongoUrl);
+    await seedAdminMfa(mongo.db(serviceConfig.MONGO_DB_NAME), Array.from({ length: orgs }, (_, i) => `admin-${i}`));
+    await mongo.close();
+    const tokens = await Promise.all(Array.from({ length: orgs }, (_, i) => token(adminClaims(`admin-${i}`, `prof-org-${i}`))));
     console.log(
       await load({
         url: `${service.url}/mfa/organization/enforce`,

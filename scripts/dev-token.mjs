@@ -27,7 +27,8 @@ Options:
   --role <role>    organization role: a number or ${Object.entries(ROLES).map(([k, v]) => `${k}(${v})`).join(', ')}
   --email <email>  email claim
   --amr <list>     authentication methods, comma-separated, e.g. otp,pwd
-  --ttl <time>     lifetime: seconds or a number with s/m/h/d, e.g. 90s, 15m, 1h (default 1h)
+  --ttl <time>     lifetime: seconds or a number with s/m/h/d, e.g. 90s, 15m, 1h (default 1h; the service refuses
+                   lifetimes over AUTH_MAX_TOKEN_AGE_SECONDS, 1d by default)
   -h, --help       show this help
 
 Signing settings: AUTH_JWT_SECRET, AUTH_ISSUER, AUTH_AUDIENCE from the environment,

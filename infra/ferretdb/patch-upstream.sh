@@ -12,7 +12,9 @@
 #    exactly {_id: value}; our writes are conditional — {_id, version} in the aggregate store,
 #    {_id, lastSequence} in the relay — so they never qualified. Pushing down only the _id part
 #    is always correct: every handler that queries (find, count, update, findAndModify, delete,
-#    aggregate) applies the complete filter to what comes back.
+#    aggregate) applies the complete filter to what comes back. Queries without a filter
+#    (estimatedDocumentCount, an aggregate not starting with $match) pass a nil document, so
+#    the check stays nil-safe like upstream's Len() (a bare Has() dereferenced nil and panicked).
 set -euo pipefail
 src="${1:?usage: patch-upstream.sh <copy of the FerretDB module>}"
 
@@ -33,4 +35,4 @@ replace internal/backends/sqlite/metadata/metadata.go 1 \
   "IDColumn = DefaultColumn + \"->'_id'\""
 replace internal/backends/sqlite/collection.go 2 \
   'if params.Filter.Len() == 1 {' \
-  'if params.Filter.Has("_id") {'
+  'if params.Filter != nil && params.Filter.Has("_id") {'

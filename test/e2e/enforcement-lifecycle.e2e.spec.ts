@@ -1,3 +1,4 @@
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { Topics } from '@mfa/contracts';
 import type { EventEnvelope, MembershipEvent } from '@mfa/contracts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -64,7 +65,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   const usersOf = (events: EventEnvelope[]) => events.map((e) => e.subject).sort();
 
   /** An identity-service `UserJoinedOrganization`, as the membership consumer would receive it. */
-  const joinEvent = (orgId: string, userId: string, time = new Date()): MembershipEvent =>
+  const joinEvent = (orgId: string, userId: string, time = new Date(), role = 0): MembershipEvent =>
     ({
       id: randomUUID(),
       source: 'identity-service',
@@ -76,22 +77,23 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
       dataschema: 'urn:identity-service:event:UserJoinedOrganization:v1',
       schemaversion: 1,
       sequence: 1,
-      data: { userId, orgId, role: 0 },
+      data: { userId, orgId, role },
     }) as MembershipEvent;
 
   /**
    * The member read model: the first members through the real projection (as if the identity
-   * service had published their joins), the rest inserted in the same shape for speed.
+   * service had published their joins), the rest inserted in the same shape for speed. The first
+   * user is the org's OWNER (the identity service's role wins over a token's).
    */
   async function addMembers(orgId: string, userIds: string[]): Promise<void> {
     const projection = a.app.get(MembershipProjection);
     const time = new Date(Date.now() - 60_000);
     const viaProjection = userIds.slice(0, 20);
-    for (const userId of viaProjection) {
-      await projection.apply(joinEvent(orgId, userId, time));
+    for (const [i, userId] of viaProjection.entries()) {
+      await projection.apply(joinEvent(orgId, userId, time, i === 0 ? OWNER : 0));
     }
     const shaped = await a.db.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION).findOne({ _id: memberKey(orgId, viaProjection[0]) });
-    expect(shaped).toMatchObject({ orgId, userId: viaProjection[0], role: 0, source: 'event' });
+    expect(shaped).toMatchObject({ orgId, userId: viaProjection[0], role: OWNER, source: 'event' });
     const rest = userIds.slice(viaProjection.length);
     for (let i = 0; i < rest.length; i += 50) {
       const chunk = rest.slice(i, i + 50);
@@ -112,9 +114,12 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
   }
 
   const exempt = async (orgId: string, owner: string, userId: string, expiresAt?: Date) => {
+    // An exemption lowers security: the owner needs MFA of their own (MAGIC_LINK, which this org's
+    // policy does not accept, so the owner still counts as a pending member) and a stepped-up session.
+    await seedAdminMfa(a.db, owner, 'MAGIC_LINK');
     const res = await a.http
       .put(`/mfa/organization/exemptions/${userId}`)
-      .set('Authorization', await auth(owner, orgId, OWNER))
+      .set('Authorization', `Bearer ${await a.token(adminClaims(owner, orgId, OWNER))}`)
       .send({ reason: 'kiosk account', ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
     expect(res.status).toBe(200);
   };

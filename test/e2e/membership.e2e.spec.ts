@@ -1,3 +1,4 @@
+import { memberKey } from '../../apps/mfa-service/src/membership/org-member.document';
 import { deadLetterTopic, encodeEvent, Topics } from '@mfa/contracts';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -63,7 +64,7 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
   const send = async (...records: Array<ReturnType<typeof membershipRecord> | { key: string; value: Buffer | null; headers: Record<string, string> }>) =>
     producer.send({ topic: Topics.membership, acks: -1, messages: records });
   const publish = (...events: Sent[]) => send(...events.map((e) => membershipRecord(e)));
-  const member = (orgId: string, userId: string) => t.db.collection('org_members').findOne({ _id: `${orgId}:${userId}` as never });
+  const member = (orgId: string, userId: string) => t.db.collection('org_members').findOne({ _id: memberKey(orgId, userId) as never });
   const userMfa = (userId: string) => t.db.collection('user_mfa').findOne({ _id: userId as never });
   const inboxDone = (id: string) => t.db.collection('membership_inbox').countDocuments({ _id: id as never, status: 'done' });
 
@@ -80,6 +81,20 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     expect(report.status).toBe(200);
     return { members: policy.body.data.members, userIds: report.body.data.items.map((m: { userId: string }) => m.userId) };
   };
+
+  it('schema v2 `managed` marks the organization that manages the account; a v1 event leaves it as it was', async () => {
+    const orgId = uniqueName('org-managed');
+    const userId = uniqueName('managed-user');
+    const v2 = (e: Sent) => send(membershipRecord(e, { schemaversion: 2 }));
+    await v2(event('UserJoinedOrganization', { userId, orgId, role: USER, managed: true }, at(0)));
+    const roleV1 = event('UserRoleChanged', { userId, orgId, role: ADMIN }, at(1));
+    await processedUpTo(roleV1);
+    expect(await member(orgId, userId)).toMatchObject({ role: ADMIN, managed: true, source: 'event' });
+    const unmanaged = event('UserRoleChanged', { userId, orgId, role: ADMIN, managed: false }, at(2));
+    await v2(unmanaged);
+    await eventually(() => inboxDone(unmanaged.id), (n) => n === 1, 'the v2 role change');
+    expect(await member(orgId, userId)).toMatchObject({ managed: false });
+  });
 
   it('joins, role changes, leaves and deletion shape org_members, user_mfa.orgId and the compliance counts', async () => {
     const orgId = uniqueName('org');
@@ -174,7 +189,7 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     const unknownType = membershipRecord(event('UserRenamed', { userId: key, name: 'x' }, at(0)));
     const missingField = good({ userId: key, role: USER }, at(0));
     const badRole = good({ userId: key, orgId, role: 'admin' }, at(0));
-    const futureVersion = membershipRecord(event('UserDeleted', { userId: key }, at(0)), { schemaversion: 2 });
+    const futureVersion = membershipRecord(event('UserDeleted', { userId: key }, at(0)), { schemaversion: 3 });
     await send(notJson, noHeaders, unknownType, missingField, badRole, futureVersion);
     const next = event('UserJoinedOrganization', { userId: key, orgId, role: USER }, at(1));
     await processedUpTo(next);
@@ -190,7 +205,7 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
       'unknown event type UserRenamed',
       'orgId must be a non-empty string',
       'role must be an integer',
-      'unsupported schemaversion 2 of UserDeleted',
+      'unsupported schemaversion 3 of UserDeleted',
     ]);
     for (const record of dead) {
       expect(record.topic).toBe(DLQ);

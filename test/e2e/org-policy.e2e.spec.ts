@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@mfa/contracts';
 import { randomUUID } from 'node:crypto';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { startTestApp, TestApp } from '../harness/test-app';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
@@ -24,7 +25,18 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
   });
 
   const newOrg = () => uniqueName('org');
-  const auth = async (sub: string, orgId?: string, orgRole?: number) => `Bearer ${await t.token({ sub, orgId, orgRole })}`;
+  /**
+   * Admins here have MFA and a stepped-up session, so they may also lower security (lift, exempt);
+   * the trust-model suite covers admins without either. Their MFA is an email link, which the
+   * policies these tests enforce exclude, so admins count as pending members as before.
+   */
+  const auth = async (sub: string, orgId?: string, orgRole?: number, options = { seedMfa: true }) => {
+    if (orgId && (orgRole === OWNER || orgRole === ADMIN)) {
+      if (options.seedMfa) await seedAdminMfa(t.db, sub, 'MAGIC_LINK');
+      return `Bearer ${await t.token(adminClaims(sub, orgId, orgRole))}`;
+    }
+    return `Bearer ${await t.token({ sub, orgId, orgRole })}`;
+  };
   const enforce = async (orgId: string, body: unknown, role = OWNER, sub = `admin-${orgId}`, headers: Record<string, string> = {}) =>
     t.http.post('/mfa/organization/enforce').set('Authorization', await auth(sub, orgId, role)).set(headers).send(body as object);
   const orgEvents = (orgId: string) => kafka.events((e) => e.subject === orgId);
@@ -186,7 +198,8 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     let ownerAuth: string;
 
     beforeAll(async () => {
-      ownerAuth = await auth(owner, orgId, OWNER);
+      // No MFA yet: before enforcing, the owner is one of those a policy would affect.
+      ownerAuth = await auth(owner, orgId, OWNER, { seedMfa: false });
       // First contact through a token registers membership.
       for (const sub of members) {
         expect((await t.http.get('/mfa/status').set('Authorization', await auth(sub, orgId, 0))).status).toBe(200);
@@ -231,6 +244,7 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     });
 
     it('exempting a member: event, status and counts follow; revoking undoes it', async () => {
+      await seedAdminMfa(t.db, owner, 'MAGIC_LINK'); // an exemption lowers security: the owner needs MFA
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
       const put = await t.http.put('/mfa/organization/exemptions/m-c').set('Authorization', ownerAuth).send({ reason: 'Kiosk account', expiresAt });
       expect(put.status).toBe(200);

@@ -30,6 +30,7 @@ describe('platform: the service on the real database and broker', () => {
           enforcementDeadline: null,
           exempt: false,
           requiredBy: null,
+          enforcedBy: [],
           backupCodesRemaining: 0,
         },
       });

@@ -173,12 +173,19 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
     ]);
   });
 
-  it('setup with an explicit address; a bad address or none at all is 400 VALIDATION_FAILED on email', async () => {
+  it('setup with an explicit address: only the one the token vouches for (else 403 EMAIL_NOT_VERIFIED, nothing written or sent); a bad address or none at all is 400 VALIDATION_FAILED on email', async () => {
     const userId = uniqueName('ml-email');
-    const ok = await post('/mfa/setup', userId, { mfaType: 'MAGIC_LINK', email: 'other@example.org' });
-    expect(ok.body).toEqual({ success: true, data: { email: 'other@example.org', verificationRequired: true } });
+    const other = await post('/mfa/setup', userId, { mfaType: 'MAGIC_LINK', email: 'other@example.org' });
+    expect(other.status).toBe(403);
+    expect(other.body).toEqual({ success: false, error: 'Magic links can only be sent to the email address of your account', code: 'EMAIL_NOT_VERIFIED' });
+    expect((await doc(userId))?.version).toBeUndefined();
+    const vouched = `${userId}@Example.COM`;
+    const ok = await post('/mfa/setup', userId, { mfaType: 'MAGIC_LINK', email: vouched });
+    expect(ok.body).toEqual({ success: true, data: { email: vouched, verificationRequired: true } });
     const { event } = await deliveredToken(userId);
-    expect(event.data).toMatchObject({ email: 'other@example.org', purpose: 'setup' });
+    expect(event.data).toMatchObject({ email: vouched, purpose: 'setup' });
+    await settle();
+    expect(linkEvents(userId)).toHaveLength(1);
 
     for (const email of ['not-an-email', `${'a'.repeat(250)}@example.com`, 42]) {
       const bad = await post('/mfa/setup', uniqueName('ml-bad'), { mfaType: 'MAGIC_LINK', email });

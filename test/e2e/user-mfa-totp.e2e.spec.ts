@@ -10,6 +10,7 @@ import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/u
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { STEPPED_UP } from '../harness/tokens';
+import { seedAdminMfa } from '../harness/admin-mfa';
 
 /** Reads the QR code in a PNG back to its text, as a phone camera would. */
 function decodeQrPng(png: Buffer): string | null {
@@ -105,7 +106,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     expect(decodeQrPng(Buffer.from(data.qrCode.slice('data:image/png;base64,'.length), 'base64'))).toBe(data.otpauthUrl);
     expect(data.backupCodes).toHaveLength(10);
     expect(new Set(data.backupCodes).size).toBe(10);
-    for (const code of data.backupCodes) expect(code).toMatch(/^[0-9a-z]{4}-[0-9a-z]{4}$/);
+    for (const code of data.backupCodes) expect(code).toMatch(/^[0-9a-z]{4}(-[0-9a-z]{4}){5}$/);
     secrets.push(data.secret, ...data.backupCodes);
 
     // Pending: stored sealed, nothing enabled yet, membership's orgId untouched.
@@ -234,7 +235,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       { userId, orgId, method: null, previous: 'GOOGLE_AUTH' },
       { userId, orgId, method: 'GOOGLE_AUTH', isPrimary: true, enabledMethods: ['GOOGLE_AUTH'] },
       { userId, orgId, method: 'GOOGLE_AUTH', previous: null },
-      { userId, orgId, resetBy: userId, selfService: true },
+      { userId, orgId, orgIds: [orgId], resetBy: userId, selfService: true },
     ]);
     for (const event of events) expect(event).toMatchObject({ userid: userId, orgid: orgId, actorid: userId, actortype: 'user' });
     const records = kafka.records.filter((r) => r.key === userId);
@@ -370,7 +371,8 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     expect((await doc(userId))?.version).toBe(version);
     expect(userEvents(userId)).toHaveLength(before);
 
-    // Exempt members may disable their last method.
+    // Exempt members may disable their last method (granting it needs an owner with MFA).
+    await seedAdminMfa(t.db, `owner-${orgId}`);
     const exempt = await t.http
       .put(`/mfa/organization/exemptions/${userId}`)
       .set('Authorization', await auth(`owner-${orgId}`, orgId, OWNER))
@@ -437,8 +439,9 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       });
     });
 
-    it('by an ADMINISTRATOR of the same org → 200, MfaReset by the admin (actortype admin)', async () => {
-      const admin = `admin-${orgId}`;
+    it('by an ADMINISTRATOR of the same org who has MFA and a stepped-up session → 200, MfaReset by the admin (actortype admin)', async () => {
+      const admin = uniqueName('reset-admin');
+      await setUpTotp(admin, orgId, ADMIN);
       const res = await post('/mfa/reset', admin, { resetUserId: member }, orgId, ADMIN);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, message: 'MFA reset successfully' });
@@ -446,7 +449,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       const [event] = (await kafka.waitFor(() => userEvents(member).some((e) => e.type === 'MfaReset'), 15_000, 'MfaReset')).filter(
         (e) => e.subject === member && e.type === 'MfaReset',
       );
-      expect(event.data).toEqual({ userId: member, orgId, resetBy: admin, selfService: false });
+      expect(event.data).toEqual({ userId: member, orgId, orgIds: [orgId], resetBy: admin, selfService: false });
       expect(event).toMatchObject({ actorid: admin, actortype: 'admin' });
     });
   });

@@ -41,8 +41,9 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
 
   const newUser = () => `vl-${randomUUID()}`;
   /** A token that proves only a password unless `amr` says otherwise (the login flow's partial session). */
+  /** Every token of one user here belongs to one session (`sid`): a verify-login proves step-up for it. */
   const auth = async (sub: string, amr: string[] = ['pwd'], orgId?: string) =>
-    `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: `${sub}@example.com`, amr })}`;
+    `Bearer ${await t.token({ sub, orgId, orgRole: 0, email: `${sub}@example.com`, amr, sid: `sid-${sub}` })}`;
   const post = async (path: string, who: string, body?: unknown, amr?: string[], orgId?: string) => {
     const req = t.http.post(path).set('Authorization', await auth(who, amr, orgId));
     return body === undefined ? req : req.send(body as object);
@@ -99,7 +100,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect(claims).toMatchObject({ sub: userId, orgId: 'org-vl', amr: ['otp'], acr: 'aal2' });
       expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(300);
       expect(new Date(res.body.data.expiresAt).getTime()).toBe((claims.exp as number) * 1000);
-      expect(decodeProtectedHeader(res.body.data.mfaToken).typ).toBe('JWT');
+      expect(decodeProtectedHeader(res.body.data.mfaToken).typ).toBe('mfa+jwt');
       // The JWKS holds public keys only.
       const jwks = (await t.http.get('/.well-known/jwks.json')).body as JSONWebKeySet;
       for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
@@ -108,7 +109,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       await kafka.waitFor(() => eventsOf(userId, 'MfaVerificationSucceeded').length === 1, 20_000, 'MfaVerificationSucceeded');
       expect(eventsOf(userId, 'MfaVerificationSucceeded')[0].data).toEqual({ userId, orgId: 'org-vl', method: 'GOOGLE_AUTH' });
       const stored = await doc(userId);
-      expect(stored?.verification).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+      expect(stored?.verification).toEqual({ families: {}, verifiedSessions: [{ sessionId: `sid-${userId}`, at: clock.now() }] });
     });
 
     it('a code is accepted once: the replay → 400 and MfaVerificationFailed(replayed_code)', async () => {
@@ -205,7 +206,8 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect((await t.http.post('/mfa/magic-link/activate').send({ token: loginToken })).body).toMatchObject({ code: 'INVALID_TOKEN' });
       const ok = await verify(userId, { mfaType: 'MAGIC_LINK', token: loginToken });
       expect(ok.status).toBe(200);
-      expect((await verifiedToken(ok.body.data)).amr).toEqual(['email']);
+      // Email is worth aal1 (NIST SP 800-63B-4), not aal2.
+      expect(await verifiedToken(ok.body.data)).toMatchObject({ amr: ['email'], acr: 'aal1' });
       expect((await verify(userId, { mfaType: 'MAGIC_LINK', token: loginToken })).body).toEqual(FAILED);
 
       // An expired login link fails with reason "expired".
@@ -235,14 +237,14 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       return device;
     }
 
-    it('auth-options then a signed assertion → 200 amr hwk; the counter is stored; the challenge cannot be used twice', async () => {
+    it('auth-options then a signed assertion → 200 aal2, amr hwk + user (user verified); the counter is stored; the challenge cannot be used twice', async () => {
       const userId = newUser();
       const device = await passkeyUser(userId);
       const challenge = await authOptions(userId);
       const assertion = device.assert(challenge);
       const ok = await verify(userId, { mfaType: 'PASSKEY', credential: assertion });
       expect(ok.status).toBe(200);
-      expect((await verifiedToken(ok.body.data)).amr).toEqual(['hwk']);
+      expect(await verifiedToken(ok.body.data)).toMatchObject({ amr: ['hwk', 'user'], acr: 'aal2' });
       expect((await doc(userId))?.passkeys[0].counter).toBe(1);
       // The same assertion again: its challenge was consumed.
       expect((await verify(userId, { mfaType: 'PASSKEY', credential: assertion })).body).toEqual(FAILED);
@@ -280,7 +282,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
   });
 
   describe('lockout', () => {
-    it('20 parallel wrong codes: exactly 5 evaluated (400), 15 refused with 423 LOCKED_OUT + retryAfter; one MfaLockedOut; 15 minutes later a valid code works', async () => {
+    it('20 parallel wrong codes: exactly 5 evaluated (400), 15 refused with 423 LOCKED_OUT + retryAfter that write nothing; one MfaLockedOut; 15 minutes later a valid code works', async () => {
       const userId = newUser();
       const { secret } = await totpUser(userId, 'org-lock');
       const valid = new Set([-1, 0, 1].map((o) => codeAt(secret, o)));
@@ -293,19 +295,28 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       expect(locked.body).toEqual({ success: false, error: expect.any(String), code: 'LOCKED_OUT', retryAfter: 900 });
       expect(locked.headers['retry-after']).toBe('900');
 
-      // Locked across all methods, even for a valid factor.
+      // The whole codes family is locked, even for a valid code; a locked request writes nothing.
+      const lockedVersion = (await doc(userId))?.version;
       expect((await verify(userId, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) }, 'org-lock')).status).toBe(423);
+      expect((await verify(userId, { mfaType: 'BACKUP_CODE', code: 'zzzz-zzzz' }, 'org-lock')).status).toBe(423);
+      expect((await doc(userId))?.version).toBe(lockedVersion);
       await settle();
       await kafka.waitFor(() => eventsOf(userId, 'MfaLockedOut').length === 1, 20_000, 'MfaLockedOut');
       expect(eventsOf(userId, 'MfaLockedOut')).toHaveLength(1);
-      expect(eventsOf(userId, 'MfaLockedOut')[0].data).toEqual({ userId, orgId: 'org-lock', until: new Date(clock.now().getTime() + 15 * 60_000).toISOString() });
+      expect(eventsOf(userId, 'MfaLockedOut')[0]).toMatchObject({ schemaversion: 2 });
+      expect(eventsOf(userId, 'MfaLockedOut')[0].data).toEqual({
+        userId,
+        orgId: 'org-lock',
+        until: new Date(clock.now().getTime() + 15 * 60_000).toISOString(),
+        failures: 5,
+        family: 'codes',
+      });
       const reasons = eventsOf(userId, 'MfaVerificationFailed').map((e) => (e.data as { reason: string }).reason);
-      expect(reasons.filter((r) => r === 'invalid_code')).toHaveLength(5);
-      expect(reasons.filter((r) => r === 'locked')).toHaveLength(16);
+      expect(reasons).toEqual(['invalid_code', 'invalid_code', 'invalid_code', 'invalid_code', 'invalid_code']);
 
       clock.advance(15 * 60_000);
       expect((await verify(userId, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) }, 'org-lock')).status).toBe(200);
-      expect((await doc(userId))?.verification).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+      expect((await doc(userId))?.verification.families).toEqual({});
     });
 
     it('a success resets the count: 4 failures, a success, 4 failures → never locked', async () => {
@@ -315,7 +326,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       for (let i = 0; i < 4; i++) expect((await verify(userId, wrong)).status).toBe(400);
       expect((await verify(userId, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status).toBe(200);
       for (let i = 0; i < 4; i++) expect((await verify(userId, wrong)).status).toBe(400);
-      expect((await doc(userId))?.verification).toMatchObject({ failedAttempts: 4, lockedUntil: null });
+      expect((await doc(userId))?.verification.families).toEqual({ codes: { failures: 4, lockedUntil: null } });
     });
   });
 
@@ -393,7 +404,7 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       const userId = newUser();
       await totpUser(userId);
       expect((await verify(userId, { mfaType: 'GOOGLE_AUTH', code })).body).toEqual(FAILED);
-      expect((await doc(userId))?.verification.failedAttempts).toBe(1);
+      expect((await doc(userId))?.verification.families.codes.failures).toBe(1);
     });
 
     it('malformed JSON → 400; no bearer → 401 (verify-login and regenerate)', async () => {

@@ -21,6 +21,10 @@ module.exports = async function globalSetup(_globalConfig, projectConfig) {
     process.env.MFA_TEST_KAFKA_BROKERS = infra.kafkaBrokers;
   }
   process.env.MFA_TEST_INFRA_SOURCE = source;
+  // Query shapes recorded by the test apps, checked against the declared indexes at teardown.
+  if (process.env.MFA_TEST_INDEX_COVERAGE !== '0') {
+    process.env.MFA_TEST_COMMANDS_DIR = require('node:path').join(__dirname, '..', '..', '.infra', 'index-coverage', `${process.pid}-${Date.now()}`);
+  }
   await warmUpKafka(process.env.MFA_TEST_KAFKA_BROKERS);
   process.stdout.write(
     `\ninfrastructure: ${source} — mongo ${process.env.MFA_TEST_MONGO_URL}, kafka ${process.env.MFA_TEST_KAFKA_BROKERS} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,

@@ -45,16 +45,76 @@ function localProcesses(extraEnv = {}) {
   return { mongoUrl: env.MONGO_URL, kafkaBrokers: env.KAFKA_BROKERS };
 }
 
-async function containers() {
-  const { MongoDBContainer } = require('@testcontainers/mongodb');
-  const { KafkaContainer } = require('@testcontainers/kafka');
-  const [mongo, kafka] = await Promise.all([
-    new MongoDBContainer('mongo:8').start(),
-    new KafkaContainer('apache/kafka:3.9.1').withKraft().start(),
-  ]);
+/**
+ * Apache Kafka 3.9 in KRaft mode as a generic container (@testcontainers/kafka only accepts
+ * Confluent images). Clients outside Docker reach the PLAINTEXT listener on a host port fixed
+ * before the start, because the broker must advertise the address clients will use; the
+ * broker-to-broker and controller listeners stay inside the container.
+ */
+const KAFKA_IMAGE = 'apache/kafka:3.9.1';
+const MONGO_IMAGE = 'mongo:8';
+
+function kafkaContainerSpec(hostPort) {
   return {
-    mongoUrl: `${mongo.getConnectionString()}/?directConnection=true`,
-    kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`,
+    image: KAFKA_IMAGE,
+    ports: [{ container: 9092, host: hostPort }],
+    env: {
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: 'PLAINTEXT://:9092,BROKER://:9093,CONTROLLER://:9094',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${hostPort},BROKER://localhost:9093`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      KAFKA_INTER_BROKER_LISTENER_NAME: 'BROKER',
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9094',
+      CLUSTER_ID: 'mfaTestClusterId00001A',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      KAFKA_NUM_PARTITIONS: '3',
+    },
+    waitForLog: /Kafka Server started/,
+    brokers: `127.0.0.1:${hostPort}`,
+  };
+}
+
+/** The testcontainers definitions (not started): Kafka as above, MongoDB 8 as a single-node replica set. */
+function containerDefinitions(kafkaHostPort) {
+  const { GenericContainer, Wait } = require('testcontainers');
+  const { MongoDBContainer } = require('@testcontainers/mongodb');
+  const spec = kafkaContainerSpec(kafkaHostPort);
+  const kafka = new GenericContainer(spec.image)
+    .withExposedPorts(...spec.ports)
+    .withEnvironment(spec.env)
+    .withWaitStrategy(Wait.forLogMessage(spec.waitForLog))
+    .withStartupTimeout(120_000);
+  // MongoDBContainer starts mongod with --replSet rs0 and initiates the set before it reports ready.
+  const mongo = new MongoDBContainer(MONGO_IMAGE);
+  return { kafka, mongo, brokers: spec.brokers };
+}
+
+/** The replica set advertises the container's own host name: connect to the mapped port directly. */
+const mongoUrlOf = (connectionString) => `${connectionString}/?directConnection=true`;
+
+function freePort() {
+  const net = require('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function containers() {
+  const definitions = containerDefinitions(await freePort());
+  const [mongo, kafka] = await Promise.all([definitions.mongo.start(), definitions.kafka.start()]);
+  return {
+    mongoUrl: mongoUrlOf(mongo.getConnectionString()),
+    kafkaBrokers: definitions.brokers,
     stop: async () => Promise.all([mongo.stop(), kafka.stop()]),
   };
 }
@@ -93,4 +153,5 @@ async function warmUpKafka(brokers) {
 }
 
 module.exports = {
-  warmUpKafka, ROOT, dockerAnswers, localProcesses, containers, infraScript, infraDir, readEnvFile };
+  warmUpKafka, ROOT, dockerAnswers, localProcesses, containers, infraScript, infraDir, readEnvFile,
+  kafkaContainerSpec, containerDefinitions, mongoUrlOf, KAFKA_IMAGE, MONGO_IMAGE };

@@ -2,10 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { loadConfig } from '@mfa/common';
 import type { Clock } from '@mfa/common';
-import type { Connection } from 'mongoose';
+import { Connection, createConnection } from 'mongoose';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../apps/mfa-service/src/bootstrap';
+import { commandRecordingDir, recordCommands, withCommandMonitoring } from './command-recorder';
 import { serviceEnv } from './test-env';
 import { signToken, TokenClaims } from './tokens';
 
@@ -26,18 +27,26 @@ export interface TestAppOptions {
 /** The real application (same bootstrap as production) on the real database and broker. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const env = serviceEnv(options.env);
-  const { app } = await createApp(loadConfig(env), { clock: options.clock });
+  // Every query shape is recorded for the index-coverage check (command-recorder.ts).
+  const monitored = commandRecordingDir() ? { ...env, MONGO_URL: withCommandMonitoring(env.MONGO_URL!) } : env;
+  const { app } = await createApp(loadConfig(monitored), { clock: options.clock });
   await app.listen(0, '127.0.0.1');
-  const db = app.get<Connection>(getConnectionToken());
+  const appDb = app.get<Connection>(getConnectionToken());
+  const flushCommands = recordCommands(appDb.getClient());
+  // The test's own reads and writes go through a connection of their own, so only the service's are judged.
+  const db = commandRecordingDir() ? await createConnection(env.MONGO_URL!, { dbName: appDb.name }).asPromise() : appDb;
   return {
     app,
     http: request(app.getHttpServer()),
     db,
     env,
-    token: (claims) => signToken(claims),
+    // A second-factor token is dated by the app's own clock (what the identity service's auth_time would be).
+    token: (claims) => signToken(claims, { authTime: options.clock ? Math.floor(options.clock.now().getTime() / 1000) : undefined }),
     close: async () => {
       await db.dropDatabase().catch(() => undefined);
       await app.close();
+      if (db !== appDb) await db.close();
+      flushCommands();
     },
   };
 }

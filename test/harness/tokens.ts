@@ -19,14 +19,28 @@ export interface TokenOptions {
   expiresIn?: string | number;
   notBefore?: string | number;
   issuedAt?: number;
+  /** `auth_time` given to a token whose `amr` names a second factor and that has none (default: now). */
+  authTime?: number;
 }
 
-/** `amr` of a session that already passed a second factor: factor changes need no further step-up. */
+/**
+ * `amr` of a session that has just passed a second factor: factor changes need no further step-up
+ * (signToken stamps its `auth_time`, as the identity service does).
+ */
 export const STEPPED_UP = ['pwd', 'otp'];
+const SECOND_FACTOR_AMR = ['otp', 'hwk', 'swk', 'mfa'];
 
-/** Signs a token the way the upstream identity service does (HS256 in tests). */
+/**
+ * Signs a token the way the upstream identity service does (HS256 in tests). A token whose `amr`
+ * names a second factor gets `auth_time` (options.authTime, else now) unless the claims set one
+ * (or set it to `undefined` explicitly by passing `auth_time: null`, which is dropped).
+ */
 export async function signToken(claims: TokenClaims, options: TokenOptions = {}): Promise<string> {
-  const jwt = new SignJWT(claims)
+  const secondFactor = Array.isArray(claims.amr) && claims.amr.some((m) => SECOND_FACTOR_AMR.includes(m));
+  const stamped: Record<string, unknown> = { ...claims };
+  if (secondFactor && !('auth_time' in claims)) stamped.auth_time = options.authTime ?? Math.floor(Date.now() / 1000);
+  if (stamped.auth_time === null) delete stamped.auth_time;
+  const jwt = new SignJWT(stamped)
     .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
     .setIssuer(options.issuer ?? TEST_ISSUER)
     .setAudience(options.audience ?? TEST_AUDIENCE)

@@ -1,4 +1,6 @@
+import type { KafkaSecurity } from '@mfa/common/config/kafka-security';
 import { decodeEvent, EventDecodeError, EventEnvelope, idempotent, InboxCollection, Topics } from '@mfa/contracts';
+import { kafkaJsSecurity } from '@mfa/messaging/kafka-security';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { mkdir } from 'node:fs/promises';
@@ -6,6 +8,8 @@ import { ForcedRelogin, react, Reaction, ReactionDeps } from './reactions';
 
 export interface ExampleConsumerOptions {
   brokers: string[];
+  /** TLS and SASL, from the service's KAFKA_SSL* / KAFKA_SASL_* variables (loadKafkaSecurity). */
+  kafkaSecurity?: KafkaSecurity;
   mongoUrl: string;
   mongoDbName: string;
   groupId: string;
@@ -46,7 +50,7 @@ export async function startExampleConsumer(options: ExampleConsumerOptions): Pro
     { inbox: db.collection(INBOX_COLLECTION) as unknown as InboxCollection },
   );
 
-  const kafka = new Kafka({ clientId: options.groupId, brokers: options.brokers, logLevel: logLevel.WARN });
+  const kafka = new Kafka({ clientId: options.groupId, brokers: options.brokers, ...kafkaJsSecurity(options.kafkaSecurity), logLevel: logLevel.WARN });
   const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 500 });
   try {
     await consumer.connect();

@@ -1,20 +1,27 @@
 #!/usr/bin/env node
 /**
- * Operator CLI: `node dist/apps/mfa-ops/src/main.js replay [options]` (`npm run ops -- ...`).
- * Plain TypeScript, no Nest: it only reads the event log and publishes to Kafka.
+ * Operator CLI: `node dist/apps/mfa-ops/src/main.js replay|reseal [options]` (`npm run ops -- ...`).
+ * Plain TypeScript, no Nest: replay reads the event log and publishes to Kafka; reseal re-encrypts
+ * stored factor secrets under the current key.
  */
 import { ConfigError } from '@mfa/common/config/app-config';
+import { routeProcessWarnings } from '@mfa/common/logging/logger';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import { readFileSync } from 'node:fs';
 import { JobBusyError } from './replay/replay-job';
 import { EXIT_FAILED, EXIT_INTERRUPTED, runReplayCommand } from './replay/replay-command';
 import { parseCommandLine, UsageError, USAGE } from './replay/replay-options';
+import { runResealCommand } from './reseal/reseal-command';
+import { parseResealCommandLine, RESEAL_USAGE } from './reseal/reseal-options';
 
 const EXIT_USAGE = 2;
 
 // kafkajs warns about its v2 partitioner on every start; we use the default on purpose
 // (same partitioner as the service, so a key keeps its partition).
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+routeProcessWarnings((level, message, fields) => {
+  if (level === 'warn') process.stderr.write(`warning: ${JSON.stringify({ message, ...fields })}\n`);
+});
 
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
@@ -31,6 +38,15 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (argv[0] === 'reseal') {
+      const reseal = parseResealCommandLine(argv.slice(1));
+      if (reseal.kind === 'help') {
+        process.stdout.write(RESEAL_USAGE);
+        return 0;
+      }
+      const io = { argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
+      return await runResealCommand(reseal.options, io);
+    }
     const command = parseCommandLine(argv, { readFile: (path) => readFileSync(path, 'utf8') });
     if (command.kind === 'help') {
       process.stdout.write(USAGE);

@@ -1,4 +1,5 @@
 import { ConfigError } from '@mfa/common/config/app-config';
+import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from '@mfa/common/config/kafka-security';
 
 /** The operator CLI's configuration: the same variable names as the service, fewer of them. */
 export interface OpsEnv {
@@ -8,6 +9,9 @@ export interface OpsEnv {
   kafkaBrokers: string[];
   kafkaClientId: string;
   kafkaConnectTimeoutMs: number;
+  /** TLS and SASL: the service's KAFKA_SSL* / KAFKA_SASL_* variables. */
+  kafkaSecurity: KafkaSecurity;
+  createTopics: boolean;
   topicPartitions: number;
   topicReplicationFactor: number;
   eventSource: string;
@@ -50,6 +54,8 @@ export function readOpsEnv(env: Env, options: { needKafka: boolean }): OpsEnv {
     kafkaBrokers,
     kafkaClientId: value(env, 'KAFKA_CLIENT_ID') ?? 'mfa-ops',
     kafkaConnectTimeoutMs: integer(env, 'KAFKA_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+    kafkaSecurity: loadKafkaSecurity(env),
+    createTopics: kafkaCreateTopics(env),
     topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
     topicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
     eventSource: value(env, 'EVENT_SOURCE') ?? 'mfa-service',

@@ -1,8 +1,8 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
-import { BearerAuthGuard, TokenVerifier } from '@mfa/auth';
+import { BearerAuthGuard, JwksMonitor, TokenVerifier } from '@mfa/auth';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, InternalMessageGuard, systemClock } from '@mfa/common';
 import type { Logger } from 'pino';
 import { HealthController } from './health/health.controller';
@@ -21,6 +21,18 @@ export interface AppOverrides {
   clock?: Clock;
 }
 
+/** Starts and stops the JWKS endpoint watch with the application. */
+@Injectable()
+class JwksMonitorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(private readonly monitor: JwksMonitor) {}
+  onApplicationBootstrap(): void {
+    this.monitor.start();
+  }
+  onApplicationShutdown(): void {
+    this.monitor.stop();
+  }
+}
+
 /** Configuration, clock, logger and metrics: everything every feature module may inject. */
 @Global()
 @Module({})
@@ -37,8 +49,13 @@ class CoreModule {
           provide: TokenVerifier,
           useFactory: () => TokenVerifier.create(config.auth),
         },
+        {
+          provide: JwksMonitor,
+          useFactory: () => new JwksMonitor(config.auth.keySource.kind === 'jwks' ? config.auth.keySource.url : null, logger),
+        },
+        JwksMonitorLifecycle,
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, CLOCK, MetricsService, TokenVerifier],
+      exports: [APP_CONFIG, ROOT_LOGGER, CLOCK, MetricsService, TokenVerifier, JwksMonitor],
     };
   }
 }
@@ -54,6 +71,8 @@ export class AppModule {
           dbName: config.mongo.dbName,
           serverSelectionTimeoutMS: config.mongo.timeoutMs,
           connectTimeoutMS: config.mongo.timeoutMs,
+          // Every operation bounded client-side: a frozen database gives a quick 503, not a hung request.
+          timeoutMS: config.mongo.operationTimeoutMs,
           // Fail fast when the database is down instead of queueing commands in memory.
           bufferCommands: false,
           autoIndex: true,

@@ -9,6 +9,7 @@ import {
   createValidationPipe,
   GlobalExceptionFilter,
   jsonBodyParsing,
+  noStore,
   PinoNestLogger,
   requestIdMiddleware,
 } from '@mfa/common';
@@ -17,8 +18,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
 import { cors } from './http/cors';
-import { buildOpenApiDocument } from './http/openapi/openapi-document';
+import { managementRouting } from './http/management';
 import { methodNotAllowed, RouteLayer, RouteTable } from './http/method-not-allowed';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
 import { MetricsService } from './metrics/metrics.service';
 
 export interface CreatedApp {
@@ -45,6 +47,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.use(requestIdMiddleware);
   app.use(accessLog(logger));
   app.use(app.get(MetricsService).httpMiddleware());
+  app.use(managementRouting(config));
+  app.use('/mfa', noStore);
   const routes = new RouteTable(() => (app.getHttpAdapter().getInstance() as unknown as { router: { stack: RouteLayer[] } }).router.stack);
   app.use(cors(config.cors.allowedOrigins, routes));
   app.use(methodNotAllowed(routes));

@@ -16,10 +16,12 @@ export interface Principal {
   /** Authentication methods references (RFC 8176) from the token, e.g. ["pwd", "otp"]. */
   amr: string[];
   /**
-   * When the user last authenticated (seconds since epoch): the OIDC `auth_time` claim, else the
-   * token's `iat`. A refreshed token keeps its `auth_time`, so refreshing never makes a step-up recent.
+   * When the user last authenticated (seconds since epoch): the OIDC `auth_time` claim only. A
+   * refreshed token keeps its `auth_time` (and its `iat` moves), so `iat` never stands in for it.
    */
-  authenticatedAt: number | null;
+  authTime: number | null;
+  /** The identity service's session id (`sid`): what a verify-login proves step-up for. */
+  sessionId: string | null;
 }
 
 export function isOrgAdmin(principal: Principal): boolean {

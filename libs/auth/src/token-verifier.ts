@@ -1,6 +1,7 @@
 import { Unauthorized } from '@mfa/common';
 import type { AuthKeySource } from '@mfa/common';
 import {
+  JWTHeaderParameters,
   createRemoteJWKSet,
   importSPKI,
   JWTPayload,
@@ -17,7 +18,13 @@ export interface TokenVerifierOptions {
   audience: string;
   algorithms: string[];
   clockToleranceSeconds: number;
+  /** Longest lifetime (`exp - iat`) accepted; default one day. */
+  maxTokenAgeSeconds?: number;
 }
+
+const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86_400;
+/** RFC 8725 §3.11: a token of another kind (e.g. our own `mfa+jwt`) is never a bearer token. */
+const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt']);
 
 type KeyResolver = KeyLike | KeyObject | Uint8Array | JWTVerifyGetKey;
 
@@ -57,18 +64,29 @@ export class TokenVerifier {
       this.verified.delete(token);
     }
     let payload: JWTPayload;
+    let header: JWTHeaderParameters;
     try {
-      ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
+      ({ payload, protectedHeader: header } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
         algorithms: this.options.algorithms,
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTolerance: this.options.clockToleranceSeconds,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch {
       throw Unauthorized();
     }
+    if (!this.acceptable(header, payload, now)) throw Unauthorized();
     return this.remember(token, toPrincipal(payload), payload, now);
+  }
+
+  /** `typ` (when present) names a bearer JWT; `iat` is not in the future; `exp - iat` is bounded. */
+  private acceptable(header: JWTHeaderParameters, payload: JWTPayload, now: number): boolean {
+    if (header.typ !== undefined && !ACCEPTED_TYPES.has(String(header.typ).toLowerCase())) return false;
+    const { iat, exp } = payload;
+    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
+    if (iat > now / 1000 + this.options.clockToleranceSeconds) return false;
+    return exp - iat <= (this.options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS);
   }
 
   private remember(token: string, verified: Principal, payload: JWTPayload, now: number): Principal {
@@ -115,7 +133,8 @@ function toPrincipal(payload: JWTPayload): Principal {
     orgId: stringClaim(payload, 'orgId'),
     orgRole: typeof orgRole === 'number' && Number.isInteger(orgRole) ? orgRole : null,
     email: stringClaim(payload, 'email'),
+    sessionId: stringClaim(payload, 'sid'),
     amr: Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [],
-    authenticatedAt: typeof payload['auth_time'] === 'number' ? payload['auth_time'] : typeof payload.iat === 'number' ? payload.iat : null,
+    authTime: typeof payload['auth_time'] === 'number' && Number.isFinite(payload['auth_time']) ? payload['auth_time'] : null,
   };
 }

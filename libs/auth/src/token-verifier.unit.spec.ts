@@ -53,14 +53,66 @@ describe('TokenVerifier cache of verified tokens', () => {
     await expect(verifier.verify(await sign({ sub: 'user-3' }, exp))).resolves.toMatchObject({ userId: 'user-3' });
   });
 
-  it('authenticatedAt is the OIDC auth_time when the token has one (a refresh keeps it), else iat', async () => {
+  it('authTime is the OIDC auth_time only (a refresh keeps it; iat never stands in); sessionId is sid', async () => {
     const verifier = await TokenVerifier.create(options);
     const now = Math.floor(Date.now() / 1000);
-    const refreshed = await verifier.verify(await sign({ sub: 'user-3', amr: ['pwd', 'otp'], auth_time: now - 3600 }, now + 600));
-    expect(refreshed.authenticatedAt).toBe(now - 3600);
+    const refreshed = await verifier.verify(await sign({ sub: 'user-3', amr: ['pwd', 'otp'], auth_time: now - 3600, sid: 's-1' }, now + 600));
+    expect(refreshed).toMatchObject({ authTime: now - 3600, sessionId: 's-1' });
     const plain = await verifier.verify(await sign({ sub: 'user-4', amr: ['pwd', 'otp'] }, now + 600));
-    expect(Math.abs(plain.authenticatedAt! - now)).toBeLessThanOrEqual(1);
-    const malformed = await verifier.verify(await sign({ sub: 'user-5', auth_time: 'yesterday' }, now + 600));
-    expect(Math.abs(malformed.authenticatedAt! - now)).toBeLessThanOrEqual(1);
+    expect(plain).toMatchObject({ authTime: null, sessionId: null });
+    const malformed = await verifier.verify(await sign({ sub: 'user-5', auth_time: 'yesterday', sid: 42 }, now + 600));
+    expect(malformed).toMatchObject({ authTime: null, sessionId: null });
+  });
+});
+
+describe('TokenVerifier token hygiene (RFC 8725, requirement 41)', () => {
+  const key = createSecretKey(Buffer.from(SECRET, 'utf8'));
+  const now = () => Math.floor(Date.now() / 1000);
+  const build = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+    new SignJWT({ sub: 'user-h', ...claims }).setProtectedHeader({ alg: 'HS256', ...header }).setIssuer(options.issuer).setAudience(options.audience);
+
+  it('refuses an exp further than AUTH_MAX_TOKEN_AGE_SECONDS after iat (a 100-year token), accepts one within it', async () => {
+    const verifier = await TokenVerifier.create({ ...options, maxTokenAgeSeconds: 3600 });
+    const century = await build({}).setIssuedAt(now()).setExpirationTime(now() + 100 * 365 * 86_400).sign(key);
+    await expect(verifier.verify(century)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const tooLong = await build({}).setIssuedAt(now()).setExpirationTime(now() + 3601).sign(key);
+    await expect(verifier.verify(tooLong)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const ok = await build({}).setIssuedAt(now()).setExpirationTime(now() + 3600).sign(key);
+    await expect(verifier.verify(ok)).resolves.toMatchObject({ userId: 'user-h' });
+    // The default bound is one day.
+    const defaults = await TokenVerifier.create(options);
+    await expect(defaults.verify(await build({}).setIssuedAt(now()).setExpirationTime(now() + 86_401).sign(key))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('refuses a token without iat or with an iat in the future (beyond the clock tolerance)', async () => {
+    const verifier = await TokenVerifier.create(options);
+    await expect(verifier.verify(await build({}).setExpirationTime(now() + 600).sign(key))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const future = await build({}).setIssuedAt(now() + 60).setExpirationTime(now() + 600).sign(key);
+    await expect(verifier.verify(future)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const skewed = await build({}).setIssuedAt(now() + 3).setExpirationTime(now() + 600).sign(key);
+    await expect(verifier.verify(skewed)).resolves.toMatchObject({ userId: 'user-h' });
+  });
+
+  it.each([
+    ['JWT', true],
+    ['jwt', true],
+    ['at+jwt', true],
+    ['application/at+jwt', true],
+    ['mfa+jwt', false],
+    ['id+jwt', false],
+    ['JOSE', false],
+  ])('typ %s → accepted: %s', async (typ, accepted) => {
+    const verifier = await TokenVerifier.create(options);
+    const token = await build({}, { typ }).setIssuedAt(now()).setExpirationTime(now() + 600).sign(key);
+    if (accepted) await expect(verifier.verify(token)).resolves.toMatchObject({ userId: 'user-h' });
+    else await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('reads the session id from `sid` (a string up to 256 characters), else null', async () => {
+    const verifier = await TokenVerifier.create(options);
+    const token = (sid: unknown) => build({ sid }).setIssuedAt(now()).setExpirationTime(now() + 600).sign(key);
+    expect((await verifier.verify(await token('sess-1'))).sessionId).toBe('sess-1');
+    expect((await verifier.verify(await token(42))).sessionId).toBeNull();
+    expect((await verifier.verify(await token('x'.repeat(257)))).sessionId).toBeNull();
   });
 });

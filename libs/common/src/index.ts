@@ -1,4 +1,5 @@
 export * from './config/app-config';
+export * from './config/kafka-security';
 export * from './errors/app-error';
 export * from './errors/error-response';
 export * from './http/access-log';

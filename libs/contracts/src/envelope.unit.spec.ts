@@ -56,6 +56,11 @@ describe('CloudEvents binary mode on Kafka', () => {
   it('validates event data against the catalogue and exports JSON Schema', () => {
     expect(validateEventData('OrgMfaEnforced', { orgId: 'o' })).toContain('enforcedBy must be string');
     expect(validateEventData('MfaMethodEnabled', { userId: 'u', orgId: null, method: 'SMS', isPrimary: true, enabledMethods: [] })).toEqual(['method must be method']);
-    expect(jsonSchemaOf('MfaLockedOut')).toMatchObject({ required: ['userId', 'orgId', 'until'], properties: { until: { type: 'string', format: 'date-time' } } });
+    expect(jsonSchemaOf('MfaLockedOut')).toMatchObject({
+      $id: 'urn:mfa-service:event:MfaLockedOut:v2',
+      required: ['userId', 'orgId', 'until', 'failures', 'family'],
+      properties: { until: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] } },
+    });
+    expect(jsonSchemaOf('MfaReset')).toMatchObject({ required: ['userId', 'orgId', 'resetBy', 'selfService'], properties: { orgIds: { type: 'array' } } });
   });
 });

@@ -70,7 +70,10 @@ export interface MfaPrimaryMethodChangedData {
 }
 export interface MfaResetData {
   userId: string;
+  /** The authorizing organization: the admin's, or the user's token organization for a self-reset. */
   orgId: string | null;
+  /** Every organization the user belonged to when reset (absent on events stored before it existed). */
+  orgIds?: string[];
   resetBy: string;
   selfService: boolean;
 }
@@ -90,10 +93,15 @@ export interface MfaVerificationFailedData {
   method: VerificationMethodName;
   reason: string;
 }
+/** Schema version 2: `until` is null at the hard stop (only an admin reset unlocks); `failures` and `family` added. */
 export interface MfaLockedOutData {
   userId: string;
   orgId: string | null;
-  until: string;
+  until: string | null;
+  /** Consecutive failures of the family so far. */
+  failures: number;
+  /** `codes` (GOOGLE_AUTH + BACKUP_CODE), `passkey`, `magicLink` or `trustedDevice`. */
+  family: string;
 }
 export interface MagicLinkRequestedData {
   userId: string;
@@ -128,6 +136,7 @@ export type MfaEvent<T extends EventType = EventType> = { [K in T]: EventEnvelop
 // ---- catalogue: topic, schema version and field rules of each event ------------------------
 
 type FieldRule =
+  | 'string[]?'
   | 'string'
   | 'string|null'
   | 'datetime'
@@ -182,11 +191,11 @@ export const EVENT_CATALOGUE: Record<EventType, EventDefinition> = {
   MfaMethodEnabled: user({ userId: 'string', orgId: 'string|null', method: 'method', isPrimary: 'boolean', enabledMethods: 'method[]' }),
   MfaMethodDisabled: user({ userId: 'string', orgId: 'string|null', method: 'method', enabledMethods: 'method[]' }),
   MfaPrimaryMethodChanged: user({ userId: 'string', orgId: 'string|null', method: 'method|null', previous: 'method|null' }),
-  MfaReset: user({ userId: 'string', orgId: 'string|null', resetBy: 'string', selfService: 'boolean' }),
+  MfaReset: user({ userId: 'string', orgId: 'string|null', orgIds: 'string[]?', resetBy: 'string', selfService: 'boolean' }),
   BackupCodesRegenerated: user({ userId: 'string', orgId: 'string|null', count: 'integer' }),
   MfaVerificationSucceeded: user({ userId: 'string', orgId: 'string|null', method: 'verificationMethod' }),
   MfaVerificationFailed: user({ userId: 'string', orgId: 'string|null', method: 'verificationMethod', reason: 'string' }),
-  MfaLockedOut: user({ userId: 'string', orgId: 'string|null', until: 'datetime' }),
+  MfaLockedOut: { ...user({ userId: 'string', orgId: 'string|null', until: 'datetime|null', failures: 'integer', family: 'string' }), schemaVersion: 2 },
   MagicLinkRequested: {
     topic: Topics.delivery,
     schemaVersion: 1,
@@ -205,6 +214,8 @@ const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\
 
 function checkField(rule: FieldRule, value: unknown): boolean {
   switch (rule) {
+    case 'string[]?':
+      return value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
     case 'string':
       return typeof value === 'string';
     case 'string|null':
@@ -255,7 +266,9 @@ export function jsonSchemaOf(type: EventType): Record<string, unknown> {
     const nullable = rule.endsWith('|null');
     const base = rule.replace('|null', '');
     const core: Record<string, unknown> =
-      base === 'datetime'
+      base === 'string[]?'
+        ? { type: 'array', items: { type: 'string' } }
+        : base === 'datetime'
         ? { type: 'string', format: 'date-time' }
         : base === 'method'
           ? { enum: METHODS }
@@ -273,7 +286,9 @@ export function jsonSchemaOf(type: EventType): Record<string, unknown> {
     $id: `urn:mfa-service:event:${type}:v${definition.schemaVersion}`,
     title: type,
     type: 'object',
-    required: Object.keys(definition.fields),
+    required: Object.entries(definition.fields)
+      .filter(([, rule]) => !rule.endsWith('?'))
+      .map(([field]) => field),
     properties: Object.fromEntries(Object.entries(definition.fields).map(([f, r]) => [f, schemaOf(r)])),
   };
 }

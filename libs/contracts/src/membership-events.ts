@@ -7,16 +7,21 @@ import type { EventEnvelope } from './envelope';
  *
  * | type | data |
  * | --- | --- |
- * | UserJoinedOrganization | userId, orgId, role (integer), joinedAt? (ISO date-time) |
+ * | UserJoinedOrganization | userId, orgId, role (integer), joinedAt? (ISO date-time), managed? (boolean, v2) |
  * | UserLeftOrganization | userId, orgId |
- * | UserRoleChanged | userId, orgId, role (integer) |
+ * | UserRoleChanged | userId, orgId, role (integer), managed? (boolean, v2) |
  * | UserDeleted | userId |
+ *
+ * Schema version 2 adds `managed`: true when this organization manages the user's account (only
+ * its admins may change the factors of a user who also belongs to other organizations). Version 1
+ * events are still accepted and mean `managed: false`; a v2 event with a non-boolean `managed` is refused.
  */
 export interface UserJoinedOrganizationData {
   userId: string;
   orgId: string;
   role: number;
   joinedAt?: string;
+  managed?: boolean;
 }
 export interface UserLeftOrganizationData {
   userId: string;
@@ -26,6 +31,7 @@ export interface UserRoleChangedData {
   userId: string;
   orgId: string;
   role: number;
+  managed?: boolean;
 }
 export interface UserDeletedData {
   userId: string;
@@ -43,14 +49,16 @@ export type MembershipEvent<T extends MembershipEventType = MembershipEventType>
   [K in T]: EventEnvelope<K, MembershipEventDataByType[K]>;
 }[T];
 
-export const MEMBERSHIP_SCHEMA_VERSION = 1;
+export const MEMBERSHIP_SCHEMA_VERSION = 2;
+/** Versions this service reads: 1 (no `managed`) and 2. */
+export const MEMBERSHIP_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
-type MembershipFieldRule = 'string' | 'integer' | 'datetime?';
+type MembershipFieldRule = 'string' | 'integer' | 'datetime?' | 'boolean?';
 
 export const MEMBERSHIP_EVENT_FIELDS: Record<MembershipEventType, Record<string, MembershipFieldRule>> = {
-  UserJoinedOrganization: { userId: 'string', orgId: 'string', role: 'integer', joinedAt: 'datetime?' },
+  UserJoinedOrganization: { userId: 'string', orgId: 'string', role: 'integer', joinedAt: 'datetime?', managed: 'boolean?' },
   UserLeftOrganization: { userId: 'string', orgId: 'string' },
-  UserRoleChanged: { userId: 'string', orgId: 'string', role: 'integer' },
+  UserRoleChanged: { userId: 'string', orgId: 'string', role: 'integer', managed: 'boolean?' },
   UserDeleted: { userId: 'string' },
 };
 
@@ -58,6 +66,7 @@ const RULE_TEXT: Record<MembershipFieldRule, string> = {
   string: 'a non-empty string',
   integer: 'an integer',
   'datetime?': 'an ISO date-time when present',
+  'boolean?': 'a boolean when present',
 };
 
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -70,6 +79,8 @@ function checkMembershipField(rule: MembershipFieldRule, value: unknown): boolea
       return Number.isInteger(value);
     case 'datetime?':
       return value === undefined || value === null || (typeof value === 'string' && ISO_DATETIME.test(value));
+    case 'boolean?':
+      return value === undefined || typeof value === 'boolean';
   }
 }
 
@@ -83,7 +94,7 @@ export function isMembershipEventType(type: unknown): type is MembershipEventTyp
  */
 export function validateMembershipEvent(envelope: EventEnvelope): string[] {
   if (!isMembershipEventType(envelope.type)) return [`unknown event type ${envelope.type}`];
-  if (envelope.schemaversion !== MEMBERSHIP_SCHEMA_VERSION) {
+  if (!MEMBERSHIP_SCHEMA_VERSIONS.includes(envelope.schemaversion)) {
     return [`unsupported schemaversion ${envelope.schemaversion} of ${envelope.type}`];
   }
   if (!ISO_DATETIME.test(envelope.time)) return ['ce_time must be an ISO date-time'];

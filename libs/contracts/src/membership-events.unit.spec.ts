@@ -21,6 +21,7 @@ describe('membership event schemas (identity.membership.v1)', () => {
     ['UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 255, joinedAt: '2026-01-01T00:00:00Z', extra: true }],
     ['UserLeftOrganization', { userId: 'u-1', orgId: 'o-1' }],
     ['UserRoleChanged', { userId: 'u-1', orgId: 'o-1', role: 254 }],
+    ['UserRoleChanged', { userId: 'u-1', orgId: 'o-1', role: 254, managed: true }],
     ['UserDeleted', { userId: 'u-1' }],
   ])('accepts a valid %s', (type, data) => {
     expect(validateMembershipEvent(event(type, data))).toEqual([]);
@@ -29,7 +30,8 @@ describe('membership event schemas (identity.membership.v1)', () => {
 
   it.each([
     ['an unknown type', event('UserRenamed', { userId: 'u-1' }), 'unknown event type UserRenamed'],
-    ['an unknown schema version', event('UserDeleted', { userId: 'u-1' }, 2), 'unsupported schemaversion 2 of UserDeleted'],
+    ['an unknown schema version', event('UserDeleted', { userId: 'u-1' }, 3), 'unsupported schemaversion 3 of UserDeleted'],
+    ['a non-boolean managed', event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, managed: 'yes' }, 2), 'managed must be a boolean when present'],
     ['a missing field', event('UserJoinedOrganization', { userId: 'u-1', role: 0 }), 'orgId must be a non-empty string'],
     ['a string role', event('UserRoleChanged', { userId: 'u-1', orgId: 'o-1', role: '1' }), 'role must be an integer'],
     ['a bad joinedAt', event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, joinedAt: 'yesterday' }), 'joinedAt must be an ISO date-time when present'],

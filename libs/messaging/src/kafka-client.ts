@@ -1,6 +1,8 @@
 import { Admin, ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, LogEntry, Message, Producer } from 'kafkajs';
+import { describeKafkaSecurity, KafkaSecurity } from '@mfa/common/config/kafka-security';
 import type { Logger } from 'pino';
 import { ConsumerRunnerOptions, KafkaConsumerRunner } from './kafka-consumer';
+import { kafkaJsSecurity } from './kafka-security';
 
 /**
  * The only module that knows kafkajs. Everything else talks to this small surface, so
@@ -11,6 +13,10 @@ export interface KafkaClientOptions {
   clientId: string;
   connectTimeoutMs: number;
   logger: Logger;
+  /** TLS and SASL; absent = plaintext without authentication. */
+  security?: KafkaSecurity;
+  /** false: never create topics (ACLs forbid it); a missing topic given to start() is a start-up error. Default true. */
+  createTopics?: boolean;
 }
 
 export interface TopicSpec {
@@ -36,6 +42,30 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
+/** Start-up found topics missing that it may not create (KAFKA_CREATE_TOPICS=false). */
+export class KafkaTopicsMissingError extends KafkaUnavailableError {
+  constructor(readonly topics: string[]) {
+    super(`Kafka topics missing: ${topics.join(', ')} (KAFKA_CREATE_TOPICS=false: create them, or allow the service to)`);
+    this.name = 'KafkaTopicsMissingError';
+  }
+}
+
+const TLS_FAILURE = /certificate|self[- ]signed|\bssl\b|\btls\b|handshake|wrong version number|unable to verify/i;
+
+/** One start-up line an operator can act on: authentication, TLS or reachability. */
+function startupFailure(error: unknown, brokers: string, security: KafkaSecurity | undefined): KafkaUnavailableError {
+  if (error instanceof KafkaTopicsMissingError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  const how = security ? describeKafkaSecurity(security) : 'plaintext, no SASL';
+  if (error instanceof Error && error.name === 'KafkaJSSASLAuthenticationError') {
+    return new KafkaUnavailableError(`Kafka authentication failed at ${brokers} (${how}): ${reason}`);
+  }
+  if (security?.tls && TLS_FAILURE.test(reason)) {
+    return new KafkaUnavailableError(`Kafka TLS connection failed at ${brokers} (${how}): ${reason}`);
+  }
+  return new KafkaUnavailableError(`Kafka unreachable at ${brokers} (${how}): ${reason}`);
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
@@ -55,6 +85,7 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...kafkaJsSecurity(options.security),
       connectionTimeout: Math.min(options.connectTimeoutMs, 3000),
       requestTimeout: 5_000,
       // Short client-side retries: the outbox relay owns the retry loop and backoff.
@@ -83,18 +114,27 @@ export class KafkaClient {
       return created;
     } catch (error) {
       await this.stop().catch(() => undefined);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new KafkaUnavailableError(`Kafka unreachable at ${brokers}: ${reason}`);
+      throw startupFailure(error, brokers, this.options.security);
     }
   }
 
-  /** Creates the missing topics (existing ones are left as they are); returns the names it created. */
+  /**
+   * Creates the missing topics (existing ones are left as they are); returns the names it created.
+   * With createTopics false nothing is created and missing topics are a KafkaTopicsMissingError.
+   */
   async ensureTopics(topics: TopicSpec[]): Promise<string[]> {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return [];
+    if (this.options.createTopics === false) throw new KafkaTopicsMissingError(missing.map((t) => t.topic));
     await this.admin.createTopics({ topics: missing, waitForLeaders: true });
     return missing.map((t) => t.topic);
+  }
+
+  /** Which of these topics the cluster does not have (topics other services own are checked, never created). */
+  async missingTopics(topics: string[]): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    return topics.filter((topic) => !existing.has(topic));
   }
 
   /** Each topic's effective `retention.ms` (-1: kept forever), as the broker reports it. */

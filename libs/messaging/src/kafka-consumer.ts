@@ -25,9 +25,14 @@ export interface ConsumerRunnerOptions {
  * throws makes kafkajs retry with backoff and then restart the consumer from the last
  * committed offset, so a failing record is redelivered rather than lost.
  */
+/** Restarts after a crash wait 1 s, 2 s, 4 s ... up to 30 s while the broker stays away (requirement 47). */
+const RESTART_BACKOFF_MS = { initial: 1_000, max: 30_000 };
+
 export class KafkaConsumerRunner {
   private readonly consumer: Consumer;
   private stopped = false;
+  private crashes = 0;
+  private wakeFromBackoff?: () => void;
 
   constructor(
     kafka: Kafka,
@@ -40,11 +45,13 @@ export class KafkaConsumerRunner {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => !this.stopped },
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: () => this.backOffBeforeRestart() },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      this.logger.warn({ groupId: options.groupId, error: payload.error?.message, restart: payload.restart }, 'consumer crashed'),
+      this.logger.warn({ groupId: options.groupId, error: payload.error?.message, restart: payload.restart, crashes: this.crashes }, 'consumer crashed'),
     );
+    // Joined again: the broker is back, the next crash starts the backoff from the beginning.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.crashes = 0));
   }
 
   /** Connects, subscribes and starts consuming; resolves once the group is joined. */
@@ -67,9 +74,28 @@ export class KafkaConsumerRunner {
     });
   }
 
+  /**
+   * kafkajs awaits this before it reports the crash and schedules the restart, so waiting here
+   * spaces the restarts out exponentially instead of crash-looping every few hundred ms.
+   */
+  private async backOffBeforeRestart(): Promise<boolean> {
+    const delay = Math.min(RESTART_BACKOFF_MS.max, RESTART_BACKOFF_MS.initial * 2 ** Math.min(this.crashes, 10));
+    this.crashes += 1;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wakeFromBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeFromBackoff = undefined;
+    return !this.stopped;
+  }
+
   /** Leaves the group; bounded so a shutdown during a broker outage does not hang. */
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
+    this.wakeFromBackoff?.();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.consumer.disconnect().catch(() => undefined), timeout]).finally(() => clearTimeout(timer));

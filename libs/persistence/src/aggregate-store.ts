@@ -110,6 +110,12 @@ export class AggregateStore<S> {
     private readonly onCommitted: (aggregateId: string, events: StoredEvent[]) => void = () => undefined,
     /** How an event is kept while it waits in the outbox (e.g. sensitive fields sealed); as is by default. */
     private readonly forOutbox: (event: StoredEvent) => StoredEvent = (event) => event,
+    /**
+     * The relay's pending marker, for a commit that appends events: awaited before it with the events
+     * (a failure aborts the commit), and again right after it with none (a touch that keeps the marker
+     * if a relay removed it in between; a failure there is ignored, the commit stands).
+     */
+    private readonly markPending: (aggregateId: string, events: StoredEvent[], at: Date) => Promise<void> = async () => undefined,
   ) {}
 
   get collectionName(): string {
@@ -166,6 +172,7 @@ export class AggregateStore<S> {
     const state = this.mapper.toDocument(decision.state);
     for (const field of BOOKKEEPING) delete state[field];
     const write = guardedWrite(id, loaded, state, events, at);
+    if (events.length > 0) await this.markPending(id, events, at);
     try {
       const result = await this.collection.updateOne(write.filter, write.update, { upsert: write.upsert });
       if (result.upsertedCount !== 1 && result.modifiedCount !== 1) throw new ConcurrencyConflict(id);
@@ -174,6 +181,7 @@ export class AggregateStore<S> {
       if (isDuplicateKey(error)) throw new ConcurrencyConflict(id);
       throw error;
     }
+    if (events.length > 0) await this.markPending(id, [], at).catch(() => undefined);
     this.onCommitted(id, events);
     return events;
   }

@@ -3,4 +3,7 @@ export * from './stored-event';
 export * from './keyed-queue';
 export * from './stamp-event';
 export * from './duplicate-key';
+export * from './operation-timeouts';
+export * from './indexes';
+export * from './index-coverage';
 export * from './topic-sequences';

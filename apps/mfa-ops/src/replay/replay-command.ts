@@ -91,6 +91,8 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
         clientId: env.kafkaClientId,
         connectTimeoutMs: env.kafkaConnectTimeoutMs,
         logger,
+        security: env.kafkaSecurity,
+        createTopics: env.createTopics,
       });
       // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
       // replayed records keep their original timestamps, which a 7-day retention would delete

@@ -187,9 +187,9 @@ function tokenize(args: string[]): { values: Map<string, string[]>; flags: Set<s
 /** Parses and validates `replay ...`; throws UsageError with a message meant for the operator. */
 export function parseCommandLine(argv: string[], io: ParseIo): OpsCommand {
   const [command, ...rest] = argv;
-  if (command === undefined) throw new UsageError('missing command (the only command is "replay")');
+  if (command === undefined) throw new UsageError('missing command (commands: "replay", "reseal")');
   if (command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
-  if (command !== 'replay') throw new UsageError(`unknown command "${command}" (the only command is "replay")`);
+  if (command !== 'replay') throw new UsageError(`unknown command "${command}" (commands: "replay", "reseal")`);
 
   const { values, flags, positional } = tokenize(rest);
   if (flags.has('help')) return { kind: 'help' };

@@ -1,3 +1,5 @@
+import { ActiveMembershipsReader } from './active-memberships.reader';
+import { MemberKeyMigration } from './member-key.migration';
 import { Module } from '@nestjs/common';
 import { ComplianceReader } from './compliance.reader';
 import { MemberJoined } from './member-joined';
@@ -8,12 +10,14 @@ import { MembershipGuard, MembershipRegistrar } from './membership.registrar';
 @Module({
   providers: [
     ComplianceReader,
+    ActiveMembershipsReader,
+    MemberKeyMigration,
     MemberJoined,
     MembershipRegistrar,
     MembershipGuard,
     MembershipProjection,
     MembershipConsumer,
   ],
-  exports: [ComplianceReader, MemberJoined, MembershipGuard],
+  exports: [ComplianceReader, ActiveMembershipsReader, MemberJoined, MembershipGuard],
 })
 export class MembershipModule {}

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
 import { isDuplicateKey } from '@mfa/persistence';
@@ -24,15 +24,11 @@ export type ProjectionOutcome = 'applied' | 'stale';
  * kept in `membership_versions` so it survives the member document's deletion on leave.
  */
 @Injectable()
-export class MembershipProjection implements OnApplicationBootstrap {
+export class MembershipProjection {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.members().createIndex({ userId: 1 });
-  }
 
   private members() {
     return this.connection.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION);
@@ -55,10 +51,12 @@ export class MembershipProjection implements OnApplicationBootstrap {
         const { orgId, userId, role } = event.data;
         if ((await this.deletedAfter(userId, at)) || !(await this.claim(orgId, userId, at))) return 'stale';
         const joinedAt = event.type === 'UserJoinedOrganization' && event.data.joinedAt ? new Date(event.data.joinedAt) : undefined;
+        // Schema v2 says whether this organization manages the account; a v1 event leaves it as it was.
+        const managed = typeof event.data.managed === 'boolean' ? { managed: event.data.managed } : {};
         await this.members().updateOne(
           { _id: memberKey(orgId, userId) },
           {
-            $set: { orgId, userId, role, source: 'event', membershipUpdatedAt: at, ...(joinedAt ? { joinedAt } : {}) },
+            $set: { orgId, userId, role, source: 'event', membershipUpdatedAt: at, ...managed, ...(joinedAt ? { joinedAt } : {}) },
             $setOnInsert: { lastSeenAt: at, ...(joinedAt ? {} : { joinedAt: at }) },
           },
           { upsert: true },

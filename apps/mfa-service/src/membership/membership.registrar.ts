@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
@@ -8,6 +8,11 @@ import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
 
 const CACHE_LIMIT = 50_000;
+/**
+ * A token-learned membership is active for MFA_TOKEN_MEMBERSHIP_TTL_DAYS after the last token that
+ * showed it, so `lastSeenAt` is refreshed at most this often per member and process.
+ */
+const LAST_SEEN_REFRESH_MS = 60 * 60_000;
 
 /**
  * First contact through a token registers membership (sub + orgId + orgRole), so compliance
@@ -16,30 +21,31 @@ const CACHE_LIMIT = 50_000;
  * only refreshes `lastSeenAt`. Remembered in process so a member costs one upsert per instance.
  */
 @Injectable()
-export class MembershipRegistrar implements OnApplicationBootstrap {
-  private readonly seen = new Set<string>();
+export class MembershipRegistrar {
+  /** When each (org, user, role) was last written by this process. */
+  private readonly seen = new Map<string, number>();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
-    await members.createIndex({ orgId: 1, userId: 1 });
-    await this.connection.collection(USER_MFA_COLLECTION).createIndex({ orgId: 1 });
-  }
-
   async register(principal: Principal): Promise<void> {
     if (!principal.orgId) return;
     const cacheKey = `${principal.orgId}\u0000${principal.userId}\u0000${principal.orgRole}`;
-    if (this.seen.has(cacheKey)) return;
     const now = new Date();
     const key = memberKey(principal.orgId, principal.userId);
     const members = this.connection.collection(ORG_MEMBERS_COLLECTION);
+    const writtenAt = this.seen.get(cacheKey);
+    if (writtenAt !== undefined) {
+      if (now.getTime() - writtenAt < LAST_SEEN_REFRESH_MS) return;
+      await members.updateOne({ _id: key as never }, { $set: { lastSeenAt: now } });
+      this.remember(cacheKey, now);
+      return;
+    }
     if ((await this.connection.collection(MEMBERSHIP_VERSIONS_COLLECTION).countDocuments({ _id: key as never }, { limit: 1 })) > 0) {
       await members.updateOne({ _id: key as never }, { $set: { lastSeenAt: now } });
-      this.remember(cacheKey);
+      this.remember(cacheKey, now);
       return;
     }
     await Promise.all([
@@ -62,12 +68,12 @@ export class MembershipRegistrar implements OnApplicationBootstrap {
     // No upstream event to point at: the join itself gets an id.
     const id = randomUUID();
     await this.joined.publish(principal.orgId, principal.userId, { correlationId: id, causationId: id });
-    this.remember(cacheKey);
+    this.remember(cacheKey, now);
   }
 
-  private remember(cacheKey: string): void {
+  private remember(cacheKey: string, at: Date): void {
     if (this.seen.size >= CACHE_LIMIT) this.seen.clear();
-    this.seen.add(cacheKey);
+    this.seen.set(cacheKey, at.getTime());
   }
 }
 

@@ -5,11 +5,13 @@ export const MEMBERSHIP_INBOX_COLLECTION = 'membership_inbox';
 
 /** Read model of who belongs to which organization (from tokens and identity membership events). */
 export interface OrgMemberDocument {
-  _id: string; // `${orgId}:${userId}`
+  _id: string; // memberKey(orgId, userId)
   orgId: string;
   userId: string;
   role: number | null;
   source: 'token' | 'event';
+  /** This organization manages the user's account (identity event flag `managed: true`). */
+  managed?: boolean;
   joinedAt: Date;
   lastSeenAt: Date;
   /** Time of the membership event last applied (absent when only seen through tokens). */
@@ -18,7 +20,7 @@ export interface OrgMemberDocument {
 
 /** Time of the last membership event applied per (org, user); outlives the member document. */
 export interface MembershipVersionDocument {
-  _id: string; // `${orgId}:${userId}`
+  _id: string; // memberKey(orgId, userId)
   orgId: string;
   userId: string;
   membershipUpdatedAt: Date;
@@ -30,4 +32,12 @@ export interface DeletedUserDocument {
   deletedAt: Date;
 }
 
-export const memberKey = (orgId: string, userId: string): string => `${orgId}:${userId}`;
+/**
+ * The member document key. Each id is percent-encoded (so neither contains `:`) before joining:
+ * `a:b` in `c` and `a` in `b:c` cannot collide, whatever characters the ids contain. Plain ids
+ * (letters, digits, `-_.!~*'()`) keep the key they had when it was a bare `${orgId}:${userId}`.
+ */
+export const memberKey = (orgId: string, userId: string): string => `${encodeURIComponent(orgId)}:${encodeURIComponent(userId)}`;
+
+/** The key written before it was collision-free (what the start-up migration looks for). */
+export const legacyMemberKey = (orgId: string, userId: string): string => `${orgId}:${userId}`;

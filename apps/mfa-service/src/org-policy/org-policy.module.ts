@@ -1,3 +1,4 @@
+import { UserMfaModule } from '../user-mfa/user-mfa.module';
 import { Module } from '@nestjs/common';
 import { MembershipModule } from '../membership/membership.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -17,7 +18,7 @@ import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.han
 import { ListOrgMembersHandler } from './queries/list-org-members/list-org-members.handler';
 
 @Module({
-  imports: [OutboxModule, MembershipModule, OrgPolicyReadCacheModule],
+  imports: [OutboxModule, MembershipModule, OrgPolicyReadCacheModule, UserMfaModule],
   controllers: [EnforceOrgMfaController, ExemptionsController, OrgPolicyQueriesController],
   providers: [
     OrgPolicyRepository,

@@ -1,23 +1,59 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
+import { APP_CONFIG, AppConfig } from '@mfa/common';
+import { ensureIndexes, TtlFallback } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
-import { OUTBOX_COLLECTIONS } from './outbox-collections';
+import type { Logger } from 'pino';
+import { indexCatalogue } from '../infra/indexes';
+import { ROOT_LOGGER } from '../infra/root-logger';
 
-/** Indexes the relay's poll and the replay selections rely on; created once at start-up. */
+/**
+ * Every declared index (infra/indexes.ts), created by name at start-up; superseded ones dropped.
+ * Where the database has no TTL indexes (FerretDB) the same retention is applied by a sweep:
+ * at start-up and every RETENTION_SWEEP_INTERVAL_MS, each expired document deleted by its
+ * (indexed) date field.
+ */
 @Injectable()
-export class EventLogIndexes implements OnModuleInit {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+export class EventLogIndexes implements OnModuleInit, OnApplicationShutdown {
+  private ttlFallbacks: TtlFallback[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly log: Logger;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'retention' });
+  }
 
   async onModuleInit(): Promise<void> {
-    const log = this.connection.collection(EVENT_LOG_COLLECTION);
-    await Promise.all([
-      // Replay reads in (time, sequence, id) order.
-      log.createIndex({ time: 1, sequence: 1, _id: 1 }),
-      log.createIndex({ type: 1, time: 1 }),
-      log.createIndex({ orgId: 1, time: 1 }),
-      log.createIndex({ userId: 1, time: 1 }),
-      ...OUTBOX_COLLECTIONS.map((name) => this.connection.collection(name).createIndex({ outboxSince: 1 })),
-    ]);
+    const { ttlFallbacks } = await ensureIndexes(this.connection.db!, indexCatalogue(this.config.retention));
+    this.ttlFallbacks = ttlFallbacks;
+    if (ttlFallbacks.length === 0) return;
+    this.log.info({ collections: ttlFallbacks.map((t) => t.collection) }, 'the database has no TTL indexes: retention applied by a periodic sweep');
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.config.retention.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes what TTL indexes would have; returns the count per collection. */
+  async sweep(now = new Date()): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const { collection, field, expireAfterSeconds } of this.ttlFallbacks) {
+      try {
+        const cutoff = new Date(now.getTime() - expireAfterSeconds * 1000);
+        const result = await this.connection.collection(collection).deleteMany({ [field]: { $lt: cutoff } });
+        deleted[collection] = result.deletedCount;
+      } catch (error) {
+        this.log.warn({ collection, error: (error as Error).message }, 'retention sweep failed; retried on the next one');
+      }
+    }
+    if (Object.values(deleted).some((n) => n > 0)) this.log.info({ deleted }, 'retention sweep');
+    return deleted;
   }
 }

@@ -3,7 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import { encodeEvent } from '@mfa/contracts';
 import { KafkaClient, OutgoingRecord } from '@mfa/messaging';
-import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, insertMissing, isDuplicateKeyOnly, StoredEvent, toEnvelope } from '@mfa/persistence';
+import { AggregateDocument, EVENT_LOG_COLLECTION, EventLogDocument, insertMissing, isDuplicateKeyOnly, MAINTENANCE_TIMEOUT, StoredEvent, toEnvelope } from '@mfa/persistence';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { ROOT_LOGGER } from '../infra/root-logger';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxSealer } from './outbox-sealer';
 import { OUTBOX_COLLECTIONS } from './outbox-collections';
+import { PendingOutbox, PendingOutboxes, pendingKey } from './pending-outboxes';
 
 type ClaimedOutbox = Pick<AggregateDocument, '_id' | 'outbox' | 'lastSequence'>;
 
@@ -46,6 +47,10 @@ const BATCH_SIZE = 200;
 const LEASE_MS = 30_000;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
+/** How often the backlog gauges and readiness body are refreshed from the pending markers. */
+const BACKLOG_REFRESH_MS = 2_000;
+/** The safety net: a full read of every outbox collection for outboxes without a marker (see PendingOutboxes). */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
 
 /**
  * Publishes the events that commands left in their aggregates' outboxes.
@@ -67,6 +72,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private db!: Db;
   private eventLog!: Collection<EventLogDocument>;
   private pollTimer?: NodeJS.Timeout;
+  private backlogTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private pending!: PendingOutboxes;
+  private lastBacklog = { events: 0, oldestSince: null as number | null };
   private draining: Promise<void> | null = null;
   private stopped = false;
   private failures = 0;
@@ -86,14 +95,84 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.db = this.connection.db as unknown as Db;
     this.eventLog = this.db.collection<EventLogDocument>(EVENT_LOG_COLLECTION);
-    this.metrics.observeBacklog(() => this.backlog());
+    this.pending = new PendingOutboxes(this.db);
+    // Scrapes read the last count (no database work per scrape); the timer keeps it fresh.
+    this.metrics.observeBacklog(() => Promise.resolve(this.backlogSnapshot()));
+    this.refreshBacklog();
     this.schedulePoll(0);
+    this.scheduleSweep(0);
+  }
+
+  /**
+   * Records that these aggregates are about to commit `events` new outbox events (before the commit,
+   * so a failure here fails the command with nothing written), or, with 0, touches their markers
+   * right after it (see PendingOutboxes).
+   */
+  async markPending(collection: string, marks: Array<{ id: string; events: number }>, at: Date): Promise<void> {
+    await this.pending.mark(collection, marks, at);
+  }
+
+  /** Events waiting and the age of the oldest, as of the last refresh (at most BACKLOG_REFRESH_MS old). */
+  backlogSnapshot(): { events: number; oldestAgeSeconds: number } {
+    const { events, oldestSince } = this.lastBacklog;
+    return { events, oldestAgeSeconds: oldestSince === null ? 0 : Math.max(0, (Date.now() - oldestSince) / 1000) };
+  }
+
+  private refreshBacklog(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    void this.pending
+      .backlog(now)
+      .then(({ events, oldestAgeSeconds }) => (this.lastBacklog = { events, oldestSince: events > 0 || oldestAgeSeconds > 0 ? now - oldestAgeSeconds * 1000 : null }))
+      .catch(() => undefined) // the database is away: keep the last figures, readiness says why
+      .finally(() => {
+        if (this.stopped) return;
+        this.backlogTimer = setTimeout(() => this.refreshBacklog(), BACKLOG_REFRESH_MS);
+        this.backlogTimer.unref();
+      });
+  }
+
+  private scheduleSweep(delayMs: number): void {
+    if (this.stopped) return;
+    this.sweepTimer = setTimeout(() => {
+      void this.sweep()
+        .catch((error: unknown) => this.log.warn({ errorType: (error as Error)?.name }, 'outbox sweep failed; retrying at the next one'))
+        .finally(() => this.scheduleSweep(SWEEP_INTERVAL_MS));
+    }, delayMs);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * The safety net behind the markers: finds every outbox with events and makes sure it has one
+   * (an outbox written before markers existed, or a marker removed while its command was committing
+   * when that process died). At start-up and every SWEEP_INTERVAL_MS, so rare enough to be cheap.
+   */
+  async sweep(): Promise<number> {
+    let repaired = 0;
+    for (const name of OUTBOX_COLLECTIONS) {
+      const docs = await this.db
+        .collection(name)
+        .find({ outboxSince: { $exists: true } } as Document, { projection: { outboxSince: 1, 'outbox.id': 1 }, ...MAINTENANCE_TIMEOUT })
+        .toArray();
+      for (const doc of docs) {
+        if (this.stopped) return repaired;
+        const events = Array.isArray(doc.outbox) ? doc.outbox.length : 0;
+        if (events === 0) continue;
+        await this.pending.repair(name, String(doc._id), events, doc.outboxSince as Date);
+        repaired += 1;
+      }
+    }
+    if (repaired > 0) this.log.info({ outboxes: repaired }, 'outbox sweep: pending outboxes marked');
+    return repaired;
   }
 
   /** SIGTERM: no new batches; the one in flight finishes (publish, log, removal) before Kafka closes. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    clearTimeout(this.backlogTimer);
+    clearTimeout(this.sweepTimer);
+    if (this.draining) this.log.info('shutdown: waiting for the relay batch in flight');
     await this.draining;
   }
 
@@ -141,7 +220,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         if (ids.size === 0) continue;
         const batch = [...ids].slice(0, BATCH_SIZE);
         for (const id of batch) ids.delete(id);
-        const ok = await this.publishBatch(collection, batch);
+        let ok: boolean;
+        try {
+          ok = await this.publishBatch(collection, batch);
+        } catch (error) {
+          // The database failed mid-batch: keep them hot (the poll retries after the backoff).
+          for (const id of batch) ids.add(id);
+          throw error;
+        }
         if (!ok) {
           for (const id of batch) ids.add(id);
           return;
@@ -175,31 +261,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** One pass over every outbox collection, publishing whatever is pending and unleased. */
+  /** The oldest pending outboxes (by marker), except those another instance is publishing right now. */
   private async pollOnce(): Promise<number> {
     let published = 0;
-    for (const name of OUTBOX_COLLECTIONS) {
-      for (;;) {
-        if (this.stopped) return published;
-        // Outboxes another instance is publishing right now (the lease collection is tiny).
-        const leased = await this.leases()
-          .find({ _id: { $regex: `^${name}:` }, until: { $gte: new Date() } } as Document, { projection: { _id: 1 } })
-          .toArray();
-        const skip = leased.map((lease) => String(lease._id).slice(name.length + 1));
-        const pending = await this.db
-          .collection(name)
-          .find({ outboxSince: { $exists: true }, ...(skip.length > 0 ? { _id: { $nin: skip } } : {}) } as Document, {
-            projection: { _id: 1 },
-            sort: { outboxSince: 1 },
-            limit: BATCH_SIZE,
-          })
-          .toArray();
-        if (pending.length === 0) break;
-        const ok = await this.publishBatch(name, pending.map((d) => String(d._id)));
+    for (;;) {
+      if (this.stopped) return published;
+      // The lease collection holds one document per outbox being published: tiny.
+      const leased = await this.leases()
+        .find({ until: { $gte: new Date() } } as Document, { projection: { _id: 1 } })
+        .toArray();
+      const due = await this.pending.oldest(BATCH_SIZE, leased.map((lease) => String(lease._id)));
+      if (due.length === 0) break;
+      const byCollection = new Map<string, PendingOutbox[]>();
+      for (const marker of due) byCollection.set(marker.collection, [...(byCollection.get(marker.collection) ?? []), marker]);
+      for (const [name, markers] of byCollection) {
+        const touches = new Map(markers.map((m) => [m.aggregateId, m.touch]));
+        const ok = await this.publishBatch(name, markers.map((m) => m.aggregateId), touches);
         if (!ok) return published;
-        published += pending.length;
-        if (pending.length < BATCH_SIZE) break;
       }
+      published += due.length;
+      if (due.length < BATCH_SIZE) break;
     }
     return published;
   }
@@ -219,12 +300,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
    * must touch the aggregate anyway) and one deleteMany of leases — instead of an updateMany and
    * a find over `$in` to claim, and a bulk update plus another `$in` find to remove.
    */
-  private async publishBatch(collectionName: string, ids: string[]): Promise<boolean> {
+  private async publishBatch(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<boolean> {
     const collection = this.db.collection(collectionName);
     const leased = await this.claim(collectionName, ids);
     if (leased.length === 0) return true;
     let claimed: ClaimedOutbox[] = [];
     try {
+      // Each marker's `touch` is read before its aggregate: a command marking after this read keeps its marker.
+      const touches = await Promise.all(
+        leased.map(async (id) => knownTouches?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))),
+      );
       const docs = await Promise.all(
         leased.map(
           (id) =>
@@ -234,7 +319,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         ),
       );
       claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
-      if (claimed.length > 0 && !(await this.publishClaimed(collection, claimed))) return false;
+      let drained = new Set<string>();
+      if (claimed.length > 0) {
+        const result = await this.publishClaimed(collection, claimed);
+        if (result === false) return false;
+        drained = result;
+      }
+      // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
+      await Promise.all(
+        leased.map((id, i) =>
+          (docs[i] === null || drained.has(id)) && touches[i] !== undefined ? this.pending.clear(pendingKey(collectionName, id), touches[i]!).catch(() => undefined) : undefined,
+        ),
+      );
       return true;
     } finally {
       // Removal done (or failed): the outboxes are free for whoever comes next.
@@ -279,7 +375,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return (await this.leases().countDocuments({ _id: leaseKey(collectionName, id), owner: this.owner } as Document, { limit: 1 })) > 0;
   }
 
-  private async publishClaimed(collection: Collection, claimed: ClaimedOutbox[]): Promise<boolean> {
+  /** False when Kafka refused; otherwise the ids whose outbox is now empty. */
+  private async publishClaimed(collection: Collection, claimed: ClaimedOutbox[]): Promise<false | Set<string>> {
     const events = claimed.flatMap((doc) => [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence));
     const { records, sendable, unpublishable } = this.prepare(events);
     // Set aside before the acknowledgement removes them: an event that can never be encoded
@@ -299,8 +396,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       this.metrics.published(sendable, Date.now() - started, Date.now());
       await this.appendToEventLog(sendable, new Date());
     }
-    await this.acknowledge(collection, claimed, events);
-    return true;
+    return this.acknowledge(collection, claimed, events);
   }
 
   /** Each event as its Kafka record (sealed fields opened), or, if that fails, why. */
@@ -357,14 +453,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
    * since we read it. One `_id` write per aggregate, issued together; only the aggregates whose
    * compare-and-set missed (a command committed while we published) are read again.
    */
-  private async acknowledge(collection: Collection, claimed: ClaimedOutbox[], events: StoredEvent[]): Promise<void> {
+  private async acknowledge(collection: Collection, claimed: ClaimedOutbox[], events: StoredEvent[]): Promise<Set<string>> {
     const published = new Map<string, number>();
     for (const event of events) published.set(event.key, Math.max(published.get(event.key) ?? 0, event.sequence));
     const results = await Promise.all(
       claimed.map((doc) => collection.updateOne({ _id: doc._id, lastSequence: doc.lastSequence ?? 0 } as Document, DRAINED)),
     );
+    const drained = new Set(claimed.filter((_, i) => results[i].modifiedCount === 1).map((doc) => doc._id));
     const missed = claimed.filter((_, i) => results[i].modifiedCount !== 1);
     await Promise.all(missed.map((doc) => this.acknowledgeRaced(collection, doc._id, published.get(doc._id) ?? 0)));
+    return drained;
   }
 
   /** Commits arrived while we published: keep only the newer events (and publish them next). */
@@ -399,25 +497,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.failures === 1 || this.failures % 20 === 0) {
       this.log.warn({ errorType: (error as Error)?.name, failures: this.failures, retryInMs: backoff }, message);
     }
-  }
-
-  /** Backlog size and the age of the oldest unpublished event, for the metrics scrape. */
-  private async backlog(): Promise<{ events: number; oldestAgeSeconds: number }> {
-    let events = 0;
-    let oldest: number | null = null;
-    const now = new Date().getTime();
-    for (const name of OUTBOX_COLLECTIONS) {
-      const docs = await this.db
-        .collection(name)
-        .find({ outboxSince: { $exists: true } }, { projection: { outboxSince: 1, 'outbox.id': 1 } })
-        .toArray();
-      for (const doc of docs) {
-        events += Array.isArray(doc.outbox) ? doc.outbox.length : 0;
-        const since = (doc.outboxSince as Date).getTime();
-        if (oldest === null || since < oldest) oldest = since;
-      }
-    }
-    return { events, oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) };
   }
 }
 

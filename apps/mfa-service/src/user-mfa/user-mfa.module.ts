@@ -83,5 +83,6 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
     MfaTokenIssuer,
     StepUpPolicy,
   ],
+  exports: [StepUpPolicy, UserMfaRepository],
 })
 export class UserMfaModule {}

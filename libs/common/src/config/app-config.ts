@@ -1,4 +1,6 @@
 import { generateKeyPairSync, hkdfSync, JsonWebKey } from 'node:crypto';
+import { ConfigError } from './config-error';
+import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from './kafka-security';
 
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
@@ -23,13 +25,25 @@ export interface AppConfig {
   logLevel: string;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
-  mongo: { url: string; dbName?: string; timeoutMs: number };
+  /** When set, /metrics (and /docs in production) are served only on this port; health on both. */
+  managementPort: number | null;
+  mongo: {
+    url: string;
+    dbName?: string;
+    timeoutMs: number;
+    /** Client-side bound on every database operation (driver `timeoutMS`): a stalled database answers 503 after it. */
+    operationTimeoutMs: number;
+  };
   kafka: {
     brokers: string[];
     clientId: string;
     topicPartitions: number;
     topicReplicationFactor: number;
     connectTimeoutMs: number;
+    /** TLS and SASL (KAFKA_SSL*, KAFKA_SASL_*). */
+    security: KafkaSecurity;
+    /** KAFKA_CREATE_TOPICS: create missing owned topics at start-up (else missing ones stop it). */
+    createTopics: boolean;
   };
   events: { source: string };
   auth: {
@@ -38,6 +52,8 @@ export interface AppConfig {
     audience: string;
     algorithms: string[];
     clockToleranceSeconds: number;
+    /** Longest lifetime (`exp - iat`) a bearer token may claim. */
+    maxTokenAgeSeconds: number;
   };
   encryption: { current: EncryptionKey; previous: EncryptionKey[] };
   totp: {
@@ -51,6 +67,8 @@ export interface AppConfig {
   magicLink: {
     /** Where a magic link points; the token is appended as the `token` query parameter. */
     baseUrl: string;
+    /** Setup links may go to an address other than the token's `email` claim (off: vouched addresses only). */
+    allowUnverifiedEmail: boolean;
     /** Where the landing page sends a login link's token (the login flow's page), if anywhere. */
     loginUrl?: string;
   };
@@ -68,14 +86,22 @@ export interface AppConfig {
   mfaToken: {
     /** Private EC P-256 JWKs with `kid`; the first signs, all are published in the JWKS (rotation). */
     signingKeys: SigningJwk[];
+    /** Public keys published in the JWKS that never sign: the next key, published a cache lifetime before it signs. */
+    publishedKeys: PublicJwk[];
     /** True when no key was configured and one was generated for this process (development and tests only). */
     ephemeral: boolean;
     issuer: string;
     audience: string;
     ttlSeconds: number;
   };
-  /** How recent a second factor must be to change factors once the user has MFA. */
-  stepUp: { windowMs: number };
+  /** How recent a second factor must be to change factors once the user has MFA (and the `auth_time` skew allowed). */
+  stepUp: { windowMs: number; toleranceMs: number };
+  trust: {
+    /** A membership learned only from tokens stays active this long after the last token that showed it. */
+    tokenMembershipTtlMs: number;
+    /** How far ahead an exemption may expire at most (MFA_EXEMPTION_MAX_DAYS). */
+    exemptionMaxMs: number;
+  };
   /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
   orgPolicyCacheTtlMs: number;
   enforcement: {
@@ -84,6 +110,18 @@ export interface AppConfig {
     /** Member ids a fan-out reads per query (notified and checkpointed 200 at a time). */
     memberPageSize: number;
   };
+  /** How long bookkeeping collections keep documents (days; TTL indexes, or a sweep where TTL is missing). */
+  retention: {
+    /** event_log, the audit store: 0 = forever (default). */
+    eventLogDays: number;
+    /** Processed membership_inbox entries (the consumer's de-duplication memory). */
+    membershipInboxDays: number;
+    /** Superseded enforcement_jobs (a later enforcement replaced their revision). */
+    enforcementJobsDays: number;
+    outboxDeadLettersDays: number;
+    /** How often the sweep runs where the database has no TTL indexes (FerretDB). */
+    sweepIntervalMs: number;
+  };
   rateLimits: {
     /** Setup starts per user per window (requirement 7). */
     setup: RateLimit;
@@ -91,10 +129,20 @@ export interface AppConfig {
     verifySetup: RateLimit;
     /** Magic links sent per user per window. */
     magicLinkSend: RateLimit;
+    /** Magic links sent to one address per window, whoever asks. */
+    magicLinkRecipient: RateLimit;
   };
 }
 
 export interface SigningJwk extends JsonWebKey {
+  kid: string;
+}
+
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
   kid: string;
 }
 
@@ -103,14 +151,11 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error';
 
 type Env = Record<string, string | undefined>;
+
+const DAY_MS = 24 * 60 * 60_000;
 
 const DEFAULT_MAGIC_LINK_BASE_URL = 'http://localhost:3000/mfa/magic-link/activate';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -135,6 +180,22 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+/** In production these have no safe default (a default would silently point at localhost). */
+const EXPLICIT_IN_PRODUCTION = ['WEBAUTHN_RP_ID', 'WEBAUTHN_ORIGINS', 'MAGIC_LINK_BASE_URL', 'MFA_BACKUP_CODE_PEPPER'];
+
+function requireExplicitInProduction(env: Env, nodeEnv: NodeEnv): void {
+  if (nodeEnv !== 'production') return;
+  const missing = EXPLICIT_IN_PRODUCTION.filter((name) => optional(env, name) === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.join(', '), `must be set explicitly in production`);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -230,10 +291,19 @@ function loadPreviousKeys(env: Env): EncryptionKey[] {
   });
 }
 
+/** MFA_ENCRYPTION_KEY (+ _ID) and MFA_ENCRYPTION_PREVIOUS_KEYS, for tools that need only these (mfa-ops reseal). */
+export function loadEncryptionKeys(env: Env): { current: EncryptionKey; previous: EncryptionKey[] } {
+  return {
+    current: encryptionKey('MFA_ENCRYPTION_KEY', optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1', required(env, 'MFA_ENCRYPTION_KEY')),
+    previous: loadPreviousKeys(env),
+  };
+}
+
 /**
- * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes). When unset it is derived from the
- * current encryption key with HKDF-SHA-256, so no extra secret is required; set it explicitly
- * before rotating MFA_ENCRYPTION_KEY, or existing backup codes stop matching.
+ * MFA_BACKUP_CODE_PEPPER (base64, at least 32 bytes): required in production, so rotating
+ * MFA_ENCRYPTION_KEY never changes it. Outside production, when unset, it is derived from the
+ * current encryption key with HKDF-SHA-256 (development convenience: rotating that key there
+ * invalidates existing backup codes).
  */
 function backupCodePepper(env: Env, encryptionKey: Buffer): Buffer {
   const raw = optional(env, 'MFA_BACKUP_CODE_PEPPER');
@@ -280,6 +350,35 @@ function mfaTokenSigningKeys(env: Env, nodeEnv: NodeEnv): { keys: SigningJwk[]; 
   return { keys: keys as SigningJwk[], ephemeral: false };
 }
 
+/**
+ * MFA_TOKEN_PUBLISHED_KEYS: a JWKS of EC P-256 keys published at /.well-known/jwks.json that
+ * never sign (private parts, if given, are dropped). Rotation: publish the next key here at
+ * least one JWKS cache lifetime (300 s) before moving it first in MFA_TOKEN_SIGNING_KEYS.
+ */
+function mfaTokenPublishedKeys(env: Env, signing: SigningJwk[]): PublicJwk[] {
+  const name = 'MFA_TOKEN_PUBLISHED_KEYS';
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be JSON: {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"kid":..}]}');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new ConfigError(name, 'must hold a "keys" array');
+  const kids = new Set(signing.map((k) => k.kid));
+  return (keys as Array<Record<string, unknown>>).map((key) => {
+    const ok = key?.kty === 'EC' && key.crv === 'P-256' && [key.x, key.y].every((v) => typeof v === 'string');
+    if (!ok) throw new ConfigError(name, 'must hold EC P-256 keys (kty EC, crv P-256, x, y)');
+    if (typeof key.kid !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key.kid) || kids.has(key.kid)) {
+      throw new ConfigError(name, 'keys need `kid` values unique across MFA_TOKEN_SIGNING_KEYS and MFA_TOKEN_PUBLISHED_KEYS');
+    }
+    kids.add(key.kid);
+    return { kty: 'EC', crv: 'P-256', x: key.x as string, y: key.y as string, kid: key.kid };
+  });
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
   const keySource = loadAuthKeySource(env, nodeEnv);
@@ -290,6 +389,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
   const signing = mfaTokenSigningKeys(env, nodeEnv);
+  requireExplicitInProduction(env, nodeEnv);
   return {
     nodeEnv,
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -297,10 +397,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    managementPort: optional(env, 'MANAGEMENT_PORT') === undefined ? null : integer(env, 'MANAGEMENT_PORT', 0, 0, 65535),
     mongo: {
       url: url(env, 'MONGO_URL', ['mongodb:', 'mongodb+srv:']),
       dbName: optional(env, 'MONGO_DB_NAME'),
       timeoutMs: integer(env, 'MONGO_TIMEOUT_MS', 5000, 100, 120_000),
+      operationTimeoutMs: integer(env, 'MONGO_OPERATION_TIMEOUT_MS', 3000, 100, 120_000),
     },
     kafka: {
       brokers,
@@ -308,6 +410,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 3, 1, 1000),
       topicReplicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
       connectTimeoutMs: integer(env, 'KAFKA_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+      security: loadKafkaSecurity(env),
+      createTopics: kafkaCreateTopics(env),
     },
     events: { source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service' },
     auth: {
@@ -316,6 +420,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       audience: required(env, 'AUTH_AUDIENCE'),
       algorithms: loadAlgorithms(env, keySource),
       clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
+      maxTokenAgeSeconds: integer(env, 'AUTH_MAX_TOKEN_AGE_SECONDS', 86_400, 60, 30 * 86_400),
     },
     encryption: {
       current: encryptionKey(
@@ -332,6 +437,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     backupCodes: { pepper: backupCodePepper(env, Buffer.from(required(env, 'MFA_ENCRYPTION_KEY'), 'base64')) },
     magicLink: {
       baseUrl: optional(env, 'MAGIC_LINK_BASE_URL') === undefined ? DEFAULT_MAGIC_LINK_BASE_URL : url(env, 'MAGIC_LINK_BASE_URL', ['http:', 'https:']),
+      allowUnverifiedEmail: flag(env, 'MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL'),
       loginUrl: optional(env, 'MAGIC_LINK_LOGIN_URL') === undefined ? undefined : url(env, 'MAGIC_LINK_LOGIN_URL', ['http:', 'https:']),
     },
     cors: { allowedOrigins: optional(env, 'CORS_ALLOWED_ORIGINS') === undefined ? [] : origins(env, 'CORS_ALLOWED_ORIGINS', '') },
@@ -339,20 +445,35 @@ export function loadConfig(env: Env = process.env): AppConfig {
       rpId: optional(env, 'WEBAUTHN_RP_ID') ?? 'localhost',
       rpName: optional(env, 'WEBAUTHN_RP_NAME') ?? 'mfa-service',
       origins: origins(env, 'WEBAUTHN_ORIGINS', 'http://localhost:3000'),
-      userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, 'preferred'),
+      userVerification: oneOf(env, 'WEBAUTHN_USER_VERIFICATION', ['preferred', 'required'] as const, nodeEnv === 'production' ? 'required' : 'preferred'),
     },
     mfaToken: {
       signingKeys: signing.keys,
+      publishedKeys: mfaTokenPublishedKeys(env, signing.keys),
       ephemeral: signing.ephemeral,
       issuer: optional(env, 'MFA_TOKEN_ISSUER') ?? 'mfa-service',
       audience: optional(env, 'MFA_TOKEN_AUDIENCE') ?? 'identity-service',
       ttlSeconds: integer(env, 'MFA_TOKEN_TTL_SECONDS', 300, 30, 300),
     },
-    stepUp: { windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000 },
+    stepUp: {
+      windowMs: integer(env, 'MFA_STEP_UP_WINDOW_SECONDS', 600, 30, 86_400) * 1000,
+      toleranceMs: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5, 0, 300) * 1000,
+    },
+    trust: {
+      tokenMembershipTtlMs: integer(env, 'MFA_TOKEN_MEMBERSHIP_TTL_DAYS', 30, 1, 365) * DAY_MS,
+      exemptionMaxMs: integer(env, 'MFA_EXEMPTION_MAX_DAYS', 365, 1, 3650) * DAY_MS,
+    },
     orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
       memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),
+    },
+    retention: {
+      eventLogDays: integer(env, 'EVENT_LOG_RETENTION_DAYS', 0, 0, 36_500),
+      membershipInboxDays: integer(env, 'MEMBERSHIP_INBOX_RETENTION_DAYS', 30, 1, 3_650),
+      enforcementJobsDays: integer(env, 'ENFORCEMENT_JOBS_RETENTION_DAYS', 30, 1, 3_650),
+      outboxDeadLettersDays: integer(env, 'OUTBOX_DEAD_LETTERS_RETENTION_DAYS', 90, 1, 3_650),
+      sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     },
     rateLimits: {
       setup: {
@@ -366,6 +487,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       magicLinkSend: {
         limit: integer(env, 'MAGIC_LINK_SEND_RATE_LIMIT', 5, 1, 10_000),
         windowSeconds: integer(env, 'MAGIC_LINK_SEND_RATE_WINDOW_SECONDS', 600, 1, 86_400),
+      },
+      magicLinkRecipient: {
+        limit: integer(env, 'MAGIC_LINK_RECIPIENT_RATE_LIMIT', 5, 1, 10_000),
+        windowSeconds: integer(env, 'MAGIC_LINK_RECIPIENT_RATE_WINDOW_SECONDS', 600, 1, 86_400),
       },
     },
   };

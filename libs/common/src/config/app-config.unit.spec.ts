@@ -10,6 +10,14 @@ const valid = {
   MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
+/** What production must set explicitly (no localhost defaults, a pepper of its own). */
+const explicitInProduction = {
+  WEBAUTHN_RP_ID: 'example.com',
+  WEBAUTHN_ORIGINS: 'https://app.example.com',
+  MAGIC_LINK_BASE_URL: 'https://app.example.com/mfa/magic-link',
+  MFA_BACKUP_CODE_PEPPER: Buffer.alloc(32, 9).toString('base64'),
+};
+
 function problem(env: Record<string, string | undefined>): string {
   try {
     loadConfig(env);
@@ -97,8 +105,9 @@ describe('configuration', () => {
       setup: { limit: 10, windowSeconds: 600 },
       verifySetup: { limit: 20, windowSeconds: 600 },
       magicLinkSend: { limit: 5, windowSeconds: 600 },
+      magicLinkRecipient: { limit: 5, windowSeconds: 600 },
     });
-    expect(config.magicLink).toEqual({ baseUrl: 'http://localhost:3000/mfa/magic-link/activate' });
+    expect(config.magicLink).toEqual({ baseUrl: 'http://localhost:3000/mfa/magic-link/activate', allowUnverifiedEmail: false });
     expect(loadConfig({ ...valid, MAGIC_LINK_BASE_URL: 'https://app.example/mfa/activate' }).magicLink.baseUrl).toBe('https://app.example/mfa/activate');
     expect(problem({ ...valid, MAGIC_LINK_BASE_URL: 'not a url' })).toContain('MAGIC_LINK_BASE_URL must be a URL');
     expect(problem({ ...valid, MAGIC_LINK_BASE_URL: 'ftp://x.example/' })).toContain('MAGIC_LINK_BASE_URL must use http: or https:');
@@ -125,7 +134,7 @@ describe('configuration', () => {
 
   describe('MFA_TOKEN_SIGNING_KEYS', () => {
     const jwk = () => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'k-1' });
-    const production = { ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', NODE_ENV: 'production' };
+    const production = { ...valid, ...explicitInProduction, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', NODE_ENV: 'production' };
 
     it('uses the configured keys, the first one signing', () => {
       const first = jwk();
@@ -154,6 +163,61 @@ describe('configuration', () => {
     it('MFA_TOKEN_TTL_SECONDS is at most 5 minutes; MFA_STEP_UP_WINDOW_SECONDS defaults to 10 minutes', () => {
       expect(problem({ ...valid, MFA_TOKEN_TTL_SECONDS: '301' })).toContain('MFA_TOKEN_TTL_SECONDS must be between 30 and 300');
       expect(loadConfig(valid).stepUp.windowMs).toBe(600_000);
+    });
+  });
+
+  describe('hostile input and secret hygiene settings (issue 11)', () => {
+    const signing = JSON.stringify({ keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'k-1' }] });
+    const production = { ...valid, ...explicitInProduction, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', NODE_ENV: 'production', MFA_TOKEN_SIGNING_KEYS: signing };
+
+    it('production names every setting that has no safe default: RP id, origins, magic-link URL, backup-code pepper', () => {
+      const without = { ...production, WEBAUTHN_RP_ID: undefined, WEBAUTHN_ORIGINS: undefined, MAGIC_LINK_BASE_URL: undefined, MFA_BACKUP_CODE_PEPPER: undefined };
+      expect(problem(without)).toBe(
+        'Invalid configuration: WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, MAGIC_LINK_BASE_URL, MFA_BACKUP_CODE_PEPPER must be set explicitly in production',
+      );
+      for (const name of Object.keys(explicitInProduction)) {
+        expect(problem({ ...production, [name]: undefined })).toBe(`Invalid configuration: ${name} must be set explicitly in production`);
+      }
+      const config = loadConfig(production);
+      expect(config.webauthn).toMatchObject({ rpId: 'example.com', origins: ['https://app.example.com'] });
+      expect(config.backupCodes.pepper).toEqual(Buffer.alloc(32, 9));
+    });
+
+    it('the backup-code pepper does not follow the encryption key once set (rotation keeps backup codes)', () => {
+      const pepper = Buffer.alloc(32, 9).toString('base64');
+      const before = loadConfig({ ...valid, MFA_BACKUP_CODE_PEPPER: pepper }).backupCodes.pepper;
+      const rotated = loadConfig({ ...valid, MFA_BACKUP_CODE_PEPPER: pepper, MFA_ENCRYPTION_KEY: Buffer.alloc(32, 8).toString('base64') }).backupCodes.pepper;
+      expect(rotated).toEqual(before);
+    });
+
+    it('WebAuthn user verification is required by default in production, preferred elsewhere, and configurable', () => {
+      expect(loadConfig(production).webauthn.userVerification).toBe('required');
+      expect(loadConfig(valid).webauthn.userVerification).toBe('preferred');
+      expect(loadConfig({ ...production, WEBAUTHN_USER_VERIFICATION: 'preferred' }).webauthn.userVerification).toBe('preferred');
+    });
+
+    it('AUTH_MAX_TOKEN_AGE_SECONDS defaults to a day; MANAGEMENT_PORT is off unless set', () => {
+      expect(loadConfig(valid).auth.maxTokenAgeSeconds).toBe(86_400);
+      expect(loadConfig({ ...valid, AUTH_MAX_TOKEN_AGE_SECONDS: '3600' }).auth.maxTokenAgeSeconds).toBe(3600);
+      expect(problem({ ...valid, AUTH_MAX_TOKEN_AGE_SECONDS: '10' })).toContain('AUTH_MAX_TOKEN_AGE_SECONDS must be between 60');
+      expect(loadConfig(valid).managementPort).toBeNull();
+      expect(loadConfig({ ...valid, MANAGEMENT_PORT: '9100' }).managementPort).toBe(9100);
+      expect(problem({ ...valid, MANAGEMENT_PORT: 'x' })).toContain('MANAGEMENT_PORT must be an integer');
+    });
+
+    it('magic links: vouched addresses only unless MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL=true; a per-recipient limit', () => {
+      expect(loadConfig(valid).magicLink.allowUnverifiedEmail).toBe(false);
+      expect(loadConfig({ ...valid, MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL: 'true' }).magicLink.allowUnverifiedEmail).toBe(true);
+      expect(problem({ ...valid, MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL: 'yes' })).toContain('MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL must be true or false');
+      expect(loadConfig(valid).rateLimits.magicLinkRecipient).toEqual({ limit: 5, windowSeconds: 600 });
+    });
+
+    it('MFA_TOKEN_PUBLISHED_KEYS: public halves only, kids unique across both lists', () => {
+      const next = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+      const config = loadConfig({ ...valid, MFA_TOKEN_PUBLISHED_KEYS: JSON.stringify({ keys: [{ ...next, kid: 'next' }] }) });
+      expect(config.mfaToken.publishedKeys).toEqual([{ kty: 'EC', crv: 'P-256', x: next.x, y: next.y, kid: 'next' }]);
+      expect(problem({ ...production, MFA_TOKEN_PUBLISHED_KEYS: JSON.stringify({ keys: [{ ...next, kid: 'k-1' }] }) })).toContain('unique across');
+      expect(problem({ ...valid, MFA_TOKEN_PUBLISHED_KEYS: JSON.stringify({ keys: [{ kty: 'RSA', kid: 'r' }] }) })).toContain('EC P-256 keys');
     });
   });
 });

@@ -23,8 +23,11 @@ export interface ErrorDetail {
 
 export interface AppErrorOptions {
   details?: ErrorDetail[];
-  /** Seconds until the caller may retry (429 / 423); sent as Retry-After and `retryAfter`. */
-  retryAfterSeconds?: number;
+  /**
+   * Seconds until the caller may retry (429 / 423); sent as Retry-After and `retryAfter`. Null:
+   * not by waiting (`retryAfter: null`, no Retry-After header), e.g. the lockout's hard stop.
+   */
+  retryAfterSeconds?: number | null;
   /** 405: the methods the path does serve; sent as `Allow`. */
   allow?: string[];
 }
@@ -32,7 +35,7 @@ export interface AppErrorOptions {
 /** An expected failure with a stable, documented code. Its message is safe to show to the caller. */
 export class AppError extends Error {
   readonly details?: ErrorDetail[];
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds?: number | null;
   readonly allow?: string[];
 
   constructor(

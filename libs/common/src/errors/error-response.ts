@@ -1,11 +1,12 @@
 import { AppError, ErrorDetail, ErrorKind } from './app-error';
+import { isDatabaseUnreachable } from './database-unavailable';
 
 export interface ErrorEnvelope {
   success: false;
   error: string;
   code: string;
   details?: ErrorDetail[];
-  retryAfter?: number;
+  retryAfter?: number | null;
 }
 
 export interface ErrorResponse {
@@ -29,29 +30,15 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-/** Errors the MongoDB driver raises when the database cannot be reached: answered 503, not 500. */
-const DATABASE_UNREACHABLE = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'MongoServerClosedError',
-  'MongooseServerSelectionError',
-  'DisconnectedError',
-]);
-
-export function isDatabaseUnreachable(error: unknown): boolean {
-  return error instanceof Error && DATABASE_UNREACHABLE.has(error.name);
-}
+export { isDatabaseUnreachable };
 
 /**
  * Express body-parser errors carry `type` and `status`; they are the caller's fault and
  * must never surface as 500 (malformed JSON, oversized body, unsupported charset...).
  */
 function fromBodyParserError(error: unknown): AppError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (!('type' in error)) return fromBodyReadError(error);
   const type = (error as { type?: unknown }).type;
   switch (type) {
     case 'entity.parse.failed':
@@ -66,8 +53,20 @@ function fromBodyParserError(error: unknown): AppError | undefined {
     case 'stream.encoding.set':
       return new AppError('validation', 'BAD_REQUEST', 'Request body could not be read');
     default:
-      return undefined;
+      return fromBodyReadError(error);
   }
+}
+
+/**
+ * The body parser marks any other failure to read the body (a corrupt gzip or deflate stream,
+ * a truncated chunk) with a 4xx `status` and `expose: true` (http-errors): still the caller's fault.
+ */
+function fromBodyReadError(error: object): AppError | undefined {
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (status === 413) return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (status === 415) return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+  return new AppError('validation', 'BAD_REQUEST', 'Request body could not be read');
 }
 
 export interface ErrorMappingContext {
@@ -87,14 +86,16 @@ export function toErrorResponse(error: unknown, context: ErrorMappingContext = {
   const headers: Record<string, string> = {};
   if (appError.retryAfterSeconds !== undefined) {
     body.retryAfter = appError.retryAfterSeconds;
-    headers['Retry-After'] = String(appError.retryAfterSeconds);
+    if (appError.retryAfterSeconds !== null) headers['Retry-After'] = String(appError.retryAfterSeconds);
   }
   if (appError.allow) headers['Allow'] = appError.allow.join(', ');
   return { status: STATUS_BY_KIND[appError.kind], body, headers };
 }
 
 function asAppError(error: unknown, context: ErrorMappingContext): AppError {
-  if (error instanceof AppError) return error;
+  // An internal AppError's code and message are for operators (logged), never for the caller.
+  if (error instanceof AppError && error.kind !== 'internal') return error;
+  if (error instanceof AppError) return new AppError('internal', 'INTERNAL_ERROR', context.internalMessage ?? 'Internal server error');
   const bodyError = fromBodyParserError(error);
   if (bodyError) return bodyError;
   if (isDatabaseUnreachable(error)) {
@@ -103,6 +104,8 @@ function asAppError(error: unknown, context: ErrorMappingContext): AppError {
   const httpStatus = statusOf(error);
   if (httpStatus === 404) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
   if (httpStatus === 405) return new AppError('not_found', 'ROUTE_NOT_FOUND', 'Not found');
+  // Nest maps what the router throws on a bad request (e.g. a path it cannot decode) to a 4xx HttpException.
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) return new AppError('validation', 'BAD_REQUEST', 'Request could not be read');
   return new AppError('internal', 'INTERNAL_ERROR', context.internalMessage ?? 'Internal server error');
 }
 

@@ -19,12 +19,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const req = http.getRequest<Request & { [INTERNAL_MESSAGE_KEY]?: string }>();
     const res = http.getResponse<Response>();
     const { status, body, headers } = toErrorResponse(exception, { internalMessage: req[INTERNAL_MESSAGE_KEY] });
-    if (status >= 500 && !(exception instanceof AppError)) {
+    if (status >= 500 && !(exception instanceof AppError && exception.kind !== 'internal')) {
       this.logger.error({
         msg: 'request failed',
         requestId: requestIdOf(req),
         route: req.route?.path,
         errorType: exception instanceof Error ? exception.name : typeof exception,
+        code: exception instanceof AppError ? exception.code : undefined,
         stack: exception instanceof Error ? exception.stack?.split('\n').slice(1, 6).join('\n') : undefined,
       });
     }

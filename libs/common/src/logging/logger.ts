@@ -52,3 +52,20 @@ export class PinoNestLogger implements LoggerService {
     this.write('trace', message, context);
   }
 }
+
+export type WarningSink = (level: 'debug' | 'warn', message: string, fields: Record<string, unknown>) => void;
+
+/**
+ * Node prints process warnings as plain text on stderr, which breaks all-JSON logs: they go to
+ * `sink` instead (replacing Node's printer). kafkajs 2.2.4 arms its request-queue throttle timer
+ * with a negative delay when nothing is throttled (`scheduleCheckPendingRequests`,
+ * tulios/kafkajs#1751); Node 24 clamps it to 1 ms, as Node 20 did silently, and warns with
+ * TimeoutNegativeWarning on every connection: harmless, so debug.
+ */
+export function routeProcessWarnings(sink: WarningSink): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    const level = warning.name === 'TimeoutNegativeWarning' ? 'debug' : 'warn';
+    sink(level, warning.message, { warning: { name: warning.name, ...(warning.code ? { code: warning.code } : {}) } });
+  });
+}

@@ -38,7 +38,7 @@ describe('enforcement lifecycle: which members are told', () => {
 
   it('an exemption counts only while it has not expired, judged at processing time', () => {
     const expiresAt = new Date(enforcedAt.getTime() + 3 * DAY);
-    const { state } = decideGrantExemption(enforcedPolicy(), { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt, actorId: 'admin' }, enforcedAt);
+    const { state } = decideGrantExemption(enforcedPolicy(), { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt, actorId: 'admin', maxExpiresAt: new Date(enforcedAt.getTime() + 365 * DAY) }, enforcedAt);
     expect(decideNotice('setup-required', state, member(), enforcedAt)).toBeNull();
     expect(decideNotice('deadline-passed', state, member(), afterDeadline)?.event).toEqual({
       type: 'UserMfaEnforcementDeadlinePassed',

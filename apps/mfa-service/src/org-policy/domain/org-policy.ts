@@ -113,6 +113,17 @@ export function decideEnforcement(current: OrgPolicyState | null, command: SetEn
   return { state: next, events: [event] };
 }
 
+/**
+ * Whether moving from `before` to `after` lowers security: lifting enforcement, lengthening the
+ * grace period or adding an allowed method. Those need the admin's own MFA and step-up; turning
+ * enforcement on, shortening the grace period or removing a method only raise it.
+ */
+export function weakensPolicy(before: OrgPolicyState | null, after: OrgPolicyState): boolean {
+  if (!before?.enforced) return false;
+  if (!after.enforced) return true;
+  return after.gracePeriodDays > before.gracePeriodDays || after.allowedMethods.some((m) => !before.allowedMethods.includes(m));
+}
+
 export function activeExemption(state: OrgPolicyState | null, userId: string, now: Date): Exemption | null {
   const exemption = state?.exemptions.find((e) => e.userId === userId);
   if (!exemption) return null;
@@ -123,24 +134,38 @@ export interface GrantExemption {
   orgId: string;
   userId: string;
   reason: string;
+  /** Null: as long as allowed (`maxExpiresAt`). */
   expiresAt: Date | null;
+  /** The latest an exemption may expire (now + MFA_EXEMPTION_MAX_DAYS). */
+  maxExpiresAt: Date;
   actorId: string;
 }
 
-/** Exempts a member (replacing an earlier exemption). Granting the same exemption again is a no-op. */
+/**
+ * Exempts a member (replacing an earlier exemption) until `expiresAt`, at most `maxExpiresAt`
+ * (no exemption is forever). An admin cannot exempt themself (403). Granting the same exemption
+ * again is a no-op.
+ */
 export function decideGrantExemption(current: OrgPolicyState | null, command: GrantExemption, now: Date): Decision<OrgPolicyState> {
+  if (command.userId === command.actorId) {
+    throw new AppError('forbidden', 'FORBIDDEN', 'An administrator cannot exempt themself');
+  }
   if (command.expiresAt && command.expiresAt.getTime() <= now.getTime()) {
     throw validationFailed([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
   }
+  if (command.expiresAt && command.expiresAt.getTime() > command.maxExpiresAt.getTime()) {
+    throw validationFailed([{ field: 'expiresAt', message: `expiresAt must be at most ${command.maxExpiresAt.toISOString()} (MFA_EXEMPTION_MAX_DAYS)` }]);
+  }
+  const expiresAt = command.expiresAt ?? command.maxExpiresAt;
   const state = current ?? newOrgPolicy(command.orgId);
   const existing = activeExemption(state, command.userId, now);
-  if (existing && existing.reason === command.reason && existing.expiresAt?.getTime() === command.expiresAt?.getTime()) {
+  if (existing && existing.reason === command.reason && (command.expiresAt === null || existing.expiresAt?.getTime() === expiresAt.getTime())) {
     return { state, events: [] };
   }
   const exemption: Exemption = {
     userId: command.userId,
     reason: command.reason,
-    expiresAt: command.expiresAt,
+    expiresAt,
     grantedBy: command.actorId,
     grantedAt: now,
   };
@@ -154,7 +179,7 @@ export function decideGrantExemption(current: OrgPolicyState | null, command: Gr
           userId: command.userId,
           grantedBy: command.actorId,
           reason: command.reason,
-          expiresAt: command.expiresAt ? command.expiresAt.toISOString() : null,
+          expiresAt: expiresAt.toISOString(),
         },
       },
     ],

@@ -1,5 +1,5 @@
 import { AppError } from '@mfa/common/errors/app-error';
-import { decideEnforcement, decideGrantExemption, decideRevokeExemption, newOrgPolicy, OrgPolicyState } from './org-policy';
+import { decideEnforcement, decideGrantExemption, decideRevokeExemption, newOrgPolicy, OrgPolicyState, SetEnforcement, weakensPolicy } from './org-policy';
 
 const now = new Date('2026-01-10T12:00:00.000Z');
 const later = new Date('2026-01-11T12:00:00.000Z');
@@ -78,22 +78,46 @@ describe('OrgPolicy: enforcement', () => {
 
 describe('OrgPolicy: exemptions', () => {
   const base: OrgPolicyState = newOrgPolicy('org-1');
+  const max = new Date(now.getTime() + 365 * 24 * 3600_000);
+
+  it('an admin cannot exempt themself; expiresAt beyond the cap is refused', () => {
+    expect(() => decideGrantExemption(base, { orgId: 'org-1', userId: 'a', reason: 'me', expiresAt: later, actorId: 'a', maxExpiresAt: max }, now)).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN', kind: 'forbidden' }),
+    );
+    expectValidation(
+      () => decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: new Date(max.getTime() + 1), actorId: 'a', maxExpiresAt: max }, now),
+      'expiresAt',
+    );
+  });
+
+  it('weakensPolicy: lifting, a longer grace period or an added method lower security; the opposite raises it', () => {
+    const enforced = decideEnforcement(null, enforce({ enforced: true, gracePeriodDays: 7, allowedMethods: ['GOOGLE_AUTH'] }), now).state;
+    const next = (body: Partial<SetEnforcement>) => decideEnforcement(enforced, enforce(body), now).state;
+    expect(weakensPolicy(null, enforced)).toBe(false);
+    expect(weakensPolicy(newOrgPolicy('org-1'), enforced)).toBe(false);
+    expect(weakensPolicy(enforced, next({ enforced: false }))).toBe(true);
+    expect(weakensPolicy(enforced, next({ enforced: true, gracePeriodDays: 8 }))).toBe(true);
+    expect(weakensPolicy(enforced, next({ enforced: true, allowedMethods: ['GOOGLE_AUTH', 'MAGIC_LINK'] }))).toBe(true);
+    expect(weakensPolicy(enforced, next({ enforced: true, gracePeriodDays: 1 }))).toBe(false);
+    expect(weakensPolicy(enforced, next({ enforced: true, allowedMethods: ['GOOGLE_AUTH'] }))).toBe(false);
+  });
 
   it('grants, replaces and refuses a past expiry', () => {
-    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now);
+    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max }, now);
     expect(granted.events[0]).toEqual({
       type: 'UserMfaExemptionGranted',
       data: { orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString() },
     });
-    expect(decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now).events).toEqual([]);
-    const replaced = decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt: null, actorId: 'b' }, now);
+    expect(decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max }, now).events).toEqual([]);
+    const replaced = decideGrantExemption(granted.state, { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt: null, actorId: 'b', maxExpiresAt: max }, now);
     expect(replaced.state.exemptions).toHaveLength(1);
-    expect(replaced.state.exemptions[0]).toMatchObject({ reason: 'travel', expiresAt: null });
-    expectValidation(() => decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: now, actorId: 'a' }, now), 'expiresAt');
+    // No exemption is forever: without expiresAt it lasts the longest allowed (MFA_EXEMPTION_MAX_DAYS).
+    expect(replaced.state.exemptions[0]).toMatchObject({ reason: 'travel', expiresAt: max });
+    expectValidation(() => decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: now, actorId: 'a', maxExpiresAt: max }, now), 'expiresAt');
   });
 
   it('revokes an active exemption; an expired or missing one is not found', () => {
-    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a' }, now).state;
+    const granted = decideGrantExemption(base, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max }, now).state;
     const revoked = decideRevokeExemption(granted, { orgId: 'org-1', userId: 'u1', actorId: 'z' }, now);
     expect(revoked.events[0].data).toEqual({ orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString(), revokedBy: 'z' });
     expect(revoked.state.exemptions).toEqual([]);

@@ -23,6 +23,8 @@ export interface EnforcementJobDocument {
   createdAt: Date;
   updatedAt: Date;
   finishedAt?: Date;
+  /** Set when superseded: such jobs expire after ENFORCEMENT_JOBS_RETENTION_DAYS (done ones stay, see infra/indexes.ts). */
+  supersededAt?: Date;
   leaseOwner?: string;
   leaseUntil?: Date;
 }

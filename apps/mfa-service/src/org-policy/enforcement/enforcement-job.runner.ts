@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@mfa/common';
-import type { CommandMeta } from '@mfa/persistence';
+import { type CommandMeta, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -88,7 +88,7 @@ export class EnforcementJobRunner {
     for (;;) {
       // `orgId:` prefix range on _id; the orgId test guards org ids containing ':'.
       const page = await this.members
-        .find({ orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } }, { projection: { userId: 1 }, sort: { _id: 1 }, limit: this.pageSize })
+        .find({ orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } }, { projection: { userId: 1 }, sort: { _id: 1 }, limit: this.pageSize, ...MAINTENANCE_TIMEOUT })
         .toArray();
       // An empty page is still one (empty) step: it re-reads the policy before the job is marked done.
       const batches = page.length === 0 ? [page] : Array.from({ length: Math.ceil(page.length / MEMBER_BATCH_SIZE) }, (_, i) => page.slice(i * MEMBER_BATCH_SIZE, (i + 1) * MEMBER_BATCH_SIZE));
@@ -123,7 +123,7 @@ export class EnforcementJobRunner {
     const now = new Date();
     const result = await this.jobs.updateOne(
       { _id: job._id, leaseOwner: this.owner },
-      { $set: { status, finishedAt: now, updatedAt: now }, $unset: { leaseOwner: '', leaseUntil: '' } },
+      { $set: { status, finishedAt: now, updatedAt: now, ...(status === 'superseded' ? { supersededAt: now } : {}) }, $unset: { leaseOwner: '', leaseUntil: '' } },
     );
     return result.matchedCount === 1 ? status : 'lost';
   }

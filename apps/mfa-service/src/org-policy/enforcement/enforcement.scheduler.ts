@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@mfa/common';
-import { insertMissing } from '@mfa/persistence';
+import { insertMissing, MAINTENANCE_TIMEOUT } from '@mfa/persistence';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -121,7 +121,7 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       await this.createDueJobs(this.clock.now());
       const now = new Date();
       const runnable = await this.jobs
-        .find({ status: 'running', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] }, { projection: { _id: 1 }, sort: { createdAt: 1 } })
+        .find({ status: 'running', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] }, { projection: { _id: 1 }, sort: { createdAt: 1 }, ...MAINTENANCE_TIMEOUT })
         .toArray();
       let finished = 0;
       for (const { _id } of runnable) {
@@ -140,7 +140,7 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
     // Pages by _id, no cursor held open across the inserts (see EnforcementJobRunner.process).
     for (let after = ''; ; ) {
       const page = await this.policies
-        .find({ enforced: true, _id: { $gt: after } }, { projection: { enforced: 1, enforcementRevision: 1, enforcementDeadline: 1 }, sort: { _id: 1 }, limit: POLICY_BATCH })
+        .find({ enforced: true, _id: { $gt: after } }, { projection: { enforced: 1, enforcementRevision: 1, enforcementDeadline: 1 }, sort: { _id: 1 }, limit: POLICY_BATCH, ...MAINTENANCE_TIMEOUT })
         .toArray();
       const wanted = page.flatMap((policy) =>
         dueNotices({ enforced: policy.enforced, enforcementDeadline: policy.enforcementDeadline ?? null }, now).map((kind) => ({

@@ -68,7 +68,11 @@ export class MemberNoticeWriter {
         operations.push(guardedWrite(userId, read, { enforcementNotices: decision.notices }, events, now));
       }
       if (operations.length === 0) break;
+      // Each notice is one event; the relay's markers go first (as for every commit, see PendingOutboxes).
+      await this.relay.markPending(USER_MFA_COLLECTION, targets.map((id) => ({ id, events: 1 })), now);
       const applied = await this.writeAll(operations);
+      // The touch after the writes (see PendingOutboxes); they are committed whatever it does.
+      await this.relay.markPending(USER_MFA_COLLECTION, targets.map((id) => ({ id, events: 0 })), now).catch(() => undefined);
       written += applied;
       for (const userId of targets) this.relay.wake(USER_MFA_COLLECTION, userId);
       if (applied === operations.length) break;

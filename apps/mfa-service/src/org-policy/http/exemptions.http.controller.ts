@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal } from '@mfa/auth';
 import type { CommandMeta } from '@mfa/persistence';
+import { subjectOf } from '../../user-mfa/http/subject';
 import { CommandMetadata } from '../../http/command-meta.decorator';
 import { MessageResponse, messageResponse } from '../../http/envelope';
 import { UserIdPipe } from '../../http/user-id.pipe';
@@ -28,9 +30,10 @@ export class ExemptionsController {
     @Param('userId', UserIdPipe) userId: string,
     @Body() body: GrantExemptionRequest,
     @CommandMetadata('admin') meta: CommandMeta,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<MessageResponse> {
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-    await this.commandBus.execute(new GrantExemptionCommand(orgId, userId, body.reason.trim(), expiresAt, meta));
+    await this.commandBus.execute(new GrantExemptionCommand(orgId, userId, body.reason.trim(), expiresAt, meta, subjectOf(principal)));
     return messageResponse('MFA exemption granted');
   }
 

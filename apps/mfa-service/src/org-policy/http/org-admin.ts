@@ -1,23 +1,36 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { isOrgAdmin, principalOf } from '@mfa/auth';
-import { AppError, Unauthorized } from '@mfa/common';
+import { AppError, CLOCK, Clock, Unauthorized } from '@mfa/common';
 import type { Request } from 'express';
+import { ActiveMembershipsReader } from '../../membership/active-memberships.reader';
+import { isAdminRole } from '../../user-mfa/domain/admin-authority';
+
+const forbidden = () => new AppError('forbidden', 'FORBIDDEN', 'Insufficient permissions. OWNER or ADMINISTRATOR role required.');
 
 /**
  * Org policy is read and changed only by an ADMINISTRATOR or OWNER of the caller's own org.
- * A guard, so the role is checked before the body is validated.
+ * A guard, so the role is checked before the body is validated. The token's role first; then,
+ * when the identity service's events confirmed the membership, its role wins (a demoted admin's
+ * token that has not expired yet administers nothing).
  */
 @Injectable()
 export class OrgAdminGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
+  constructor(
+    private readonly memberships: ActiveMembershipsReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const principal = principalOf(context.switchToHttp().getRequest<Request>());
     if (!principal) throw Unauthorized();
     if (!principal.orgId) {
       throw new AppError('validation', 'NO_ORGANIZATION', 'User not associated with an organization');
     }
-    if (!isOrgAdmin(principal)) {
-      throw new AppError('forbidden', 'FORBIDDEN', 'Insufficient permissions. OWNER or ADMINISTRATOR role required.');
-    }
+    if (!isOrgAdmin(principal)) throw forbidden();
+    const confirmed = (await this.memberships.of(principal.userId, null, this.clock.now())).find(
+      (m) => m.orgId === principal.orgId && m.source === 'event',
+    );
+    if (confirmed && !isAdminRole(confirmed.role)) throw forbidden();
     return true;
   }
 }

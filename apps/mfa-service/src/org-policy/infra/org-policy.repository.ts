@@ -33,6 +33,8 @@ export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
         readCache.invalidate(orgId);
         if (events.length > 0) relay.wake(ORG_POLICY_COLLECTION, orgId);
       },
+      undefined,
+      (orgId, events, at) => relay.markPending(ORG_POLICY_COLLECTION, [{ id: orgId, events: events.length }], at),
     );
   }
 }

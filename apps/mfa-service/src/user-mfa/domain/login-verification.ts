@@ -12,8 +12,8 @@ import {
   TotpCheck,
   TotpState,
   UserMfaState,
-  VerificationState,
 } from './user-mfa';
+import { countFailure, familyOf, lockStatus, recordSuccess } from './verification-state';
 
 /**
  * Login-time verification of a second factor (POST /mfa/verify-login): one decision that
@@ -23,10 +23,6 @@ import {
  */
 export type VerificationMethod = MfaMethod | 'BACKUP_CODE';
 
-/** Consecutive failures that lock verification (requirement 6). */
-export const MAX_FAILED_ATTEMPTS = 5;
-export const LOCKOUT_MS = 15 * 60_000;
-
 export type VerificationFailureReason =
   | 'invalid_code'
   | 'replayed_code'
@@ -34,12 +30,11 @@ export type VerificationFailureReason =
   | 'expired'
   | 'invalid_challenge'
   | 'invalid_assertion'
-  | 'counter_regression'
-  | 'locked';
+  | 'counter_regression';
 
 /** What the infrastructure concluded about a passkey assertion before the decision. */
 export type PasskeyAssertionResult =
-  | { ok: true; credentialId: string; newCounter: number; backedUp: boolean }
+  | { ok: true; credentialId: string; newCounter: number; backedUp: boolean; userVerified: boolean }
   | { ok: false; reason: 'invalid_assertion' | 'counter_regression' };
 
 /** The factor presented, with the checks the infrastructure supplies (secrets stay outside the domain). */
@@ -55,22 +50,38 @@ export interface VerifyLogin extends Subject {
 }
 
 export type LoginOutcome =
-  | { verified: true; method: VerificationMethod }
-  | { verified: false; method: VerificationMethod; reason: VerificationFailureReason; lockedUntil: Date | null };
+  | { verified: true; method: VerificationMethod; assurance: Assurance }
+  | { verified: false; method: VerificationMethod; reason: VerificationFailureReason };
 
 export interface LoginDecision extends Decision<UserMfaState> {
   outcome: LoginOutcome;
 }
 
-export const verificationFailed = (): AppError => new AppError('validation', 'VERIFICATION_FAILED', 'MFA verification failed');
-
-export function lockedOut(until: Date, now: Date): AppError {
-  const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
-  return new AppError('locked', 'LOCKED_OUT', 'Too many failed MFA attempts, try again later', { retryAfterSeconds });
+/** What a verified factor is worth (NIST SP 800-63B-4), as the mfaToken states it: `acr` and RFC 8176 `amr`. */
+export interface Assurance {
+  acr: 'aal1' | 'aal2';
+  amr: string[];
 }
 
-export function isLocked(verification: VerificationState, now: Date): boolean {
-  return verification.lockedUntil !== null && verification.lockedUntil.getTime() > now.getTime();
+/** GOOGLE_AUTH and BACKUP_CODE: aal2 `otp`; PASSKEY: aal2 `hwk` (+ `user` when verified); MAGIC_LINK: aal1 `email`. */
+export function assuranceOf(factor: LoginFactor): Assurance {
+  switch (factor.method) {
+    case 'GOOGLE_AUTH':
+    case 'BACKUP_CODE':
+      return { acr: 'aal2', amr: ['otp'] };
+    case 'PASSKEY':
+      return { acr: 'aal2', amr: factor.assertion.ok && factor.assertion.userVerified ? ['hwk', 'user'] : ['hwk'] };
+    case 'MAGIC_LINK':
+      return { acr: 'aal1', amr: ['email'] };
+  }
+}
+
+export const verificationFailed = (): AppError => new AppError('validation', 'VERIFICATION_FAILED', 'MFA verification failed');
+
+/** 423 while a family is locked; `until` null is the hard stop (`retryAfter: null`: only an admin reset ends it). */
+export function lockedOut(until: Date | null, now: Date): AppError {
+  const retryAfterSeconds = until === null ? null : Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  return new AppError('locked', 'LOCKED_OUT', 'Too many failed MFA attempts, try again later', { retryAfterSeconds });
 }
 
 /** Whether the user can present `method` at all (else 400 METHOD_NOT_ENABLED, not a counted failure). */
@@ -141,49 +152,41 @@ function check(state: UserMfaState, factor: LoginFactor, now: Date): Check {
 }
 
 /**
- * Verifies one login factor. Locked: nothing is evaluated (recorded as a 'locked' failure).
- * A method the user cannot present: 400 METHOD_NOT_ENABLED, not counted. Otherwise a success
- * resets the failure count and records the time (step-up proof); a failure counts, and the
- * MAX_FAILED_ATTEMPTS-th consecutive one locks verification for LOCKOUT_MS (MfaLockedOut).
+ * Verifies one login factor. A locked family: 423 from what was read — nothing is written or
+ * published. A method the user cannot present: 400 METHOD_NOT_ENABLED, not counted. Otherwise a
+ * success clears the family's count and proves step-up for the request's session; a failure
+ * counts, and each new lock (verification-state.ts) publishes one MfaLockedOut.
  */
 export function decideVerifyLogin(current: UserMfaState | null, command: VerifyLogin, now: Date): LoginDecision {
   const state = load(current, command);
   const method = command.factor.method;
-  const base = { userId: command.userId, orgId: orgOf(state, command), method };
-
-  if (isLocked(state.verification, now)) {
-    return {
-      state,
-      events: [{ type: 'MfaVerificationFailed', data: { ...base, reason: 'locked' } }],
-      outcome: { verified: false, method, reason: 'locked', lockedUntil: state.verification.lockedUntil },
-    };
-  }
+  const family = familyOf(method);
+  const attempts = state.verification.families[family];
+  const lock = lockStatus(attempts, now);
+  if (lock.locked) throw lockedOut(lock.until, now);
   if (!canPresent(state, method)) throw methodNotEnabled();
 
+  const base = { userId: command.userId, orgId: orgOf(state, command), method };
   const result = check(state, command.factor, now);
   if (result.ok) {
     return {
-      state: { ...result.state, verification: { failedAttempts: 0, lockedUntil: null, lastVerifiedAt: now } },
+      state: { ...result.state, verification: recordSuccess(state.verification, family, command.sessionId ?? null, now) },
       events: [{ type: 'MfaVerificationSucceeded', data: base }],
-      outcome: { verified: true, method },
+      outcome: { verified: true, method, assurance: assuranceOf(command.factor) },
     };
   }
 
-  const failedAttempts = state.verification.failedAttempts + 1;
+  const counted = countFailure(attempts, now);
   const events: DomainEvent[] = [{ type: 'MfaVerificationFailed', data: { ...base, reason: result.reason } }];
-  if (failedAttempts < MAX_FAILED_ATTEMPTS) {
-    return {
-      state: { ...result.state, verification: { ...state.verification, failedAttempts, lockedUntil: null } },
-      events,
-      outcome: { verified: false, method, reason: result.reason, lockedUntil: null },
-    };
+  if (counted.lock) {
+    events.push({
+      type: 'MfaLockedOut',
+      data: { userId: command.userId, orgId: base.orgId, until: counted.lock.until?.toISOString() ?? null, failures: counted.attempts.failures, family },
+    });
   }
-  const lockedUntil = new Date(now.getTime() + LOCKOUT_MS);
-  events.push({ type: 'MfaLockedOut', data: { userId: command.userId, orgId: base.orgId, until: lockedUntil.toISOString() } });
   return {
-    // The count starts again after the lockout ends.
-    state: { ...result.state, verification: { ...state.verification, failedAttempts: 0, lockedUntil } },
+    state: { ...result.state, verification: { ...state.verification, families: { ...state.verification.families, [family]: counted.attempts } } },
     events,
-    outcome: { verified: false, method, reason: result.reason, lockedUntil },
+    outcome: { verified: false, method, reason: result.reason },
   };
 }

@@ -52,7 +52,7 @@ describe('UserMfa passkeys', () => {
 
   it('start registration stores the challenge, marks PASSKEY pending and emits MfaMethodSetupStarted without the challenge', () => {
     const { state, events } = start(null, 'ch-1', t0, 'Laptop');
-    expect(state.passkeyChallenges).toEqual([{ challenge: 'ch-1', ceremony: 'registration', expiresAt: at(TTL), name: 'Laptop' }]);
+    expect(state.passkeyChallenges).toEqual([{ challenge: 'ch-1', ceremony: 'registration', expiresAt: at(TTL), name: 'Laptop', startedWithoutStepUp: true }]);
     expect(state.methods.PASSKEY.status).toBe('pending');
     expect(events).toEqual([{ type: 'MfaMethodSetupStarted', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY' } }]);
     expect(JSON.stringify(events)).not.toContain('ch-1');
@@ -134,11 +134,11 @@ describe('UserMfa passkeys', () => {
 
   it('reset removes passkeys and challenges', () => {
     const enabled = start(complete(start(null, 'ch-1').state, 'ch-1').state, 'ch-2').state;
-    const { state, events } = decideReset(enabled, { ...subject, resetBy: 'user-1' }, t0);
+    const { state, events } = decideReset(enabled, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0);
     expect(state.passkeys).toEqual([]);
     expect(state.passkeyChallenges).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['MfaReset']);
     // Only a pending challenge left: still something to reset.
-    expect(decideReset(start(null, 'x').state, { ...subject, resetBy: 'user-1' }, t0).state.passkeyChallenges).toEqual([]);
+    expect(decideReset(start(null, 'x').state, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).state.passkeyChallenges).toEqual([]);
   });
 });

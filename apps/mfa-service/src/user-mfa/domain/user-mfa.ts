@@ -1,6 +1,10 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { MFA_METHODS, MfaMethod } from './mfa-method';
+import { noVerification, VerificationState } from './verification-state';
+
+export { noVerification } from './verification-state';
+export type { VerificationState } from './verification-state';
 
 /**
  * One user's MFA factors (aggregate key: userId). Pure data; the rules are the decide*
@@ -39,6 +43,8 @@ export interface TotpState {
   pendingExpiresAt: Date | null;
   /** Backup codes issued with a pending setup; they replace `backupCodes` when it is verified. */
   pendingBackupCodes: StoredCode[];
+  /** The pending setup was started without step-up: cancelled once any method becomes enabled. */
+  startedWithoutStepUp?: boolean;
 }
 
 export type MagicLinkPurposeName = 'setup' | 'login';
@@ -49,6 +55,8 @@ export interface MagicLinkState {
   purpose: MagicLinkPurposeName;
   email: string;
   expiresAt: Date;
+  /** A setup link requested without step-up: cancelled once any method becomes enabled. */
+  startedWithoutStepUp?: boolean;
 }
 
 /** A registered WebAuthn credential (public key material only; it never appears in an event). */
@@ -76,16 +84,8 @@ export interface PasskeyChallengeState {
   expiresAt: Date;
   /** Registration: the device name given at setup, for the passkey it creates. */
   name?: string | null;
-}
-
-/** Login-time verification bookkeeping (lockout and step-up). */
-export interface VerificationState {
-  /** Consecutive failed verifications since the last success or lockout. */
-  failedAttempts: number;
-  /** Verification is refused until then (null: not locked). */
-  lockedUntil: Date | null;
-  /** The last successful verify-login: proves a recent second factor for step-up. */
-  lastVerifiedAt: Date | null;
+  /** Registration started without step-up: cancelled once any method becomes enabled. */
+  startedWithoutStepUp?: boolean;
 }
 
 export interface UserMfaState {
@@ -113,8 +113,6 @@ export interface UserMfaState {
 /** A pending setup lives this long by default (requirement 5). */
 export const PENDING_SETUP_TTL_MS = 10 * 60_000;
 
-export const noVerification = (): VerificationState => ({ failedAttempts: 0, lockedUntil: null, lastVerifiedAt: null });
-
 const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });
 
 export function newUserMfa(userId: string, orgId: string | null = null): UserMfaState {
@@ -139,8 +137,10 @@ export interface Subject {
   userId: string;
   /** The organization to put on events (from the request; falls back to the stored one). */
   orgId: string | null;
-  /** When the caller's bearer token proves a second factor (for step-up), if it does. */
+  /** When the caller's bearer token proves a second factor (its `auth_time`, for step-up), if it does. */
   tokenMfaAt?: Date | null;
+  /** The caller's session id (`sid`): a verify-login proves step-up for this session only. */
+  sessionId?: string | null;
 }
 
 export const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;
@@ -160,8 +160,27 @@ export function isEnabled(state: UserMfaState | null, method: MfaMethod): boolea
   return state?.methods[method].status === 'enabled';
 }
 
+/**
+ * Setups of other methods started without step-up (while the user had no method) end the moment
+ * a method becomes enabled: whoever started them proved nothing, and from now on a setup needs
+ * step-up. They then fail like expired ones (TOTP expired; setup link and registration challenge gone).
+ */
+function cancelUnprovenSetups(state: UserMfaState, enabling: MfaMethod, now: Date): UserMfaState {
+  const totp = state.totp;
+  const cancelTotp = enabling !== 'GOOGLE_AUTH' && !!totp?.startedWithoutStepUp && totp.pendingExpiresAt !== null;
+  return {
+    ...state,
+    totp: cancelTotp ? { secret: totp!.secret, lastUsedStep: totp!.lastUsedStep, pendingExpiresAt: now, pendingBackupCodes: [] } : state.totp,
+    magicLinks: state.magicLinks.filter((l) => !(l.purpose === 'setup' && l.startedWithoutStepUp && enabling !== 'MAGIC_LINK')),
+    passkeyChallenges: state.passkeyChallenges.filter(
+      (c) => !(c.ceremony === 'registration' && c.startedWithoutStepUp && enabling !== 'PASSKEY'),
+    ),
+  };
+}
+
 /** Marks `method` enabled: appended to enabledMethods, primary when it is the first. */
-export function enable(state: UserMfaState, subject: Subject, method: MfaMethod, now: Date, configured: boolean): Decision<UserMfaState> {
+export function enable(current: UserMfaState, subject: Subject, method: MfaMethod, now: Date, configured: boolean): Decision<UserMfaState> {
+  const state = cancelUnprovenSetups(current, method, now);
   const enabledMethods = [...state.enabledMethods.filter((m) => m !== method), method];
   const previous = state.primaryMethod;
   const primaryMethod = previous && enabledMethods.includes(previous) ? previous : method;
@@ -202,6 +221,8 @@ export interface StartTotpSetup extends Subject {
   /** HMAC hashes of the backup codes shown with this setup. */
   backupCodeHashes: string[];
   ttlMs?: number;
+  /** Step-up was proven for this request (else the setup is cancelled once any method is enabled). */
+  stepUpProven?: boolean;
 }
 
 /**
@@ -218,6 +239,7 @@ export function decideStartTotpSetup(current: UserMfaState | null, command: Star
     lastUsedStep: null,
     pendingExpiresAt: new Date(now.getTime() + (command.ttlMs ?? PENDING_SETUP_TTL_MS)),
     pendingBackupCodes: command.backupCodeHashes.map((hash) => ({ hash, usedAt: null })),
+    startedWithoutStepUp: !command.stepUpProven,
   };
   return {
     state: { ...state, totp, methods: { ...state.methods, GOOGLE_AUTH: { status: 'pending', configuredAt: null, enabledAt: null } } },
@@ -276,6 +298,8 @@ export interface RequestMagicLink extends Subject {
   /** The link to deliver (it carries the plaintext token; it goes only into MagicLinkRequested). */
   link: string;
   expiresAt: Date;
+  /** Step-up was proven for this request (a setup link without it is cancelled once any method is enabled). */
+  stepUpProven?: boolean;
 }
 
 export const invalidMagicLinkToken = (): AppError => new AppError('validation', 'INVALID_TOKEN', 'Invalid or expired token');
@@ -292,7 +316,9 @@ export function decideRequestMagicLink(current: UserMfaState | null, command: Re
     throw new AppError('conflict', 'METHOD_ALREADY_ENABLED', 'MFA method already enabled');
   }
   const kept = state.magicLinks.filter((l) => l.purpose !== command.purpose && l.expiresAt.getTime() > now.getTime());
-  const magicLinks = [...kept, { tokenHash: command.tokenHash, purpose: command.purpose, email: command.email, expiresAt: command.expiresAt }].slice(
+  const issued: MagicLinkState = { tokenHash: command.tokenHash, purpose: command.purpose, email: command.email, expiresAt: command.expiresAt };
+  if (setup && !command.stepUpProven) issued.startedWithoutStepUp = true;
+  const magicLinks = [...kept, issued].slice(
     -MAX_MAGIC_LINKS,
   );
   const events: DomainEvent[] = [];
@@ -349,15 +375,13 @@ export interface StartPasskeyCeremony extends Subject {
  */
 export function decideStartPasskeyRegistration(
   current: UserMfaState | null,
-  command: StartPasskeyCeremony & { name?: string | null },
+  command: StartPasskeyCeremony & { name?: string | null; stepUpProven?: boolean },
   now: Date,
 ): Decision<UserMfaState> {
   const state = load(current, command);
-  const passkeyChallenges = withChallenge(
-    state,
-    { challenge: command.challenge, ceremony: 'registration', expiresAt: command.expiresAt, name: command.name ?? null },
-    now,
-  );
+  const challenge: PasskeyChallengeState = { challenge: command.challenge, ceremony: 'registration', expiresAt: command.expiresAt, name: command.name ?? null };
+  if (!command.stepUpProven) challenge.startedWithoutStepUp = true;
+  const passkeyChallenges = withChallenge(state, challenge, now);
   // Only a never-configured method becomes pending: an enabled or disabled one keeps its passkeys and status.
   const methods =
     state.methods.PASSKEY.status === 'none' ? { ...state.methods, PASSKEY: { ...state.methods.PASSKEY, status: 'pending' as const } } : state.methods;
@@ -522,6 +546,10 @@ export function decideRegenerateBackupCodes(
 
 export interface ResetMfa extends Subject {
   resetBy: string;
+  /** Every organization the user belonged to (on the event, so each can tell the user). */
+  orgIds: string[];
+  /** An admin reset also ends a lockout (the only way out of the hard stop); a self-reset never does. */
+  clearLockout: boolean;
 }
 
 function hasAnything(state: UserMfaState): boolean {
@@ -541,14 +569,24 @@ function hasAnything(state: UserMfaState): boolean {
 /** Removes every method, secret and backup code and clears primary. Nothing to remove: a no-op. */
 export function decideReset(current: UserMfaState | null, command: ResetMfa, _now: Date): Decision<UserMfaState> {
   const state = load(current, command);
-  if (!hasAnything(state)) return { state, events: [] };
+  const endsLockout = command.clearLockout && Object.keys(state.verification.families).length > 0;
+  if (!hasAnything(state) && !endsLockout) return { state, events: [] };
   return {
-    // Lockout survives a reset: resetting must not be a way around 5 failed attempts.
-    state: { ...newUserMfa(state.userId, state.orgId), verification: { ...state.verification, lastVerifiedAt: null } },
+    // A self-reset keeps the lockout (resetting must not be a way around it); no session keeps a step-up.
+    state: {
+      ...newUserMfa(state.userId, state.orgId),
+      verification: { families: command.clearLockout ? {} : state.verification.families, verifiedSessions: [] },
+    },
     events: [
       {
         type: 'MfaReset',
-        data: { userId: command.userId, orgId: orgOf(state, command), resetBy: command.resetBy, selfService: command.resetBy === command.userId },
+        data: {
+          userId: command.userId,
+          orgId: orgOf(state, command),
+          orgIds: [...command.orgIds],
+          resetBy: command.resetBy,
+          selfService: command.resetBy === command.userId,
+        },
       },
     ],
   };

@@ -1,6 +1,8 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import {
   decideActivateMagicLink,
+  decideCompletePasskeyRegistration,
+  decideStartPasskeyRegistration,
   decideDisable,
   decideRequestMagicLink,
   decideEnable,
@@ -60,6 +62,7 @@ describe('UserMfa: TOTP setup', () => {
       lastUsedStep: null,
       pendingExpiresAt: at(PENDING_SETUP_TTL_MS),
       pendingBackupCodes: hashes.map((hash) => ({ hash, usedAt: null })),
+      startedWithoutStepUp: true,
     });
     expect(state.enabledMethods).toEqual([]);
     expect(state.backupCodes).toEqual([]); // codes take effect only when the setup is verified
@@ -224,21 +227,21 @@ describe('UserMfa: primary', () => {
 
 describe('UserMfa: reset', () => {
   it('given methods, secret and backup codes, when reset by the user, then everything is removed and MfaReset selfService', () => {
-    const { state, events } = decideReset(twoMethods(), { ...subject, resetBy: 'user-1' }, t0);
+    const { state, events } = decideReset(twoMethods(), { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0);
     expect(state).toEqual(newUserMfa('user-1', 'org-1'));
-    expect(events).toEqual([{ type: 'MfaReset', data: { userId: 'user-1', orgId: 'org-1', resetBy: 'user-1', selfService: true } }]);
+    expect(events).toEqual([{ type: 'MfaReset', data: { userId: 'user-1', orgId: 'org-1', orgIds: ['org-1'], resetBy: 'user-1', selfService: true } }]);
   });
 
   it('given a pending setup, when reset by an admin, then removed and MfaReset not selfService', () => {
-    const { state, events } = decideReset(pending(), { ...subject, resetBy: 'admin-1' }, t0);
+    const { state, events } = decideReset(pending(), { ...subject, resetBy: 'admin-1', orgIds: ['org-1'], clearLockout: true }, t0);
     expect(state.totp).toBeNull();
     expect(state.methods.GOOGLE_AUTH.status).toBe('none');
     expect(events[0].data).toMatchObject({ resetBy: 'admin-1', selfService: false });
   });
 
   it('given nothing configured, when reset, then a no-op', () => {
-    expect(decideReset(null, { ...subject, resetBy: 'user-1' }, t0).events).toEqual([]);
-    expect(decideReset(newUserMfa('user-1', 'org-1'), { ...subject, resetBy: 'user-1' }, t0).events).toEqual([]);
+    expect(decideReset(null, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).events).toEqual([]);
+    expect(decideReset(newUserMfa('user-1', 'org-1'), { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).events).toEqual([]);
   });
 });
 
@@ -248,7 +251,7 @@ describe('UserMfa: events never carry secrets, codes or hashes', () => {
       decideStartTotpSetup(null, { ...subject, secret: sealed, backupCodeHashes: hashes }, t0),
       decideVerifyTotpSetup(pending(), { ...subject, check: ok() }, t0),
       decideDisable(twoMethods(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0),
-      decideReset(twoMethods(), { ...subject, resetBy: 'user-1' }, t0),
+      decideReset(twoMethods(), { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0),
     ].flatMap((d) => d.events);
     const json = JSON.stringify(all);
     for (const secret of [sealed.ciphertext, sealed.iv, sealed.tag, ...hashes.map((h) => `"${h}"`)]) expect(json).not.toContain(secret);
@@ -263,7 +266,7 @@ describe('UserMfa: magic link', () => {
     const { state, events } = decideRequestMagicLink(null, link('setup'), t0);
     expect(state.methods.MAGIC_LINK.status).toBe('pending');
     expect(state.email).toBe('u@example.com');
-    expect(state.magicLinks).toEqual([{ tokenHash: 'hash-setup', purpose: 'setup', email: 'u@example.com', expiresAt: at(600_000) }]);
+    expect(state.magicLinks).toEqual([{ tokenHash: 'hash-setup', purpose: 'setup', email: 'u@example.com', expiresAt: at(600_000), startedWithoutStepUp: true }]);
     expect(events).toEqual([
       { type: 'MfaMethodSetupStarted', data: { userId: 'user-1', orgId: 'org-1', method: 'MAGIC_LINK' } },
       {
@@ -313,9 +316,46 @@ describe('UserMfa: magic link', () => {
 
   it('reset removes outstanding links and the stored address', () => {
     const requested = decideRequestMagicLink(null, link('setup'), t0).state;
-    const { state, events } = decideReset(requested, { ...subject, resetBy: 'user-1' }, t0);
+    const { state, events } = decideReset(requested, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0);
     expect(state.magicLinks).toEqual([]);
     expect(state.email).toBeNull();
     expect(events.map((e) => e.type)).toEqual(['MfaReset']);
+  });
+});
+
+describe('UserMfa: setups started without step-up (trust model "Pending setups")', () => {
+  const sealedSecret = { keyId: 'k1', iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y2lwaGVy' };
+  const passkey = { credentialId: 'cred-1', publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '' };
+
+  it('given an unproven TOTP setup and setup link, when a passkey becomes enabled, then both are cancelled (TOTP fails as expired)', () => {
+    let state = decideStartTotpSetup(null, { ...subject, secret: sealedSecret, backupCodeHashes: ['h'] }, t0).state;
+    state = decideRequestMagicLink(state, { ...subject, purpose: 'setup', email: 'a@b.c', tokenHash: 'th', link: 'l', expiresAt: at(600_000) }, t0).state;
+    state = decideStartPasskeyRegistration(state, { ...subject, challenge: 'ch', expiresAt: at(300_000), stepUpProven: false }, t0).state;
+    const enabled = decideCompletePasskeyRegistration(state, { ...subject, challenge: 'ch', passkey }, at(1000)).state;
+    expect(enabled.enabledMethods).toEqual(['PASSKEY']);
+    expect(enabled.totp).toMatchObject({ pendingExpiresAt: at(1000), pendingBackupCodes: [] });
+    expect(enabled.magicLinks).toEqual([]);
+    expect(() => decideVerifyTotpSetup(enabled, { ...subject, check: () => ({ ok: true, step: 1 }) }, at(2000))).toThrow(
+      expect.objectContaining({ code: 'SETUP_EXPIRED' }),
+    );
+    expect(() => decideActivateMagicLink(enabled, { ...subject, tokenHash: 'th' }, at(2000))).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN' }));
+  });
+
+  it('given a setup started with step-up proven, when another method becomes enabled, then it stays valid until it expires', () => {
+    let state = decideStartTotpSetup(null, { ...subject, secret: sealedSecret, backupCodeHashes: ['h'], stepUpProven: true }, t0).state;
+    state = decideStartPasskeyRegistration(state, { ...subject, challenge: 'ch', expiresAt: at(300_000), stepUpProven: true }, t0).state;
+    const enabled = decideCompletePasskeyRegistration(state, { ...subject, challenge: 'ch', passkey }, at(1000)).state;
+    const verified = decideVerifyTotpSetup(enabled, { ...subject, check: () => ({ ok: true, step: 1 }) }, at(2000)).state;
+    expect(verified.enabledMethods).toEqual(['PASSKEY', 'GOOGLE_AUTH']);
+  });
+
+  it('given an unproven passkey registration, when TOTP is verified, then the registration challenge is gone', () => {
+    let state = decideStartPasskeyRegistration(null, { ...subject, challenge: 'ch', expiresAt: at(300_000) }, t0).state;
+    state = decideStartTotpSetup(state, { ...subject, secret: sealedSecret, backupCodeHashes: ['h'] }, t0).state;
+    const enabled = decideVerifyTotpSetup(state, { ...subject, check: () => ({ ok: true, step: 1 }) }, at(1000)).state;
+    expect(enabled.passkeyChallenges).toEqual([]);
+    expect(() => decideCompletePasskeyRegistration(enabled, { ...subject, challenge: 'ch', passkey }, at(2000))).toThrow(
+      expect.objectContaining({ code: 'PASSKEY_REGISTRATION_FAILED' }),
+    );
   });
 });

@@ -5,9 +5,12 @@ export const BACKUP_CODE_COUNT = 10;
 
 /** Crockford base32: no I, L, O or U, so codes survive being read aloud or hand-copied. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-const CODE_CHARS = 8;
-/** 8 characters × 5 bits = 40 bits of CSPRNG entropy per code. */
-const CODE_BYTES = 5;
+/** 24 characters × 5 bits = 120 bits of CSPRNG entropy per code (requirement 39: at least 112). */
+const CODE_CHARS = 24;
+const CODE_BYTES = 15;
+const GROUP_CHARS = 4;
+/** Codes issued before 120-bit codes (40 bits): their stored hashes still verify until regenerated. */
+const LEGACY_CODE_CHARS = 8;
 const MIN_PEPPER_BYTES = 32;
 
 export interface StoredBackupCode {
@@ -16,7 +19,7 @@ export interface StoredBackupCode {
 }
 
 export interface GeneratedBackupCodes {
-  /** Shown to the user once, formatted `xxxx-xxxx`. */
+  /** Shown to the user once, formatted `xxxx-xxxx-xxxx-xxxx-xxxx-xxxx`. */
   codes: string[];
   /** Same order as `codes`; the only thing persisted. */
   hashes: string[];
@@ -30,11 +33,12 @@ export interface BackupCodeService {
 }
 
 /**
- * Single-use recovery codes, stored as HMAC-SHA-256 keyed with a server-side pepper.
- * A slow KDF (scrypt/argon2) is unnecessary here: each code carries 40 random bits, so offline
- * guessing is already infeasible once the pepper (kept in configuration, not in the database)
- * is unknown, and a fast hash lets one attempt check all ten codes cheaply. Online guessing is
- * bounded by the attempt lockout.
+ * Single-use recovery codes, stored as HMAC-SHA-256 keyed with a server-side pepper
+ * (MFA_BACKUP_CODE_PEPPER, not in the database). Requirement 39's first option: each code
+ * carries 120 random bits, so even with the database and the pepper, guessing a code offline
+ * is infeasible and no slow KDF or salt is needed; a fast hash lets one attempt check all ten
+ * codes cheaply (no CPU lever for callers). Online guessing is bounded by the attempt lockout.
+ * Older 8-character (40-bit) codes keep verifying against their stored hashes until regenerated.
  */
 export class BackupCodes implements BackupCodeService {
   private readonly pepper: Buffer;
@@ -52,10 +56,10 @@ export class BackupCodes implements BackupCodeService {
     const codes: string[] = [];
     const seen = new Set<string>();
     while (codes.length < this.count) {
-      const raw = encode40(randomBytes(CODE_BYTES));
+      const raw = encodeBase32(randomBytes(CODE_BYTES));
       if (seen.has(raw)) continue;
       seen.add(raw);
-      codes.push(`${raw.slice(0, 4)}-${raw.slice(4)}`);
+      codes.push(raw.match(new RegExp(`.{${GROUP_CHARS}}`, 'g'))!.join('-'));
     }
     return { codes, hashes: codes.map((c) => this.hash(c)) };
   }
@@ -77,7 +81,8 @@ export class BackupCodes implements BackupCodeService {
   findMatch(input: string, stored: readonly StoredBackupCode[]): number {
     if (typeof input !== 'string') return -1;
     const normalized = this.normalize(input);
-    if (normalized.length !== CODE_CHARS || ![...normalized].every((c) => ALPHABET.includes(c))) return -1;
+    if (normalized.length !== CODE_CHARS && normalized.length !== LEGACY_CODE_CHARS) return -1;
+    if (![...normalized].every((c) => ALPHABET.includes(c))) return -1;
     const candidate = Buffer.from(this.hash(normalized), 'hex');
     let found = -1;
     stored.forEach((entry, index) => {
@@ -89,7 +94,7 @@ export class BackupCodes implements BackupCodeService {
   }
 }
 
-function encode40(bytes: Buffer): string {
+function encodeBase32(bytes: Buffer): string {
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   let out = '';

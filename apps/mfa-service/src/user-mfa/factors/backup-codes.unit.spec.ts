@@ -7,15 +7,30 @@ const codes = new BackupCodes({ pepper });
 const unused = (hashes: string[]): StoredBackupCode[] => hashes.map((hash) => ({ hash, usedAt: null }));
 
 describe('BackupCodes', () => {
-  it('generates 10 distinct xxxx-xxxx codes from the unambiguous alphabet, with hashes in order', () => {
+  it('generates 10 distinct 120-bit codes (six groups of four) from the unambiguous alphabet, with hashes in order', () => {
     const { codes: plain, hashes } = codes.generate();
     expect(plain).toHaveLength(BACKUP_CODE_COUNT);
     expect(new Set(plain).size).toBe(BACKUP_CODE_COUNT);
-    for (const code of plain) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
+    // 24 characters of a 32-letter alphabet: 120 bits, requirement 39 asks for at least 112.
+    for (const code of plain) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){5}$/);
     expect(hashes).toEqual(plain.map((c) => codes.hash(c)));
     expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
     // Nothing in the stored form reveals the code.
-    expect(hashes.join('')).not.toContain(plain[0].replace('-', ''));
+    expect(hashes.join('')).not.toContain(plain[0].replace(/-/g, '').slice(0, 8));
+  });
+
+  it('every character position is random: 1,000 codes use the whole alphabet in each of the 24 positions', () => {
+    const many = Array.from({ length: 100 }, () => codes.generate().codes).flat().map((c) => c.replace(/-/g, ''));
+    for (let position = 0; position < 24; position++) expect(new Set(many.map((c) => c[position])).size).toBe(32);
+  });
+
+  it('old 8-character (40-bit) codes stored before still verify, once each', () => {
+    const legacy = ['ab3d-x9z2', 'k7m2-p4q8'];
+    const stored = unused(legacy.map((c) => createHmac('sha256', pepper).update(c.replace('-', '')).digest('hex')));
+    expect(codes.findMatch('AB3D X9Z2', stored)).toBe(0);
+    expect(codes.findMatch('k7m2-p4q8', stored)).toBe(1);
+    expect(codes.findMatch('k7m2-p4q8', [stored[0], { ...stored[1], usedAt: new Date() }])).toBe(-1);
+    expect(codes.findMatch('k7m2-p4q9', stored)).toBe(-1);
   });
 
   it('produces new codes on every generation', () => {
@@ -38,8 +53,8 @@ describe('BackupCodes', () => {
     const { codes: plain, hashes } = codes.generate();
     const stored = unused(hashes);
     expect(codes.findMatch(plain[3], stored)).toBe(3);
-    expect(codes.findMatch(plain[7].toUpperCase().replace('-', ' '), stored)).toBe(7);
-    expect(codes.findMatch(plain[0].replace('-', ''), stored)).toBe(0);
+    expect(codes.findMatch(plain[7].toUpperCase().replace(/-/g, ' '), stored)).toBe(7);
+    expect(codes.findMatch(plain[0].replace(/-/g, ''), stored)).toBe(0);
   });
 
   it('respects the used flag: a used code no longer matches', () => {

@@ -11,7 +11,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { AppError } from '@mfa/common/errors/app-error';
+import { AppError, validationFailed } from '@mfa/common/errors/app-error';
 
 export type {
   AuthenticationResponseJSON,
@@ -112,6 +112,17 @@ export interface PasskeyVerifier {
   verifyAuthentication(input: VerifyAuthenticationInput): Promise<PasskeyAssertion>;
 }
 
+/**
+ * The user id becomes the WebAuthn user handle, which holds 1-64 bytes: checked before anything
+ * is committed, so a longer `sub` is the caller's 400, never a 500 after a pending setup.
+ */
+export function assertUsableUserHandle(userId: string): void {
+  const bytes = Buffer.byteLength(userId, 'utf8');
+  if (bytes === 0 || bytes > USER_HANDLE_MAX_BYTES) {
+    throw validationFailed([{ field: 'sub', message: `the user id must be 1-${USER_HANDLE_MAX_BYTES} bytes to be a WebAuthn user handle` }]);
+  }
+}
+
 /** 32 random bytes, base64url (43 characters). */
 export function generatePasskeyChallenge(): string {
   return randomBytes(CHALLENGE_BYTES).toString('base64url');
@@ -188,10 +199,8 @@ export class PasskeyStrategy implements PasskeyVerifier {
   }
 
   async registrationOptions(input: RegistrationOptionsInput): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    assertUsableUserHandle(input.userId);
     const userID = Buffer.from(input.userId, 'utf8');
-    if (userID.length === 0 || userID.length > USER_HANDLE_MAX_BYTES) {
-      throw new AppError('internal', 'PASSKEY_USER_HANDLE_INVALID', 'User id cannot be used as a WebAuthn user handle');
-    }
     return generateRegistrationOptions({
       rpName: this.config.rpName,
       rpID: this.config.rpId,

@@ -3,10 +3,10 @@ import { isEmail } from 'class-validator';
 import type { Subject } from '../domain/user-mfa';
 import { SECOND_FACTOR_AMR } from '../domain/step-up';
 
-/** When the token proves a second factor: its authentication time (`auth_time`, else `iat`), if its `amr` names one. */
+/** When the token proves a second factor: its `auth_time`, if present and its `amr` names one (never `iat`). */
 function tokenMfaAt(principal: Principal): Date | null {
-  if (principal.authenticatedAt === null || !principal.amr.some((m) => SECOND_FACTOR_AMR.includes(m))) return null;
-  return new Date(principal.authenticatedAt * 1000);
+  if (principal.authTime === null || !principal.amr.some((m) => SECOND_FACTOR_AMR.includes(m))) return null;
+  return new Date(principal.authTime * 1000);
 }
 
 /** The caller as the subject of their own MFA commands. */
@@ -14,6 +14,7 @@ export const subjectOf = (principal: Principal): Subject => ({
   userId: principal.userId,
   orgId: principal.orgId,
   tokenMfaAt: tokenMfaAt(principal),
+  sessionId: principal.sessionId,
 });
 
 /** The token's `email` claim when it is a usable address (where magic links may go), else null. */

@@ -1,21 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { ActiveMembership, ActiveMembershipsReader, TokenMembership } from '../../membership/active-memberships.reader';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from '../../org-policy/infra/org-policy.document';
 import { OrgPolicyReadCache, OrgPolicyView } from '../../org-policy/infra/org-policy.read-cache';
-import { MFA_METHODS, MfaMethod } from '../domain/mfa-method';
-import { isExempt, OrgPolicySnapshot } from '../domain/mfa-status';
+import type { OrgPolicySnapshot } from '../domain/mfa-status';
+import { userPolicyOf, UserPolicy } from '../domain/user-policy';
 
-export interface UserPolicyView {
-  /** The organization enforces MFA and the user is not exempt. */
-  enforced: boolean;
-  /** Methods the organization allows while it enforces MFA (all when it does not). */
-  allowedMethods: MfaMethod[];
-}
-
-const NO_POLICY: UserPolicyView = { enforced: false, allowedMethods: [...MFA_METHODS] };
-
-/** One user's view of their org's policy: their own exemption, if any, instead of the whole list. */
+/** One user's view of an org's policy: their own exemption, if any, instead of the whole list. */
 export function policySnapshotFor(view: OrgPolicyView | null, userId: string): OrgPolicySnapshot | null {
   if (!view) return null;
   const exemption = (view.exemptions ?? []).find((e) => e.userId === userId);
@@ -27,33 +19,49 @@ export function policySnapshotFor(view: OrgPolicyView | null, userId: string): O
   };
 }
 
+export interface UserPolicyRead {
+  policy: UserPolicy;
+  memberships: ActiveMembership[];
+}
+
+/** Who is asking: the user, and the organization and role their token shows (one more membership). */
+export interface PolicySubject {
+  userId: string;
+  orgId: string | null;
+  orgRole?: number | null;
+}
+
 /**
- * What the user's organization policy means for one user (read side of org_policies).
- * Commands read the database (`forUser`); the queries may read through the cache (`forUserCached`).
+ * The policies binding one user's factors: every organization they actively belong to (the
+ * membership read model plus the token's `orgId`). Commands read the database (`forUser`);
+ * the queries may read org policies through the cache (`forUserCached`).
  */
 @Injectable()
 export class OrgPolicyReader {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly cache: OrgPolicyReadCache,
+    private readonly memberships: ActiveMembershipsReader,
   ) {}
 
-  async forUser(orgId: string | null, userId: string, now: Date): Promise<UserPolicyView> {
-    if (!orgId) return NO_POLICY;
-    return this.interpret(await this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }), userId, now);
+  forUser(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
+    return this.read(subject, now, (orgId) =>
+      this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }) as Promise<OrgPolicyView | null>,
+    );
   }
 
-  async forUserCached(orgId: string | null, userId: string, now: Date): Promise<UserPolicyView> {
-    if (!orgId) return NO_POLICY;
-    return this.interpret(await this.cache.get(orgId), userId, now);
+  forUserCached(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
+    return this.read(subject, now, (orgId) => this.cache.get(orgId));
   }
 
-  private interpret(view: OrgPolicyView | null, userId: string, now: Date): UserPolicyView {
-    const snapshot = policySnapshotFor(view, userId);
-    if (!snapshot) return NO_POLICY;
-    return {
-      enforced: !!snapshot.enforced && !isExempt(snapshot, now),
-      allowedMethods: snapshot.enforced && snapshot.allowedMethods ? snapshot.allowedMethods : [...MFA_METHODS],
-    };
+  private async read(subject: PolicySubject, now: Date, policyOf: (orgId: string) => Promise<OrgPolicyView | null>): Promise<UserPolicyRead> {
+    const token: TokenMembership = { orgId: subject.orgId, role: subject.orgRole ?? null };
+    const memberships = await this.memberships.of(subject.userId, token, now);
+    const views = await Promise.all(memberships.map((m) => policyOf(m.orgId)));
+    const policy = userPolicyOf(
+      memberships.map((m, i) => ({ orgId: m.orgId, policy: policySnapshotFor(views[i], subject.userId) })),
+      now,
+    );
+    return { policy, memberships };
   }
 }

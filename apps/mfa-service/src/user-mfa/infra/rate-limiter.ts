@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { AppError, CLOCK, Clock } from '@mfa/common';
 import type { RateLimit } from '@mfa/common';
@@ -21,7 +21,7 @@ const CLEANUP_INTERVAL_MS = 60_000;
  * indexes (FerretDB), so expired windows are deleted opportunistically, at most once a minute.
  */
 @Injectable()
-export class RateLimiter implements OnApplicationBootstrap {
+export class RateLimiter {
   private lastCleanup = 0;
 
   constructor(
@@ -31,10 +31,6 @@ export class RateLimiter implements OnApplicationBootstrap {
 
   private counters() {
     return this.connection.collection<RateLimitDocument>(RATE_LIMITS_COLLECTION);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.counters().createIndex({ expiresAt: 1 });
   }
 
   /** Counts one attempt; throws 429 when it exceeds `limit` within the current window. */

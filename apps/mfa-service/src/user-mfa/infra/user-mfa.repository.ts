@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
 import type { Collection as MongoCollection, Document } from 'mongodb';
@@ -6,16 +6,36 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OutboxSealer } from '../../outbox/outbox-sealer';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { MagicLinkState, MethodState, newUserMfa, VerificationState, PasskeyChallengeState, PasskeyState, UserMfaState } from '../domain/user-mfa';
+import {
+  MagicLinkState,
+  MethodState,
+  newUserMfa,
+  PasskeyChallengeState,
+  PasskeyState,
+  SealedSecretData,
+  UserMfaState,
+} from '../domain/user-mfa';
+import { verificationFromStored } from '../domain/verification-state';
+import { SecretBox, totpSecretAad } from '../factors/secret-box';
 import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLECTION } from './user-mfa.document';
+
+/** The sealed secret under the current key; as it is when it is current or cannot be opened (that fails where it is used). */
+function resealed(secrets: SecretBox, sealed: SealedSecretData, userId: string): SealedSecretData {
+  if (!secrets.needsRotation(sealed)) return sealed;
+  try {
+    return secrets.reseal(sealed, totpSecretAad(userId));
+  } catch {
+    return sealed;
+  }
+}
 
 /** UserMfa aggregates in MongoDB (one document per user, state and outbox together). */
 @Injectable()
-export class UserMfaRepository extends AggregateStore<UserMfaState> implements OnApplicationBootstrap {
+export class UserMfaRepository extends AggregateStore<UserMfaState> {
   private readonly documents: MongoCollection<Document>;
   private readonly credentials: MongoCollection<PasskeyCredentialClaim>;
 
-  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay, sealer: OutboxSealer) {
+  constructor(@InjectConnection() connection: Connection, relay: OutboxRelay, sealer: OutboxSealer, secrets: SecretBox) {
     super(
       connection.db!.collection(USER_MFA_COLLECTION),
       'user',
@@ -34,13 +54,15 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
             magicLinks: (doc.magicLinks ?? []) as MagicLinkState[],
             passkeys: (doc.passkeys ?? []) as PasskeyState[],
             passkeyChallenges: (doc.passkeyChallenges ?? []) as PasskeyChallengeState[],
-            verification: { ...empty.verification, ...((doc.verification ?? {}) as Partial<VerificationState>) },
+            verification: verificationFromStored(doc.verification),
           };
         },
         // orgId belongs to membership (it is kept current from tokens and identity events): never written here.
         // magicLinkHashes is the lookup field for activation (a link arrives without a bearer token).
-        toDocument: ({ userId: _userId, orgId: _orgId, ...state }: UserMfaState): Document => ({
+        // Every write re-seals a TOTP secret still under a previous key (re-seal on use), so keys retire.
+        toDocument: ({ userId, orgId: _orgId, ...state }: UserMfaState): Document => ({
           ...state,
+          totp: state.totp && { ...state.totp, secret: resealed(secrets, state.totp.secret, userId) },
           magicLinkHashes: state.magicLinks.map((l) => l.tokenHash),
           passkeyCredentialIds: state.passkeys.map((p) => p.credentialId),
         }),
@@ -50,13 +72,10 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> implements O
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
+      (userId, events, at) => relay.markPending(USER_MFA_COLLECTION, [{ id: userId, events: events.length }], at),
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.documents.createIndex({ magicLinkHashes: 1 });
   }
 
   /**

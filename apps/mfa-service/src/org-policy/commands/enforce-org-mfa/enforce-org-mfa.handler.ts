@@ -5,7 +5,8 @@ import { CommitResult, ConcurrencyConflict } from '@mfa/persistence';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../../../infra/root-logger';
 import { ComplianceReader } from '../../../membership/compliance.reader';
-import { decideEnforcement, OrgPolicyState } from '../../domain/org-policy';
+import { decideEnforcement, OrgPolicyState, weakensPolicy } from '../../domain/org-policy';
+import { StepUpPolicy } from '../../../user-mfa/infra/step-up.policy';
 import { EnforcementScheduler } from '../../enforcement/enforcement.scheduler';
 import { OrgPolicyRepository } from '../../infra/org-policy.repository';
 import { EnforceOrgMfaCommand, EnforceOrgMfaResult } from './enforce-org-mfa.command';
@@ -18,6 +19,7 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
     private readonly orgs: OrgPolicyRepository,
     private readonly compliance: ComplianceReader,
     private readonly scheduler: EnforcementScheduler,
+    private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
@@ -26,8 +28,10 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
 
   async execute(command: EnforceOrgMfaCommand): Promise<EnforceOrgMfaResult> {
     const now = this.clock.now();
-    const decide = (state: OrgPolicyState | null, affectedUsers: number) =>
-      decideEnforcement(
+    // Read once up front, so the rule below holds on whatever state the write finally decides on.
+    const adminRefusal = await this.stepUp.adminRefusal(command.actor, now);
+    const decide = (state: OrgPolicyState | null, affectedUsers: number) => {
+      const decision = decideEnforcement(
         state,
         {
           orgId: command.orgId,
@@ -39,6 +43,10 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
         },
         now,
       );
+      // Lowering security (lift, longer grace, more methods) needs the admin's own MFA and step-up.
+      if (adminRefusal && weakensPolicy(state, decision.state)) throw adminRefusal;
+      return decision;
+    };
     // One load: decide on it first, so a no-op repeat costs no member count and no write.
     const loaded = await this.orgs.load(command.orgId);
     const probe = decide(loaded.state, 0);

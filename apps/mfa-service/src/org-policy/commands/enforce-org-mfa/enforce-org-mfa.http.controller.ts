@@ -2,7 +2,9 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OnInternalError } from '@mfa/common';
+import { CurrentPrincipal, Principal } from '@mfa/auth';
 import type { CommandMeta } from '@mfa/persistence';
+import { subjectOf } from '../../../user-mfa/http/subject';
 import { CommandMetadata } from '../../../http/command-meta.decorator';
 import { MessageResponse, messageResponse } from '../../../http/envelope';
 import { AdminOrgId, OrgAdminGuard } from '../../http/org-admin';
@@ -24,9 +26,10 @@ export class EnforceOrgMfaController {
     @AdminOrgId() orgId: string,
     @Body() body: EnforceOrgMfaRequest,
     @CommandMetadata('admin') meta: CommandMeta,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<MessageResponse> {
     const result = await this.commandBus.execute(
-      new EnforceOrgMfaCommand(orgId, body.enforced, body.gracePeriodDays, body.allowedMethods, meta),
+      new EnforceOrgMfaCommand(orgId, body.enforced, body.gracePeriodDays, body.allowedMethods, meta, subjectOf(principal)),
     );
     return messageResponse(
       result.enforced ? 'MFA enforcement enabled for organization' : 'MFA enforcement disabled for organization',

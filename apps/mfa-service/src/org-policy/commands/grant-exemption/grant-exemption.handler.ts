@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AppError, CLOCK, Clock } from '@mfa/common';
+import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
+import { StepUpPolicy } from '../../../user-mfa/infra/step-up.policy';
 import { ComplianceReader } from '../../../membership/compliance.reader';
 import { decideGrantExemption } from '../../domain/org-policy';
 import { OrgPolicyRepository } from '../../infra/org-policy.repository';
@@ -11,6 +12,8 @@ export class GrantExemptionHandler implements ICommandHandler<GrantExemptionComm
   constructor(
     private readonly orgs: OrgPolicyRepository,
     private readonly compliance: ComplianceReader,
+    private readonly stepUp: StepUpPolicy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -20,14 +23,21 @@ export class GrantExemptionHandler implements ICommandHandler<GrantExemptionComm
       throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
     }
     const now = this.clock.now();
+    const grant = {
+      orgId: command.orgId,
+      userId: command.userId,
+      reason: command.reason,
+      expiresAt: command.expiresAt,
+      maxExpiresAt: new Date(now.getTime() + this.config.trust.exemptionMaxMs),
+      actorId: command.meta.actorId,
+    };
+    // The pure rules first (self-exemption, expiry cap), then the admin's own MFA and step-up:
+    // an exemption lowers security, so a stolen admin password session alone cannot grant one.
+    decideGrantExemption(null, grant, now);
+    await this.stepUp.assertAdmin(command.actor, now);
     await this.orgs.execute(
       command.orgId,
-      (state) =>
-        decideGrantExemption(
-          state,
-          { orgId: command.orgId, userId: command.userId, reason: command.reason, expiresAt: command.expiresAt, actorId: command.meta.actorId },
-          now,
-        ),
+      (state) => decideGrantExemption(state, grant, now),
       command.meta,
       () => now,
     );

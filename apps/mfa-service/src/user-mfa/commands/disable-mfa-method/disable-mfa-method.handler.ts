@@ -18,13 +18,14 @@ export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethod
 
   async execute(command: DisableMfaMethodCommand): Promise<void> {
     const now = this.clock.now();
-    const { userId, orgId } = command.subject;
-    const policy = await this.policies.forUser(orgId, userId, now);
+    const { userId } = command.subject;
+    // Every organization the user belongs to, not only the token's: omitting orgId evades nothing.
+    const { policy } = await this.policies.forUser(command.subject, now);
     await this.users.execute(
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforced }, now),
+        (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforcedBy.length > 0 }, now),
         now,
       ),
       command.meta,

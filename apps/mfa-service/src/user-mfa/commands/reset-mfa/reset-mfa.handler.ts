@@ -1,19 +1,22 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { isOrgAdmin } from '@mfa/auth';
-import { AppError, CLOCK, Clock } from '@mfa/common';
-import { ComplianceReader } from '../../../membership/compliance.reader';
+import type { Principal } from '@mfa/auth';
+import { CLOCK, Clock } from '@mfa/common';
+import { ActiveMembershipsReader } from '../../../membership/active-memberships.reader';
+import { assertAdminAuthority, forbidden, isAdminRole } from '../../domain/admin-authority';
 import { decideReset, UserMfaState } from '../../domain/user-mfa';
 import { subjectOf } from '../../http/subject';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { ResetMfaCommand } from './reset-mfa.command';
 
+const ROLE_MESSAGE = "Insufficient permissions. OWNER or ADMINISTRATOR role required to reset another user's MFA.";
+
 @CommandHandler(ResetMfaCommand)
 export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
   constructor(
     private readonly users: UserMfaRepository,
-    private readonly members: ComplianceReader,
+    private readonly memberships: ActiveMembershipsReader,
     private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -22,24 +25,11 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
     const targetId = resetUserId ?? caller.userId;
     const self = targetId === caller.userId;
     const now = this.clock.now();
-    if (!self) {
-      // Role first (a plain member learns nothing about who exists), then same-org membership:
-      // an unknown user and a user of another organization answer the same 404.
-      if (!isOrgAdmin(caller)) {
-        throw new AppError('forbidden', 'FORBIDDEN', "Insufficient permissions. OWNER or ADMINISTRATOR role required to reset another user's MFA.");
-      }
-      if (!caller.orgId || !(await this.members.isMember(caller.orgId, targetId))) {
-        throw new AppError('not_found', 'USER_NOT_FOUND', 'User not found');
-      }
-      // The member (who may have lost their factors) proves nothing; an admin who has MFA proves a
-      // recent second factor of their own, so a stolen admin password session alone cannot strip
-      // a member's factors (the first step of an account takeover).
-      this.stepUp.assertActor(subjectOf(caller), (await this.users.load(caller.userId)).state, now);
-    }
+    const orgIds = self ? await this.ownOrganizations(caller, now) : await this.assertAuthority(caller, targetId, now);
     let removedCredentials: string[] = [];
     const reset = (state: UserMfaState | null) => {
       removedCredentials = state?.passkeys.map((p) => p.credentialId) ?? [];
-      return decideReset(state, { userId: targetId, orgId: caller.orgId, resetBy: caller.userId }, now);
+      return decideReset(state, { userId: targetId, orgId: caller.orgId, orgIds, resetBy: caller.userId, clearLockout: !self }, now);
     };
     await this.users.execute(
       targetId,
@@ -49,5 +39,29 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
     );
     // The removed passkeys' credential ids may be registered again (by anyone) from now on.
     await this.users.releasePasskeyCredentials(targetId, removedCredentials);
+  }
+
+  private async ownOrganizations(caller: Principal, now: Date): Promise<string[]> {
+    return (await this.memberships.of(caller.userId, { orgId: caller.orgId, role: caller.orgRole }, now)).map((m) => m.orgId);
+  }
+
+  /**
+   * The trust model's authority rules, then the admin's own MFA and step-up (fail closed). A stolen
+   * admin password session, an admin of another organization, or a peer admin strips nothing.
+   */
+  private async assertAuthority(caller: Principal, targetId: string, now: Date): Promise<string[]> {
+    // Role first (a plain member learns nothing about who exists).
+    if (!isAdminRole(caller.orgRole)) throw forbidden(ROLE_MESSAGE);
+    const [callerMemberships, targetMemberships] = await Promise.all([
+      this.memberships.of(caller.userId, { orgId: caller.orgId, role: caller.orgRole }, now),
+      // The target's memberships from the read model only: the caller's token says nothing about them.
+      this.memberships.of(targetId, null, now),
+    ]);
+    const here = callerMemberships.find((m) => m.orgId === caller.orgId);
+    // Identity events win over the token's claim (a demoted admin's old token keeps its role).
+    const callerRole = here?.source === 'event' ? here.role : caller.orgRole;
+    const orgIds = assertAdminAuthority({ callerOrgId: caller.orgId, callerRole, targetMemberships }, ROLE_MESSAGE);
+    await this.stepUp.assertAdmin(subjectOf(caller), now);
+    return orgIds;
   }
 }

@@ -34,6 +34,8 @@ export class SetupMfaCommand extends Command<SetupResult> {
     readonly email: string | null = null,
     /** PASSKEY: the device name for the passkey this setup creates. */
     readonly deviceName: string | null = null,
+    /** MAGIC_LINK: the address the identity service vouches for (the token's `email` claim). */
+    readonly tokenEmail: string | null = null,
   ) {
     super();
   }

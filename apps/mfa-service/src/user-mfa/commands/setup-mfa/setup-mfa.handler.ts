@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock, validationFailed } from '@mfa/common';
 import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
 import {
+  assertUsableUserHandle,
   BackupCodes,
   CHALLENGE_TTL_MS,
   generatePasskeyChallenge,
@@ -14,7 +15,9 @@ import {
   totpSecretAad,
   totpUri,
 } from '../../factors';
+import { mayConfigure, methodNotAllowed } from '../../domain/user-policy';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
+import { emailNotVerified, MAGIC_LINK_RECIPIENT_BUCKET, recipientKey, sameAddress } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -35,12 +38,11 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
   ) {}
 
   async execute(command: SetupMfaCommand): Promise<SetupResult> {
-    const { userId, orgId } = command.subject;
-    // A method the organization excludes (e.g. MAGIC_LINK under NIST rules) would never satisfy it.
-    const policy = await this.policies.forUser(orgId, userId, this.clock.now());
-    if (!policy.allowedMethods.includes(command.mfaType)) {
-      throw new AppError('forbidden', 'METHOD_NOT_ALLOWED', 'MFA method is not allowed by your organization');
-    }
+    const { userId } = command.subject;
+    // A method one of the user's organizations excludes (e.g. MAGIC_LINK under NIST rules) would never
+    // satisfy it: judged on every active membership, so a token without orgId evades nothing.
+    const { policy } = await this.policies.forUser(command.subject, this.clock.now());
+    if (!mayConfigure(policy, command.mfaType)) throw methodNotAllowed();
     if (command.mfaType === 'MAGIC_LINK') return this.setUpMagicLink(command);
     if (command.mfaType === 'PASSKEY') return this.setUpPasskey(command);
     if (command.mfaType !== 'GOOGLE_AUTH') {
@@ -57,10 +59,10 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) =>
+        (state, stepUpProven) =>
           decideStartTotpSetup(
             state,
-            { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs },
+            { ...command.subject, secret: sealed, backupCodeHashes: codes.hashes, ttlMs: this.config.totp.pendingSetupTtlMs, stepUpProven },
             now,
           ),
         now,
@@ -78,15 +80,16 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
     if (!email) {
       throw validationFailed([{ field: 'email', message: 'email is required' }]);
     }
+    if (!this.config.magicLink.allowUnverifiedEmail && !sameAddress(email, command.tokenEmail)) throw emailNotVerified();
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
+    await this.limiter.consume(MAGIC_LINK_RECIPIENT_BUCKET, recipientKey(email), this.config.rateLimits.magicLinkRecipient);
     const now = this.clock.now();
     const issued = issueMagicLink(this.config.magicLink.baseUrl, now);
     await this.users.execute(
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) =>
-          decideRequestMagicLink(state, { ...command.subject, ...issued, purpose: 'setup', email }, now),
+        (state, stepUpProven) => decideRequestMagicLink(state, { ...command.subject, ...issued, purpose: 'setup', email, stepUpProven }, now),
         now,
       ),
       command.meta,
@@ -101,6 +104,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
    */
   private async setUpPasskey(command: SetupMfaCommand): Promise<PasskeySetupResult> {
     const { userId } = command.subject;
+    assertUsableUserHandle(userId);
     await this.limiter.consume('mfa-setup', userId, this.config.rateLimits.setup);
     const now = this.clock.now();
     const challenge = generatePasskeyChallenge();
@@ -109,7 +113,8 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
       userId,
       this.stepUp.guard(
         command.subject,
-        (current) => decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName }, now),
+        (current, stepUpProven) =>
+          decideStartPasskeyRegistration(current, { ...command.subject, challenge, expiresAt, name: command.deviceName, stepUpProven }, now),
         now,
       ),
       command.meta,

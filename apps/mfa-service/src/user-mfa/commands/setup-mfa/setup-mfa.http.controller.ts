@@ -28,11 +28,13 @@ export class SetupMfaController {
   ): Promise<DataResponse<SetupResult>> {
     if (!isMfaMethod(body.mfaType)) throw new AppError('validation', 'INVALID_MFA_TYPE', 'Invalid MFA type specified');
     const accountName = principal.email ?? principal.userId;
-    // MAGIC_LINK: the body's address, else the token's email claim when it is a usable address.
-    const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmailOf(principal)) : null;
+    // MAGIC_LINK: the body's address, else the token's email claim when it is a usable address
+    // (the handler sends only to the token's address unless MAGIC_LINK_ALLOW_UNVERIFIED_EMAIL).
+    const tokenEmail = tokenEmailOf(principal);
+    const email = body.mfaType === 'MAGIC_LINK' ? (body.email ?? tokenEmail) : null;
     const deviceName = body.mfaType === 'PASSKEY' ? (body.deviceInfo?.name ?? null) : null;
     return dataResponse(
-      await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email, deviceName)),
+      await this.commandBus.execute(new SetupMfaCommand(subjectOf(principal), body.mfaType, accountName, meta, email, deviceName, tokenEmail)),
     );
   }
 }

@@ -6,13 +6,14 @@ import {
   decideVerifyLogin,
   LoginDecision,
   LoginFactor,
-  lockedOut,
   PasskeyAssertionResult,
   verificationFailed,
 } from '../../domain/login-verification';
 import { findPasskeyChallenge, TotpState, UserMfaState } from '../../domain/user-mfa';
 import { assertCredentialShape, BackupCodes, clientDataChallenge, hashMagicLinkToken, PasskeyStrategy, SecretBox, totpSecretAad, verifyTotp } from '../../factors';
+import { allowedAtLogin, methodNotAllowed } from '../../domain/user-policy';
 import { MfaTokenIssuer } from '../../infra/mfa-token.issuer';
+import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { MetricsService } from '../../../metrics/metrics.service';
 import { VerifyLoginCommand, VerifyLoginResult } from './verify-login.command';
@@ -27,6 +28,7 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     private readonly backupCodes: BackupCodes,
     private readonly passkeys: PasskeyStrategy,
     private readonly tokens: MfaTokenIssuer,
+    private readonly policies: OrgPolicyReader,
     metrics: MetricsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -34,13 +36,16 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
   }
 
   async execute(command: VerifyLoginCommand): Promise<VerifyLoginResult> {
-    const { userId } = command.subject;
+    const { userId, orgId } = command.subject;
     const now = this.clock.now();
+    // A method the login's organization excludes is refused before anything is read or counted.
+    const { policy } = await this.policies.forUser(command.subject, now);
+    if (!allowedAtLogin(policy, orgId, command.mfaType)) throw methodNotAllowed();
     const factor = await this.factorOf(command, now);
     // The factor is checked inside the decision, on the state it commits on: a concurrent
     // request that commits first makes this one re-decide (replayed code, counted failure).
     let decision: LoginDecision | undefined;
-    const { state } = await this.users.execute(
+    await this.users.execute(
       userId,
       (current) => (decision = decideVerifyLogin(current, { ...command.subject, factor }, now)),
       command.meta,
@@ -48,11 +53,9 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     );
     const outcome = decision!.outcome;
     this.outcomes.inc({ method: command.mfaType, outcome: outcome.verified ? 'success' : outcome.reason });
-    if (!outcome.verified) {
-      if (outcome.reason === 'locked' && outcome.lockedUntil) throw lockedOut(outcome.lockedUntil, now);
-      throw verificationFailed();
-    }
-    const issued = await this.tokens.issue({ userId, orgId: command.subject.orgId ?? state.orgId, method: outcome.method, now });
+    if (!outcome.verified) throw verificationFailed();
+    // The login's context is its token's organization only: no other org is vouched for by this login.
+    const issued = await this.tokens.issue({ userId, orgId, assurance: outcome.assurance, now, sessionId: command.subject.sessionId });
     return { verified: true, method: outcome.method, mfaToken: issued.mfaToken, expiresAt: issued.expiresAt.toISOString() };
   }
 
@@ -101,7 +104,13 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     if (!stored || challenge === null || !findPasskeyChallenge(state, challenge, 'authentication', now)) return { ok: false, reason: 'invalid_assertion' };
     try {
       const verified = await this.passkeys.verifyAuthentication({ response: credential, expectedChallenge: challenge, credential: stored });
-      return { ok: true, credentialId: verified.credentialId, newCounter: verified.newCounter, backedUp: verified.backedUp };
+      return {
+        ok: true,
+        credentialId: verified.credentialId,
+        newCounter: verified.newCounter,
+        backedUp: verified.backedUp,
+        userVerified: verified.userVerified,
+      };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       return { ok: false, reason: code === 'PASSKEY_COUNTER_REGRESSION' ? 'counter_regression' : 'invalid_assertion' };
