@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database and Kafka producer reachable (503 otherwise) */
+        /** Readiness: the database answers and, when used, the JWKS endpoint was fetched once (503 otherwise); Kafka and the outbox backlog reported */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -625,6 +625,10 @@ export interface operations {
                         checks: {
                             [key: string]: "up" | "down";
                         };
+                        outbox: {
+                            backlogEvents: number;
+                            oldestUnpublishedAgeSeconds: number;
+                        };
                     };
                 };
             };
@@ -666,6 +670,10 @@ export interface operations {
                         status: "ok" | "unavailable";
                         checks: {
                             [key: string]: "up" | "down";
+                        };
+                        outbox: {
+                            backlogEvents: number;
+                            oldestUnpublishedAgeSeconds: number;
                         };
                     };
                 };

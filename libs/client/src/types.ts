@@ -127,5 +127,7 @@ export interface Jwks {
 
 export interface Readiness {
   status: 'ok' | 'unavailable';
+  /** database, kafka: up / down; jwks when used. */
   checks: Record<string, 'up' | 'down'>;
+  outbox: { backlogEvents: number; oldestUnpublishedAgeSeconds: number };
 }

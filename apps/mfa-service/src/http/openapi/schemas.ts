@@ -145,6 +145,7 @@ export const HEALTH_LIVE = object({ status: str({ enum: ['ok'] }) });
 export const HEALTH_READY = object({
   status: str({ enum: ['ok', 'unavailable'] }),
   checks: { type: 'object', additionalProperties: str({ enum: ['up', 'down'] }) },
+  outbox: object({ backlogEvents: int({ minimum: 0 }), oldestUnpublishedAgeSeconds: { type: 'number', minimum: 0 } }),
 });
 
 // ---- request bodies (by DTO name): exactly what the validation accepts ----------------------
