@@ -1365,6 +1365,8 @@ export interface operations {
                             exempt: boolean;
                             /** @enum {string|null} */
                             requiredBy: "organization" | "user" | null;
+                            /** @description Every organization that enforces MFA on the user */
+                            enforcedBy: string[];
                             backupCodesRemaining: number;
                         };
                     };
@@ -1623,7 +1625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden: METHOD_NOT_ALLOWED, STEP_UP_REQUIRED */
+            /** @description Forbidden: EMAIL_NOT_VERIFIED, METHOD_NOT_ALLOWED, STEP_UP_REQUIRED */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1632,7 +1634,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        code?: "METHOD_NOT_ALLOWED" | "STEP_UP_REQUIRED";
+                        code?: "EMAIL_NOT_VERIFIED" | "METHOD_NOT_ALLOWED" | "STEP_UP_REQUIRED";
                     };
                 };
             };

@@ -13,6 +13,8 @@ export interface MfaStatus {
   enforcementDeadline: string | null;
   exempt: boolean;
   requiredBy: 'organization' | 'user' | null;
+  /** Every organization that enforces MFA on the user. */
+  enforcedBy: string[];
   backupCodesRemaining: number;
 }
 

@@ -36,7 +36,7 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
     success: S.dataEnvelope(S.SETUP_RESULT),
     errors: {
       400: ['INVALID_MFA_TYPE', 'METHOD_NOT_SUPPORTED', 'PASSKEY_REGISTRATION_FAILED'],
-      403: ['STEP_UP_REQUIRED', 'METHOD_NOT_ALLOWED'],
+      403: ['STEP_UP_REQUIRED', 'METHOD_NOT_ALLOWED', 'EMAIL_NOT_VERIFIED'],
       404: ['USER_NOT_FOUND'],
       409: ['METHOD_ALREADY_ENABLED'],
       429: ['RATE_LIMITED'],

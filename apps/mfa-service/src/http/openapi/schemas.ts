@@ -51,6 +51,7 @@ export const MFA_STATUS = object({
   enforcementDeadline: nullable(dateTime),
   exempt: bool,
   requiredBy: nullable(str({ enum: ['organization', 'user'] })),
+  enforcedBy: { type: 'array', items: str(), description: 'Every organization that enforces MFA on the user' },
   backupCodesRemaining: int({ minimum: 0 }),
 });
 
