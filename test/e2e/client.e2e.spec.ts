@@ -160,6 +160,9 @@ describe('typed client (libs/client) against the running service', () => {
     const admin = clientFor(uniqueName('client-admin'), { orgId, orgRole: 255 });
     const member = uniqueName('client-member');
     await clientFor(member, { orgId }).getStatus();
+    // Granting an exemption lowers security: the admin needs MFA of their own (and a recent second factor).
+    const adminTotp = await admin.setup({ mfaType: 'GOOGLE_AUTH' });
+    await admin.verifySetup({ mfaType: 'GOOGLE_AUTH', code: codeAt(adminTotp.secret) });
 
     expect(await admin.enforceOrgMfa({ enforced: true, gracePeriodDays: 7 })).toBe('MFA enforcement enabled for organization');
     expect(await admin.getOrgPolicy()).toMatchObject({ orgId, enforced: true, gracePeriodDays: 7 });

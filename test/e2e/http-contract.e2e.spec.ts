@@ -163,8 +163,9 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
       expect((await t.http.post('/mfa/magic-link/send').set('Authorization', user)).status).toBe(200);
       expect((await t.http.post('/mfa/setup').set('Authorization', user).send({ mfaType: 'GOOGLE_AUTH' })).status).toBe(200);
       const adminAuth = await auth(admin, orgId, 255);
-      expect((await t.http.post('/mfa/organization/enforce').set('Authorization', adminAuth).send({ enforced: true })).status).toBe(200);
-      expect((await t.http.post('/mfa/organization/enforce').set('Authorization', adminAuth).send({ enforced: false })).status).toBe(200);
+      // Two policy events; shortening the grace period raises security, so no admin step-up is needed.
+      expect((await t.http.post('/mfa/organization/enforce').set('Authorization', adminAuth).send({ enforced: true, gracePeriodDays: 7 })).status).toBe(200);
+      expect((await t.http.post('/mfa/organization/enforce').set('Authorization', adminAuth).send({ enforced: true, gracePeriodDays: 0 })).status).toBe(200);
       await t.app.get(OutboxRelay).whenIdle();
 
       await kafka.waitFor(

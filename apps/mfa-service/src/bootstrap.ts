@@ -17,10 +17,10 @@ import { asyncApiDocument } from '@mfa/contracts';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppModule, AppOverrides } from './app.module';
-import { managementRouting } from './http/management';
 import { cors } from './http/cors';
-import { buildOpenApiDocument } from './http/openapi/openapi-document';
+import { managementRouting } from './http/management';
 import { methodNotAllowed, RouteLayer, RouteTable } from './http/method-not-allowed';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
 import { MetricsService } from './metrics/metrics.service';
 
 export interface CreatedApp {

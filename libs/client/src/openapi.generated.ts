@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database and Kafka producer reachable (503 otherwise) */
+        /** Readiness: the database answers and, when used, the JWKS endpoint was fetched once (503 otherwise); Kafka and the outbox backlog reported */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -625,6 +625,10 @@ export interface operations {
                         checks: {
                             [key: string]: "up" | "down";
                         };
+                        outbox: {
+                            backlogEvents: number;
+                            oldestUnpublishedAgeSeconds: number;
+                        };
                     };
                 };
             };
@@ -666,6 +670,10 @@ export interface operations {
                         status: "ok" | "unavailable";
                         checks: {
                             [key: string]: "up" | "down";
+                        };
+                        outbox: {
+                            backlogEvents: number;
+                            oldestUnpublishedAgeSeconds: number;
                         };
                     };
                 };
@@ -1357,6 +1365,8 @@ export interface operations {
                             exempt: boolean;
                             /** @enum {string|null} */
                             requiredBy: "organization" | "user" | null;
+                            /** @description Every organization that enforces MFA on the user */
+                            enforcedBy: string[];
                             backupCodesRemaining: number;
                         };
                     };
@@ -1615,7 +1625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden: METHOD_NOT_ALLOWED, STEP_UP_REQUIRED */
+            /** @description Forbidden: EMAIL_NOT_VERIFIED, METHOD_NOT_ALLOWED, STEP_UP_REQUIRED */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1624,7 +1634,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        code?: "METHOD_NOT_ALLOWED" | "STEP_UP_REQUIRED";
+                        code?: "EMAIL_NOT_VERIFIED" | "METHOD_NOT_ALLOWED" | "STEP_UP_REQUIRED";
                     };
                 };
             };

@@ -13,6 +13,8 @@ export interface MfaStatus {
   enforcementDeadline: string | null;
   exempt: boolean;
   requiredBy: 'organization' | 'user' | null;
+  /** Every organization that enforces MFA on the user. */
+  enforcedBy: string[];
   backupCodesRemaining: number;
 }
 
@@ -127,5 +129,7 @@ export interface Jwks {
 
 export interface Readiness {
   status: 'ok' | 'unavailable';
+  /** database, kafka: up / down; jwks when used. */
   checks: Record<string, 'up' | 'down'>;
+  outbox: { backlogEvents: number; oldestUnpublishedAgeSeconds: number };
 }
