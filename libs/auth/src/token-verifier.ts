@@ -135,5 +135,6 @@ function toPrincipal(payload: JWTPayload): Principal {
     email: stringClaim(payload, 'email'),
     amr: Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [],
     authTime: typeof payload['auth_time'] === 'number' && Number.isFinite(payload['auth_time']) ? payload['auth_time'] : null,
+    sessionId: stringClaim(payload, 'sid'),
   };
 }
