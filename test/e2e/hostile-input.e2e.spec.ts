@@ -44,6 +44,7 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/mfa/organization/members', who: 'admin', field: 'x' },
   { method: 'put', path: '/mfa/organization/exemptions/member-1', who: 'admin', field: 'reason' },
   { method: 'delete', path: '/mfa/organization/exemptions/member-1', who: 'admin', field: 'x' },
+  { method: 'get', path: '/mfa/magic-link/activate', who: 'public', field: 'token' },
   { method: 'get', path: '/.well-known/jwks.json', who: 'public', field: 'x' },
   { method: 'get', path: '/health/live', who: 'public', field: 'x' },
   { method: 'get', path: '/health/ready', who: 'public', field: 'x' },

@@ -180,7 +180,11 @@ describe('platform: the service on the real database and broker', () => {
       expect((await t.http.get('/health/live')).status).toBe(200);
       const ready = await t.http.get('/health/ready');
       expect(ready.status).toBe(200);
-      expect(ready.body).toEqual({ status: 'ok', checks: { database: 'up', kafka: 'up' } });
+      expect(ready.body).toEqual({
+        status: 'ok',
+        checks: { database: 'up', kafka: 'up' },
+        outbox: { backlogEvents: expect.any(Number), oldestUnpublishedAgeSeconds: expect.any(Number) },
+      });
     });
 
     it('exposes Prometheus metrics including HTTP latency by route template', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startServiceProcess, ServiceProcess } from '../harness/service-process';
 import { serviceEnv, uniqueName } from '../harness/test-env';
@@ -45,7 +46,10 @@ describe('schemathesis: the service conforms to its own OpenAPI document', () =>
       '--no-color',
     ];
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(st, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      // schemathesis keeps a cache (.schemathesis/) in its working directory: an ignored one.
+      const cwd = path.join(ROOT, '.cache', 'schemathesis-run');
+      mkdirSync(cwd, { recursive: true });
+      const child = spawn(st, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));

@@ -23,10 +23,19 @@ export class RouteTable {
   }
 }
 
+/** A path the router cannot decode (a malformed %-escape) matches nothing here; the router answers it. */
+function matches(layer: RouteLayer, path: string): boolean {
+  try {
+    return layer.match(path);
+  } catch {
+    return false;
+  }
+}
+
 function allowedMethods(layers: RouteLayer[], path: string): string[] {
   const methods = new Set<string>();
   for (const layer of layers) {
-    if (!layer.route || !layer.match(path)) continue;
+    if (!layer.route || !matches(layer, path)) continue;
     for (const [method, served] of Object.entries(layer.route.methods)) if (served && method !== '_all') methods.add(method.toUpperCase());
   }
   if (methods.size === 0) return [];
