@@ -3718,7 +3718,7 @@ export interface operations {
                             enabled: boolean;
                             name: string | null;
                             /** Format: date-time */
-                            createdAt: string | null;
+                            createdAt: string;
                             /** Format: date-time */
                             lastUsedAt: string | null;
                             /** @enum {string} */
@@ -3872,7 +3872,7 @@ export interface operations {
                             enabled: boolean;
                             name: string | null;
                             /** Format: date-time */
-                            createdAt: string | null;
+                            createdAt: string;
                             /** Format: date-time */
                             lastUsedAt: string | null;
                             /** @enum {string} */

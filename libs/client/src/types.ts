@@ -167,6 +167,7 @@ export type Authenticator =
       id: string;
       type: 'PASSKEY';
       name: string | null;
+      createdAt: string;
       deviceType: 'singleDevice' | 'multiDevice';
       backedUp: boolean;
       transports: string[];

@@ -182,6 +182,7 @@ export const AUTHENTICATORS: SchemaObject = {
   items: {
     oneOf: [
       authenticator('PASSKEY', str({ pattern: '^pk-[A-Za-z0-9_-]{22}$' }), {
+        createdAt: dateTime,
         deviceType: str({ enum: ['singleDevice', 'multiDevice'] }),
         backedUp: bool,
         transports: { type: 'array', items: str() },
@@ -204,7 +205,7 @@ export const AUTHENTICATORS: SchemaObject = {
 export const TRUSTED_DEVICES: SchemaObject = {
   type: 'array',
   maxItems: 20,
-  items: object({ id: TRUSTED_DEVICE_ID, name: nullable(str()), createdAt: dateTime, lastUsedAt: nullable(dateTime), expiresAt: dateTime }),
+  items: object({ id: TRUSTED_DEVICE_ID, name: nullable(str({ minLength: 1, maxLength: 64 })), createdAt: dateTime, lastUsedAt: nullable(dateTime), expiresAt: dateTime }),
 };
 
 export const JWKS = object({
