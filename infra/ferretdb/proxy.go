@@ -213,7 +213,10 @@ func isMoreToCome(msg []byte) bool {
 // kind(1) docLen(4) elemType(1) elemName(cstring) ...
 func mayWrite(msg []byte) bool {
 	if opCode(msg) != opMsg {
-		return true // legacy OP_QUERY handshakes are rare; locking them is harmless
+		// Legacy OP_QUERY is only the drivers' connection handshake (hello / isMaster): never a
+		// write. Locking it made every new connection wait behind a long write, and server
+		// selection time out, while the database itself was fine.
+		return false
 	}
 
 	const pos = 16 + 4

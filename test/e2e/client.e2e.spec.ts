@@ -6,6 +6,7 @@ import { Topics } from '@mfa/contracts';
 import type { OpenAPIObject, ResponseObject } from '@nestjs/swagger';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
+import { seedAdminMfa } from '../harness/admin-mfa';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
 import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
@@ -55,6 +56,12 @@ describe('typed client (libs/client) against the running service', () => {
   }
   const codeAt = (secret: string) => hotp(base32Decode(secret), totpStepAt(clock.now()));
   const doc = (userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
+  /**
+   * The user's document without what the relay changes concurrently (outbox, its marker, the lease);
+   * `version` and `lastSequence` stay in it, so an unchanged state also proves no event was written.
+   */
+  const stateOf = (userId: string) =>
+    t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never }, { projection: { outbox: 0, outboxSince: 0, leaseOwner: 0, leaseUntil: 0 } });
   async function deliveredToken(userId: string, n: number): Promise<string> {
     const links = () => kafka.events((e) => e.subject === userId && e.type === 'MagicLinkRequested');
     await kafka.waitFor(() => links().length >= n, 20_000, `link #${n}`);
@@ -155,9 +162,105 @@ describe('typed client (libs/client) against the running service', () => {
     expect(await client.verifyLogin({ mfaType: 'PASSKEY', credential: assertion as unknown as Record<string, unknown> })).toMatchObject({ verified: true, method: 'PASSKEY' });
   });
 
+  it('authenticators and trusted devices: list, rename, remember a device, log in with it, revoke, remove; the admin reads and acts on a member; refusals change nothing; PATCH and DELETE retried after a lost answer', async () => {
+    const orgId = uniqueName('client-auth-org');
+    const adminId = uniqueName('client-auth-admin');
+    await seedAdminMfa(t.db, adminId);
+    const admin = clientFor(adminId, { orgId, orgRole: 255 });
+    const userId = uniqueName('client-auth');
+    const client = clientFor(userId, { orgId });
+
+    // The org allows remembering devices for 30 days (raising it needs the admin's MFA and step-up).
+    expect(await admin.enforceOrgMfa({ enforced: true, rememberDeviceDays: 30 })).toBe('MFA enforcement enabled for organization');
+    expect(await admin.getOrgPolicy()).toMatchObject({ orgId, enforced: true, rememberDeviceDays: 30 });
+
+    const totp = await client.setup({ mfaType: 'GOOGLE_AUTH' });
+    await client.verifySetup({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret) });
+    const device = new SoftwareAuthenticator({ rpId: RP_ID, origin: ORIGIN, transports: ['internal'] });
+    const options = await client.setup({ mfaType: 'PASSKEY' });
+    await client.completePasskeyRegistration({ credential: device.register(options.challenge) as unknown as Record<string, unknown>, challenge: options.challenge });
+
+    const listed = await client.listAuthenticators();
+    expect(listed.map((a) => a.type).sort()).toEqual(['BACKUP_CODES', 'GOOGLE_AUTH', 'PASSKEY']);
+    const passkey = listed.find((a) => a.type === 'PASSKEY')!;
+    expect(passkey).toMatchObject({ id: expect.stringMatching(/^pk-/), enabled: true, transports: ['internal'] });
+    expect(listed.find((a) => a.type === 'BACKUP_CODES')).toMatchObject({ id: 'backup-codes', name: null, remaining: 10 });
+    expect(JSON.stringify(listed)).not.toContain(device.credentialId);
+
+    expect(await client.renameAuthenticator(passkey.id, '  Work laptop ')).toBe('Authenticator renamed');
+    expect((await client.listAuthenticators()).find((a) => a.id === passkey.id)?.name).toBe('Work laptop');
+
+    // Refused renames: typed errors, the document unchanged.
+    const before = await stateOf(userId);
+    await expect(client.renameAuthenticator('backup-codes', 'Codes')).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    await expect(client.renameAuthenticator('pk-unknown', 'Phone')).rejects.toMatchObject({ status: 404, code: 'AUTHENTICATOR_NOT_FOUND' });
+    await expect(client.renameAuthenticator(passkey.id, 'tab\there')).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await stateOf(userId)).toEqual(before);
+
+    // Remember this device, then log in with it instead of a second factor.
+    clock.advance(STEP_MS);
+    const remembered = await client.verifyLogin({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret), rememberDevice: true, deviceName: 'Home PC' });
+    if (!('deviceToken' in remembered)) throw new Error('no deviceToken although the org allows remembering devices');
+    expect(remembered).toMatchObject({ method: 'GOOGLE_AUTH', deviceId: expect.stringMatching(/^td-/), deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const devices = await client.listTrustedDevices();
+    expect(devices).toEqual([{ id: remembered.deviceId, name: 'Home PC', createdAt: expect.any(String), lastUsedAt: null, expiresAt: remembered.deviceExpiresAt }]);
+    expect(await client.verifyLogin({ mfaType: 'TRUSTED_DEVICE', token: remembered.deviceToken })).toMatchObject({ verified: true, method: 'TRUSTED_DEVICE' });
+    expect(JSON.stringify(await client.listTrustedDevices())).not.toContain(remembered.deviceToken);
+
+    expect(await client.revokeTrustedDevice(remembered.deviceId)).toBe('Trusted device revoked');
+    await expect(client.revokeTrustedDevice(remembered.deviceId)).rejects.toMatchObject({ status: 404, code: 'TRUSTED_DEVICE_NOT_FOUND' });
+    await expect(client.verifyLogin({ mfaType: 'TRUSTED_DEVICE', token: remembered.deviceToken })).rejects.toMatchObject({ status: 400, code: 'METHOD_NOT_ENABLED' });
+    expect(await client.listTrustedDevices()).toEqual([]);
+
+    // The admin: reads the member's list, revokes their devices, and may not remove the last enabled method under enforcement.
+    expect((await admin.listMemberAuthenticators(userId)).map((a) => a.id).sort()).toEqual(['backup-codes', passkey.id, 'totp'].sort());
+    await expect(clientFor(uniqueName('client-auth-peer'), { orgId }).listMemberAuthenticators(userId)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    clock.advance(STEP_MS);
+    const again = await client.verifyLogin({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret), rememberDevice: true });
+    expect('deviceToken' in again).toBe(true);
+    expect(await admin.revokeMemberTrustedDevices(userId)).toBe('Trusted devices revoked');
+    expect(await client.listTrustedDevices()).toEqual([]);
+    expect(await admin.removeMemberAuthenticator(userId, passkey.id)).toBe('Authenticator removed');
+    const onlyTotp = await stateOf(userId);
+    await expect(admin.removeMemberAuthenticator(userId, 'totp')).rejects.toMatchObject({ status: 403, code: 'MFA_ENFORCED_BY_ORG' });
+    await expect(client.removeAuthenticator('totp')).rejects.toMatchObject({ status: 403, code: 'MFA_ENFORCED_BY_ORG' });
+    expect(await stateOf(userId)).toEqual(onlyTotp);
+    const member = (await admin.listOrgMembers({ limit: 200 })).items.find((i) => i.userId === userId);
+    expect(member?.methodCounts).toEqual({ passkeys: 0, authenticatorApps: 1, emailAddresses: 0, backupCodesRemaining: 10 });
+
+    // A lost answer: the request reached the service, the client saw a network failure and retried.
+    const dropFirst = (method: string) => {
+      let dropped = false;
+      return async (input: string | URL | Request, init?: RequestInit) => {
+        const response = await fetch(input, init);
+        if (init?.method === method && !dropped) {
+          dropped = true;
+          throw new TypeError('fetch failed (answer lost)');
+        }
+        return response;
+      };
+    };
+    const lossy = (method: string) =>
+      new MfaClient({ baseUrl, token: () => t.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP, orgId, orgRole: 0 }), fetch: dropFirst(method), sleep: async () => undefined });
+    expect(await lossy('PATCH').renameAuthenticator('totp', 'Authy')).toBe('Authenticator renamed');
+    expect((await client.listAuthenticators()).find((a) => a.id === 'totp')?.name).toBe('Authy');
+    // A DELETE whose first attempt went through: the retry answers 404, the authenticator is gone either way.
+    const second = new SoftwareAuthenticator({ rpId: RP_ID, origin: ORIGIN, transports: ['usb'] });
+    const more = await client.setup({ mfaType: 'PASSKEY' });
+    await client.completePasskeyRegistration({ credential: second.register(more.challenge) as unknown as Record<string, unknown>, challenge: more.challenge });
+    const secondId = (await client.listAuthenticators()).find((a) => a.type === 'PASSKEY')!.id;
+    await expect(lossy('DELETE').removeAuthenticator(secondId)).rejects.toMatchObject({ status: 404, code: 'AUTHENTICATOR_NOT_FOUND' });
+    expect((await client.listAuthenticators()).map((a) => a.id).sort()).toEqual(['backup-codes', 'totp']);
+    // POST is never retried after a lost answer.
+    await expect(lossy('POST').sendMagicLink()).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+  });
+
   it('organization policy through the client; 429 is retried after its Retry-After, a refused request is not retried', async () => {
     const orgId = uniqueName('client-org');
-    const admin = clientFor(uniqueName('client-admin'), { orgId, orgRole: 255 });
+    // Granting an exemption lowers security: the admin has MFA of their own (trust model).
+    const adminId = uniqueName('client-admin');
+    await seedAdminMfa(t.db, adminId);
+    const admin = clientFor(adminId, { orgId, orgRole: 255 });
     const member = uniqueName('client-member');
     await clientFor(member, { orgId }).getStatus();
     // Granting an exemption lowers security: the admin needs MFA of their own (and a recent second factor).

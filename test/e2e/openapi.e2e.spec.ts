@@ -67,4 +67,27 @@ describe('OpenAPI document (/docs-json)', () => {
     const verifyLogin = document.paths['/mfa/verify-login'].post!;
     expect(JSON.stringify(verifyLogin.responses['423'])).toContain('LOCKED_OUT');
   });
+
+  it('issue 14: the TRUSTED_DEVICE variant, rememberDevice, rememberDeviceDays only when enforcing, the rename body, id parameters, member-authority codes', () => {
+    const schemas = document.components!.schemas as Record<string, Record<string, unknown>>;
+    expect(schemas.RenameAuthenticatorRequest).toMatchObject({ required: ['name'], additionalProperties: false });
+    expect(schemas.VerifyLoginTrustedDeviceRequest).toMatchObject({ required: ['mfaType', 'token'], additionalProperties: false, properties: { token: { pattern: '^[A-Za-z0-9_-]{43}$' } } });
+    expect((schemas.VerifyLoginRequest.discriminator as { mapping: Record<string, string> }).mapping.TRUSTED_DEVICE).toBe('#/components/schemas/VerifyLoginTrustedDeviceRequest');
+    expect(Object.keys((schemas.VerifyLoginCodeRequest.properties as object) ?? {})).toEqual(expect.arrayContaining(['rememberDevice', 'deviceName']));
+    const [enforcing, lifting] = schemas.EnforceOrgMfaRequest.oneOf as Array<{ properties: Record<string, unknown> }>;
+    expect(enforcing.properties.rememberDeviceDays).toMatchObject({ type: 'integer', minimum: 0, maximum: 90 });
+    expect(lifting.properties.rememberDeviceDays).toBeUndefined();
+    const codesOf = (path: string, method: 'get' | 'patch' | 'delete', status: string) => {
+      const schema = ((document.paths[path][method]!.responses[status] as ResponseObject).content!['application/json'].schema as { allOf: Array<{ properties?: { code?: { enum: string[] } } }> }).allOf;
+      return schema[1].properties!.code!.enum;
+    };
+    expect(codesOf('/mfa/authenticators/{id}', 'patch', '404')).toEqual(['AUTHENTICATOR_NOT_FOUND']);
+    expect(codesOf('/mfa/authenticators/{id}', 'delete', '403')).toEqual(['MFA_ENFORCED_BY_ORG', 'STEP_UP_REQUIRED']);
+    expect(codesOf('/mfa/trusted-devices/{id}', 'delete', '404')).toEqual(['TRUSTED_DEVICE_NOT_FOUND']);
+    const member = '/mfa/organization/members/{userId}/authenticators/{id}';
+    expect(codesOf(member, 'delete', '403')).toEqual(['ADMIN_MFA_REQUIRED', 'FORBIDDEN', 'MFA_ENFORCED_BY_ORG', 'STEP_UP_REQUIRED', 'USER_MANAGED_ELSEWHERE']);
+    expect(codesOf(member, 'delete', '404')).toEqual(['AUTHENTICATOR_NOT_FOUND', 'USER_NOT_FOUND']);
+    expect(codesOf(member, 'delete', '400')).not.toContain('NO_ORGANIZATION');
+    expect(document.paths[member].delete!.parameters).toContainEqual(expect.objectContaining({ name: 'id', schema: expect.objectContaining({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }));
+  });
 });

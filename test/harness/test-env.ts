@@ -28,7 +28,11 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}): 
     LOG_LEVEL: process.env.MFA_TEST_LOG_LEVEL ?? 'silent',
     MONGO_URL: mongoUrl,
     MONGO_DB_NAME: uniqueName('mfa_test'),
-    MONGO_TIMEOUT_MS: '3000',
+    // FerretDB's global write lock (SQLite, serialized by the launcher's proxy) can hold a command for
+    // seconds while parallel suites seed thousands of documents: suites that are not about time
+    // limits get a generous bound; those that are (outages, faults) set their own.
+    MONGO_TIMEOUT_MS: '10000',
+    MONGO_OPERATION_TIMEOUT_MS: '10000',
     KAFKA_BROKERS: kafkaBrokers,
     KAFKA_CLIENT_ID: uniqueName('mfa-test'),
     KAFKA_CONNECT_TIMEOUT_MS: '5000',

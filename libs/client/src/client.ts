@@ -10,7 +10,7 @@ export interface MfaClientOptions {
   /** A new request id per call (sent as X-Request-Id; the service echoes it). Default: a random UUID. */
   requestId?: () => string;
   /**
-   * Retries: idempotent calls (GET, PUT, DELETE) after a network failure or 502/503/504, and any
+   * Retries: idempotent calls (GET, PUT, PATCH, DELETE) after a network failure or 502/503/504, and any
    * call answered 429 / 423 (refused before anything was done) when its Retry-After is at most
    * `maxDelayMs`. Default: 2 retries, 5 s.
    */
@@ -23,7 +23,9 @@ export interface MfaClientOptions {
 type Envelope<D> = { success: true; data: D };
 type Message = { success: true; message: string };
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+// PATCH is only the rename (setting the same name again changes nothing). A DELETE retried after its
+// first attempt went through answers 404 *_NOT_FOUND: the authenticator or device is gone either way.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
 const TRANSIENT = new Set([502, 503, 504]);
 
 /** Typed client of mfa-service: one method per endpoint. Failures throw MfaApiError with the operation's codes. */
@@ -99,6 +101,28 @@ export class MfaClient {
     return this.message('completePasskeyRegistrationLegacy', { body: request });
   }
 
+  // ---- authenticators and trusted devices
+  /** Every factor with a stable id (`pk-…` per passkey, `totp`, `email`, `backup-codes`); never a secret. */
+  async listAuthenticators(): Promise<T.Authenticator[]> {
+    return this.data<T.Authenticator[]>('listAuthenticators');
+  }
+  /** 1–64 printable characters (trimmed); backup codes have no name (400). Retried (the same name again is a no-op). */
+  async renameAuthenticator(id: string, name: string): Promise<string> {
+    return this.message('renameAuthenticator', { params: { id }, body: { name } });
+  }
+  /** Needs step-up once the user has MFA; the last enabled method under enforcement stays (403 MFA_ENFORCED_BY_ORG). */
+  async removeAuthenticator(id: string): Promise<string> {
+    return this.message('removeAuthenticator', { params: { id } });
+  }
+  /** Remembered devices still accepted (expiry under today's policy); never a token. */
+  async listTrustedDevices(): Promise<T.TrustedDevice[]> {
+    return this.data<T.TrustedDevice[]>('listTrustedDevices');
+  }
+  /** Its deviceToken stops working at once (no step-up: revoking only raises security). */
+  async revokeTrustedDevice(id: string): Promise<string> {
+    return this.message('revokeTrustedDevice', { params: { id } });
+  }
+
   // ---- login-time verification
   async verifyLogin(request: T.VerifyLoginRequest): Promise<T.VerifyLoginResult> {
     return this.data<T.VerifyLoginResult>('verifyLogin', { body: request });
@@ -122,6 +146,18 @@ export class MfaClient {
   }
   async revokeExemption(userId: string): Promise<string> {
     return this.message('revokeExemption', { params: { userId } });
+  }
+  /** A member's authenticators (admin authority rules; reading needs no step-up). */
+  async listMemberAuthenticators(userId: string): Promise<T.Authenticator[]> {
+    return this.data<T.Authenticator[]>('listMemberAuthenticators', { params: { userId } });
+  }
+  /** Removes a member's lost authenticator, leaving the rest (admin authority rules, the admin's own MFA and step-up). */
+  async removeMemberAuthenticator(userId: string, id: string): Promise<string> {
+    return this.message('removeMemberAuthenticator', { params: { userId, id } });
+  }
+  /** Forgets every remembered device of a member (none: still 200). */
+  async revokeMemberTrustedDevices(userId: string): Promise<string> {
+    return this.message('revokeMemberTrustedDevices', { params: { userId } });
   }
 
   // ---- operations

@@ -7,7 +7,7 @@
 import type { paths } from './openapi.generated';
 import type * as T from './types';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
 type Ok<P extends keyof paths, M extends Method> = Operation<P, M> extends { responses: { 200: { content: infer C } } } ? C[keyof C] : never;
 type DataOf<P extends keyof paths, M extends Method> = Ok<P, M> extends { data: infer D } ? D : never;
@@ -34,6 +34,10 @@ export type ContractChecks = [
   Check<Same<T.MemberPage, DataOf<'/mfa/organization/members', 'get'>>>,
   Check<Same<T.ListMembersQuery, QueryOf<'/mfa/organization/members', 'get'>>>,
   Check<Same<T.GrantExemptionRequest, BodyOf<'/mfa/organization/exemptions/{userId}', 'put'>>>,
+  Check<Same<T.Authenticator[], DataOf<'/mfa/authenticators', 'get'>>>,
+  Check<Same<T.Authenticator[], DataOf<'/mfa/organization/members/{userId}/authenticators', 'get'>>>,
+  Check<Same<{ name: string }, BodyOf<'/mfa/authenticators/{id}', 'patch'>>>,
+  Check<Same<T.TrustedDevice[], DataOf<'/mfa/trusted-devices', 'get'>>>,
   Check<Same<T.Jwks, Ok<'/.well-known/jwks.json', 'get'>>>,
   Check<Same<T.Readiness, Ok<'/health/ready', 'get'>>>,
 ];

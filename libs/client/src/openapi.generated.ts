@@ -340,7 +340,7 @@ export interface paths {
         put?: never;
         /**
          * Verify a second factor at login; returns a short-lived mfaToken (ES256, see /.well-known/jwks.json)
-         * @description 400 VERIFICATION_FAILED for a wrong factor; 5 consecutive failures lock verification for 15 minutes (423 LOCKED_OUT with retryAfter).
+         * @description 400 VERIFICATION_FAILED for a wrong factor; 5 consecutive failures lock verification for 15 minutes (423 LOCKED_OUT with retryAfter). `rememberDevice: true` adds `deviceToken` when the organization policy allows it (rememberDeviceDays > 0); otherwise the answer is the same 200 without it. `mfaType: TRUSTED_DEVICE` with `token` = a deviceToken logs in until the device expires, is revoked, MFA is reset or the factor that created it is removed.
          */
         post: operations["VerifyLoginController_verifyLogin"];
         delete?: never;
@@ -383,6 +383,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mfa/authenticators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s authenticators, each with a stable id
+         * @description One entry per passkey (name, createdAt, lastUsedAt, deviceType, backedUp, transports, provider from its AAGUID or null), the authenticator app (`totp`), the email address (`email`, masked) and the backup codes (`backup-codes`: remaining, generatedAt). Never a secret, public key, hash or full address.
+         */
+        get: operations["ListAuthenticatorsController_own"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/organization/members/{userId}/authenticators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member’s authenticators (ADMINISTRATOR/OWNER with authority over the member)
+         * @description One entry per passkey (name, createdAt, lastUsedAt, deviceType, backedUp, transports, provider from its AAGUID or null), the authenticator app (`totp`), the email address (`email`, masked) and the backup codes (`backup-codes`: remaining, generatedAt). Never a secret, public key, hash or full address.
+         */
+        get: operations["ListAuthenticatorsController_member"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/authenticators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of the caller’s authenticators (step-up once the user has MFA)
+         * @description Removing the last passkey, the authenticator app or the email address removes that method (as never set up); refused with 403 MFA_ENFORCED_BY_ORG when it would leave no enabled method while an organization enforces MFA. A removed passkey’s credential id is released; devices it remembered are revoked.
+         */
+        delete: operations["RemoveAuthenticatorController_removeOwn"];
+        options?: never;
+        head?: never;
+        /** Rename one of the caller’s authenticators (404 AUTHENTICATOR_NOT_FOUND for an unknown or another user’s id) */
+        patch: operations["RenameAuthenticatorController_rename"];
+        trace?: never;
+    };
+    "/mfa/organization/members/{userId}/authenticators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member’s lost authenticator without resetting the rest (ADMINISTRATOR/OWNER, own MFA and step-up)
+         * @description Removing the last passkey, the authenticator app or the email address removes that method (as never set up); refused with 403 MFA_ENFORCED_BY_ORG when it would leave no enabled method while an organization enforces MFA. A removed passkey’s credential id is released; devices it remembered are revoked.
+         */
+        delete: operations["RemoveAuthenticatorController_removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/trusted-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s remembered devices still accepted: id, name, createdAt, lastUsedAt, expiresAt (never a token or hash) */
+        get: operations["ListTrustedDevicesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/trusted-devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget one remembered device: its token stops working at once */
+        delete: operations["RevokeTrustedDevicesController_revokeOwn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mfa/organization/members/{userId}/trusted-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget every remembered device of a member (ADMINISTRATOR/OWNER, own MFA and step-up) */
+        delete: operations["RevokeTrustedDevicesController_revokeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -392,6 +524,8 @@ export interface components {
             enforced: true;
             gracePeriodDays?: number;
             allowedMethods?: ("GOOGLE_AUTH" | "MAGIC_LINK" | "PASSKEY")[];
+            /** @description Default 0 (off); kept when omitted; raising it needs the admin’s MFA and step-up */
+            rememberDeviceDays?: number;
         } | {
             /** @enum {boolean} */
             enforced: false;
@@ -463,7 +597,11 @@ export interface components {
             };
             challenge: string;
         };
-        VerifyLoginRequest: components["schemas"]["VerifyLoginCodeRequest"] | components["schemas"]["VerifyLoginMagicLinkRequest"] | components["schemas"]["VerifyLoginPasskeyRequest"];
+        VerifyLoginRequest: components["schemas"]["VerifyLoginCodeRequest"] | components["schemas"]["VerifyLoginMagicLinkRequest"] | components["schemas"]["VerifyLoginPasskeyRequest"] | components["schemas"]["VerifyLoginTrustedDeviceRequest"];
+        RenameAuthenticatorRequest: {
+            /** @description 1–64 printable characters once trimmed */
+            name: string;
+        };
         VerifyTotpSetupRequest: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -500,6 +638,10 @@ export interface components {
             credential?: {
                 [key: string]: unknown;
             };
+            /** @description Ask for a deviceToken (default false; ignored with TRUSTED_DEVICE: that device is already remembered) */
+            rememberDevice?: boolean;
+            /** @description Name of the remembered device: 1–64 printable characters once trimmed */
+            deviceName?: string;
         };
         VerifyLoginMagicLinkRequest: {
             /**
@@ -513,6 +655,10 @@ export interface components {
             credential?: {
                 [key: string]: unknown;
             };
+            /** @description Ask for a deviceToken (default false; ignored with TRUSTED_DEVICE: that device is already remembered) */
+            rememberDevice?: boolean;
+            /** @description Name of the remembered device: 1–64 printable characters once trimmed */
+            deviceName?: string;
         };
         VerifyLoginPasskeyRequest: {
             /**
@@ -526,6 +672,28 @@ export interface components {
             credential: {
                 [key: string]: unknown;
             };
+            /** @description Ask for a deviceToken (default false; ignored with TRUSTED_DEVICE: that device is already remembered) */
+            rememberDevice?: boolean;
+            /** @description Name of the remembered device: 1–64 printable characters once trimmed */
+            deviceName?: string;
+        };
+        VerifyLoginTrustedDeviceRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            mfaType: "TRUSTED_DEVICE";
+            code?: string;
+            /** @description 256 bits, base64url; shown once, only its hash is stored */
+            token: string;
+            /** @description WebAuthn response JSON */
+            credential?: {
+                [key: string]: unknown;
+            };
+            /** @description Ask for a deviceToken (default false; ignored with TRUSTED_DEVICE: that device is already remembered) */
+            rememberDevice?: boolean;
+            /** @description Name of the remembered device: 1–64 printable characters once trimmed */
+            deviceName?: string;
         };
         ErrorEnvelope: {
             /** @enum {boolean} */
@@ -870,7 +1038,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Forbidden: ADMIN_MFA_REQUIRED, FORBIDDEN, STEP_UP_REQUIRED, USER_MANAGED_ELSEWHERE */
+            /** @description Forbidden: ADMIN_MFA_REQUIRED, FORBIDDEN, STEP_UP_REQUIRED */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -879,7 +1047,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        code?: "ADMIN_MFA_REQUIRED" | "FORBIDDEN" | "STEP_UP_REQUIRED" | "USER_MANAGED_ELSEWHERE";
+                        code?: "ADMIN_MFA_REQUIRED" | "FORBIDDEN" | "STEP_UP_REQUIRED";
                     };
                 };
             };
@@ -1123,6 +1291,8 @@ export interface operations {
                             /** Format: date-time */
                             enforcementDeadline: string | null;
                             allowedMethods: ("GOOGLE_AUTH" | "MAGIC_LINK" | "PASSKEY")[];
+                            /** @description 0 when remembering devices is off (and whenever enforcement is off) */
+                            rememberDeviceDays: number;
                             exemptions: number;
                             members: {
                                 total: number;
@@ -1245,6 +1415,12 @@ export interface operations {
                                 status: "compliant" | "pending" | "exempt";
                                 isEnabled: boolean;
                                 enabledMethods: ("GOOGLE_AUTH" | "MAGIC_LINK" | "PASSKEY")[];
+                                methodCounts: {
+                                    passkeys: number;
+                                    authenticatorApps: number;
+                                    emailAddresses: number;
+                                    backupCodesRemaining: number;
+                                };
                                 exempt: boolean;
                                 /** Format: date-time */
                                 exemptUntil: string | null;
@@ -1365,7 +1541,11 @@ export interface operations {
                             exempt: boolean;
                             /** @enum {string|null} */
                             requiredBy: "organization" | "user" | null;
+<<<<<<< HEAD
                             /** @description Every organization that enforces MFA on the user */
+=======
+                            /** @description Every organization that enforces MFA on the user (all active memberships) */
+>>>>>>> contract-14
                             enforcedBy: string[];
                             backupCodesRemaining: number;
                         };
@@ -2449,6 +2629,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description Forbidden: METHOD_NOT_ALLOWED, STEP_UP_REQUIRED */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "METHOD_NOT_ALLOWED" | "STEP_UP_REQUIRED";
+                    };
+                };
+            };
             /** @description Not found: USER_NOT_FOUND */
             404: {
                 headers: {
@@ -3154,7 +3347,17 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
+                        /** @description With deviceToken, deviceId and deviceExpiresAt when rememberDevice was asked and every organization of the user allows it (rememberDeviceDays > 0) */
                         data: {
+                            /** @enum {boolean} */
+                            verified: true;
+                            /** @enum {string} */
+                            method: "GOOGLE_AUTH" | "MAGIC_LINK" | "PASSKEY" | "BACKUP_CODE" | "TRUSTED_DEVICE";
+                            /** @description ES256 JWT (see /.well-known/jwks.json) */
+                            mfaToken: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        } | {
                             /** @enum {boolean} */
                             verified: true;
                             /** @enum {string} */
@@ -3163,6 +3366,11 @@ export interface operations {
                             mfaToken: string;
                             /** Format: date-time */
                             expiresAt: string;
+                            /** @description 256 bits, base64url; shown once, only its hash is stored */
+                            deviceToken: string;
+                            deviceId: string;
+                            /** Format: date-time */
+                            deviceExpiresAt: string;
                         };
                     };
                 };
@@ -3482,6 +3690,1088 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+        };
+    };
+    ListAuthenticatorsController_own: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: ({
+                            id: string;
+                            /** @enum {string} */
+                            type: "PASSKEY";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** @enum {string} */
+                            deviceType: "singleDevice" | "multiDevice";
+                            backedUp: boolean;
+                            transports: string[];
+                            /** @description From the AAGUID when known */
+                            provider: string | null;
+                        } | {
+                            /** @enum {string} */
+                            id: "totp";
+                            /** @enum {string} */
+                            type: "GOOGLE_AUTH";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                        } | {
+                            /** @enum {string} */
+                            id: "email";
+                            /** @enum {string} */
+                            type: "MAGIC_LINK";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** @description Masked: first character, ***, domain */
+                            email: string;
+                        } | {
+                            /** @enum {string} */
+                            id: "backup-codes";
+                            /** @enum {string} */
+                            type: "BACKUP_CODES";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            /**
+                             * @description Backup codes have no name
+                             * @enum {string|null}
+                             */
+                            name: null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            remaining: number;
+                            /** Format: date-time */
+                            generatedAt: string | null;
+                        })[];
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    ListAuthenticatorsController_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A member of the caller’s organization (admin authority rules, docs/trust-model.md §3) */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: ({
+                            id: string;
+                            /** @enum {string} */
+                            type: "PASSKEY";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** @enum {string} */
+                            deviceType: "singleDevice" | "multiDevice";
+                            backedUp: boolean;
+                            transports: string[];
+                            /** @description From the AAGUID when known */
+                            provider: string | null;
+                        } | {
+                            /** @enum {string} */
+                            id: "totp";
+                            /** @enum {string} */
+                            type: "GOOGLE_AUTH";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                        } | {
+                            /** @enum {string} */
+                            id: "email";
+                            /** @enum {string} */
+                            type: "MAGIC_LINK";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** @description Masked: first character, ***, domain */
+                            email: string;
+                        } | {
+                            /** @enum {string} */
+                            id: "backup-codes";
+                            /** @enum {string} */
+                            type: "BACKUP_CODES";
+                            /** @description Whether its method is enabled (backup codes: while any method is) */
+                            enabled: boolean;
+                            /**
+                             * @description Backup codes have no name
+                             * @enum {string|null}
+                             */
+                            name: null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            remaining: number;
+                            /** Format: date-time */
+                            generatedAt: string | null;
+                        })[];
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Forbidden: FORBIDDEN, USER_MANAGED_ELSEWHERE */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "USER_MANAGED_ELSEWHERE";
+                    };
+                };
+            };
+            /** @description Not found: USER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "USER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    RemoveAuthenticatorController_removeOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id from GET /mfa/authenticators */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {string} */
+                        message: "Authenticator removed";
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Forbidden: MFA_ENFORCED_BY_ORG, STEP_UP_REQUIRED */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "MFA_ENFORCED_BY_ORG" | "STEP_UP_REQUIRED";
+                    };
+                };
+            };
+            /** @description Not found: AUTHENTICATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "AUTHENTICATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: CONCURRENT_MODIFICATION */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "CONCURRENT_MODIFICATION";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    RenameAuthenticatorController_rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id from GET /mfa/authenticators (backup codes have no name: 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameAuthenticatorRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {string} */
+                        message: "Authenticator renamed";
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Not found: AUTHENTICATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "AUTHENTICATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: CONCURRENT_MODIFICATION */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "CONCURRENT_MODIFICATION";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    RemoveAuthenticatorController_removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A member of the caller’s organization (admin authority rules, docs/trust-model.md §3) */
+                userId: string;
+                /** @description An id from the member’s authenticator list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {string} */
+                        message: "Authenticator removed";
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Forbidden: ADMIN_MFA_REQUIRED, FORBIDDEN, MFA_ENFORCED_BY_ORG, STEP_UP_REQUIRED, USER_MANAGED_ELSEWHERE */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "ADMIN_MFA_REQUIRED" | "FORBIDDEN" | "MFA_ENFORCED_BY_ORG" | "STEP_UP_REQUIRED" | "USER_MANAGED_ELSEWHERE";
+                    };
+                };
+            };
+            /** @description Not found: AUTHENTICATOR_NOT_FOUND, USER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "AUTHENTICATOR_NOT_FOUND" | "USER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: CONCURRENT_MODIFICATION */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "CONCURRENT_MODIFICATION";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    ListTrustedDevicesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            id: string;
+                            name: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    RevokeTrustedDevicesController_revokeOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id from GET /mfa/trusted-devices (unknown, expired or another user’s: 404 TRUSTED_DEVICE_NOT_FOUND) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {string} */
+                        message: "Trusted device revoked";
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Not found: TRUSTED_DEVICE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "TRUSTED_DEVICE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: CONCURRENT_MODIFICATION */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "CONCURRENT_MODIFICATION";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    RevokeTrustedDevicesController_revokeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A member of the caller’s organization (admin authority rules, docs/trust-model.md §3) */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {string} */
+                        message: "Trusted devices revoked";
+                    };
+                };
+            };
+            /** @description Bad request: BAD_REQUEST, MALFORMED_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Unauthorized: UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description Forbidden: ADMIN_MFA_REQUIRED, FORBIDDEN, STEP_UP_REQUIRED, USER_MANAGED_ELSEWHERE */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "ADMIN_MFA_REQUIRED" | "FORBIDDEN" | "STEP_UP_REQUIRED" | "USER_MANAGED_ELSEWHERE";
+                    };
+                };
+            };
+            /** @description Not found: USER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "USER_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: CONCURRENT_MODIFICATION */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "CONCURRENT_MODIFICATION";
+                    };
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Internal error (the endpoint’s documented message; never a stack or driver message): INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        code?: string;
+                    };
+                };
+            };
+            /** @description Service unavailable (the database cannot be reached): SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_UNAVAILABLE";
                     };
                 };
             };

@@ -1,7 +1,7 @@
 /** Request and response types of mfa-service's HTTP API (docs/openapi.json is the reference). */
 
 export type MfaMethod = 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'PASSKEY';
-export type VerificationMethod = MfaMethod | 'BACKUP_CODE';
+export type VerificationMethod = MfaMethod | 'BACKUP_CODE' | 'TRUSTED_DEVICE';
 
 export interface MfaStatus {
   isEnabled: boolean;
@@ -64,18 +64,31 @@ export interface SetupResults {
 
 export type VerifySetupRequest = { mfaType: 'GOOGLE_AUTH'; code: string } | { mfaType: 'MAGIC_LINK' | 'PASSKEY'; code?: string; credential?: Record<string, unknown> };
 
-export type VerifyLoginRequest =
-  | { mfaType: 'GOOGLE_AUTH' | 'BACKUP_CODE'; code: string }
-  | { mfaType: 'MAGIC_LINK'; token: string }
-  | { mfaType: 'PASSKEY'; credential: Record<string, unknown> };
+/** "Remember this device": a deviceToken comes back when every organization of the user allows it. */
+export interface RememberDevice {
+  rememberDevice?: boolean;
+  /** 1–64 printable characters once trimmed. */
+  deviceName?: string;
+}
 
-export interface VerifyLoginResult {
+export type VerifyLoginRequest =
+  | ({ mfaType: 'GOOGLE_AUTH' | 'BACKUP_CODE'; code: string } & RememberDevice)
+  | ({ mfaType: 'MAGIC_LINK'; token: string } & RememberDevice)
+  | ({ mfaType: 'PASSKEY'; credential: Record<string, unknown> } & RememberDevice)
+  /** `token`: a deviceToken from an earlier verify-login with rememberDevice. */
+  | { mfaType: 'TRUSTED_DEVICE'; token: string };
+
+interface VerifiedLogin {
   verified: true;
   method: VerificationMethod;
   /** ES256 JWT; verify with the keys at /.well-known/jwks.json. */
   mfaToken: string;
   expiresAt: string;
 }
+/** With the device fields when rememberDevice was asked and allowed (deviceToken is shown once). */
+export type VerifyLoginResult =
+  | VerifiedLogin
+  | (VerifiedLogin & { method: Exclude<VerificationMethod, 'TRUSTED_DEVICE'>; deviceToken: string; deviceId: string; deviceExpiresAt: string });
 
 export interface PasskeyAuthOptions {
   challenge: string;
@@ -91,7 +104,7 @@ export interface CompletePasskeyRegistrationRequest {
   challenge: string;
 }
 
-export type EnforceOrgMfaRequest = { enforced: true; gracePeriodDays?: number; allowedMethods?: MfaMethod[] } | { enforced: false };
+export type EnforceOrgMfaRequest = { enforced: true; gracePeriodDays?: number; allowedMethods?: MfaMethod[]; rememberDeviceDays?: number } | { enforced: false };
 
 export interface OrgPolicy {
   orgId: string;
@@ -101,14 +114,32 @@ export interface OrgPolicy {
   gracePeriodDays: number;
   enforcementDeadline: string | null;
   allowedMethods: MfaMethod[];
+  /** 0–90; 0 = devices are not remembered. */
+  rememberDeviceDays: number;
   exemptions: number;
   members: { total: number; compliant: number; pending: number; exempt: number };
 }
 
 export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
 
+/** Enabled factors of each kind (e.g. to find members whose only factor is email). */
+export interface MethodCounts {
+  passkeys: number;
+  authenticatorApps: number;
+  emailAddresses: number;
+  backupCodesRemaining: number;
+}
+
 export interface MemberPage {
-  items: Array<{ userId: string; status: ComplianceStatus; isEnabled: boolean; enabledMethods: MfaMethod[]; exempt: boolean; exemptUntil: string | null }>;
+  items: Array<{
+    userId: string;
+    status: ComplianceStatus;
+    isEnabled: boolean;
+    enabledMethods: MfaMethod[];
+    methodCounts: MethodCounts;
+    exempt: boolean;
+    exemptUntil: string | null;
+  }>;
   nextCursor: string | null;
 }
 
@@ -121,6 +152,41 @@ export interface ListMembersQuery {
 export interface GrantExemptionRequest {
   reason: string;
   expiresAt?: string;
+}
+
+interface AuthenticatorBase {
+  /** Whether its method is enabled (backup codes: while any method is). */
+  enabled: boolean;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+}
+/** One entry of GET /mfa/authenticators, discriminated by `type`; never a secret, key, hash or full address. */
+export type Authenticator =
+  | (AuthenticatorBase & {
+      /** `pk-…`, stable per passkey. */
+      id: string;
+      type: 'PASSKEY';
+      name: string | null;
+      createdAt: string;
+      deviceType: 'singleDevice' | 'multiDevice';
+      backedUp: boolean;
+      transports: string[];
+      /** From the AAGUID when known. */
+      provider: string | null;
+    })
+  | (AuthenticatorBase & { id: 'totp'; type: 'GOOGLE_AUTH'; name: string | null })
+  | (AuthenticatorBase & { id: 'email'; type: 'MAGIC_LINK'; name: string | null; /** Masked. */ email: string })
+  | (AuthenticatorBase & { id: 'backup-codes'; type: 'BACKUP_CODES'; name: null; remaining: number; generatedAt: string | null });
+export type AuthenticatorType = Authenticator['type'];
+
+/** A remembered device still accepted (expiry under today's policy). */
+export interface TrustedDevice {
+  /** `td-…` */
+  id: string;
+  name: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
 }
 
 export interface Jwks {

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { ROUTE_CONTRACTS, RouteContract } from './route-contract';
-import { ERROR_ENVELOPE, REQUEST_SCHEMAS, USER_ID_PARAMETER_SCHEMA } from './schemas';
+import { AUTHENTICATOR_ID_PARAMETER_SCHEMA, ERROR_ENVELOPE, REQUEST_SCHEMAS, USER_ID_PARAMETER_SCHEMA } from './schemas';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 423 | 429 | 500 | 503;
@@ -90,6 +90,7 @@ function optionalBodyWhenNothingRequired(operation: OperationObject): void {
 
 function tightenParameter(parameter: ParameterObject): void {
   if (parameter.in === 'path' && parameter.name === 'userId') parameter.schema = USER_ID_PARAMETER_SCHEMA;
+  if (parameter.in === 'path' && parameter.name === 'id') parameter.schema = AUTHENTICATOR_ID_PARAMETER_SCHEMA;
   if (parameter.in === 'query' && parameter.name === 'limit') parameter.schema = { type: 'integer', minimum: 1, maximum: 200, default: 50 };
   if (parameter.in === 'query' && parameter.name === 'cursor') parameter.schema = { type: 'string', minLength: 1, maxLength: 256 };
 }
@@ -113,12 +114,12 @@ function errorsOf(key: string, method: string, bearer: boolean, contract: RouteC
   add(400, 'MALFORMED_JSON', 'BAD_REQUEST');
   add(413, 'PAYLOAD_TOO_LARGE');
   if (bearer) add(401, 'UNAUTHORIZED');
-  if (method === 'post' || method === 'put') {
+  if (method === 'post' || method === 'put' || method === 'patch') {
     add(400, 'VALIDATION_FAILED');
     add(415, 'UNSUPPORTED_MEDIA_TYPE');
   }
   if (path.startsWith('/mfa/organization')) {
-    add(400, 'NO_ORGANIZATION');
+    if (!contract.memberAuthority) add(400, 'NO_ORGANIZATION');
     add(403, 'FORBIDDEN');
   }
   if (method !== 'get' && bearer) add(409, 'CONCURRENT_MODIFICATION');

@@ -14,7 +14,16 @@ export interface RouteContract {
   noDatabase?: boolean;
   /** A non-envelope 503 (readiness). */
   unavailable?: SchemaObject;
+  /**
+   * Under /mfa/organization but judged by the member-authority rules (docs/trust-model.md §3), not
+   * the org-admin guard: 403 FORBIDDEN, never 400 NO_ORGANIZATION (no organization: 404 USER_NOT_FOUND).
+   */
+  memberAuthority?: true;
 }
+
+/** An admin acting on a member's factors: authority, then (changes) the admin's own MFA and step-up. */
+const MEMBER_AUTHORITY = { 403: ['FORBIDDEN', 'USER_MANAGED_ELSEWHERE'], 404: ['USER_NOT_FOUND'] };
+const MEMBER_CHANGE = ['FORBIDDEN', 'USER_MANAGED_ELSEWHERE', 'ADMIN_MFA_REQUIRED', 'STEP_UP_REQUIRED'];
 
 const FAILED_VERIFY_SETUP = ['VERIFICATION_FAILED', 'SETUP_EXPIRED', 'SETUP_NOT_PENDING', 'METHOD_NOT_CONFIGURED'];
 
@@ -23,10 +32,10 @@ const FAILED_VERIFY_SETUP = ['VERIFICATION_FAILED', 'SETUP_EXPIRED', 'SETUP_NOT_
  * document). openapi-document.ts adds the failures common to a kind of route:
  *   bearer routes                  401 UNAUTHORIZED
  *   every route                    400 MALFORMED_JSON / BAD_REQUEST, 413 PAYLOAD_TOO_LARGE (any request may carry a body)
- *   POST / PUT                     400 VALIDATION_FAILED, 415 UNSUPPORTED_MEDIA_TYPE
+ *   POST / PUT / PATCH             400 VALIDATION_FAILED, 415 UNSUPPORTED_MEDIA_TYPE
  *   commands                       409 CONCURRENT_MODIFICATION
  *   routes that read the database  500 INTERNAL_ERROR, 503 SERVICE_UNAVAILABLE
- *   org admin routes (/mfa/organization…) 400 NO_ORGANIZATION, 403 FORBIDDEN
+ *   org admin routes (/mfa/organization…) 400 NO_ORGANIZATION, 403 FORBIDDEN (memberAuthority: FORBIDDEN only)
  * A route added without an entry here fails the OpenAPI snapshot test (undeclaredRoutes).
  */
 export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
@@ -87,6 +96,33 @@ export const ROUTE_CONTRACTS: Record<string, RouteContract> = {
     },
   },
   'POST /mfa/backup-codes/regenerate': { success: S.dataEnvelope(S.BACKUP_CODES), errors: { 400: ['METHOD_NOT_ENABLED'], 403: ['STEP_UP_REQUIRED'] } },
+  'GET /mfa/authenticators': { success: S.dataEnvelope(S.AUTHENTICATORS) },
+  'PATCH /mfa/authenticators/{id}': {
+    success: S.messageEnvelope(['Authenticator renamed']),
+    // 400 also for the backup codes (they have no name); no step-up: a label only.
+    errors: { 404: ['AUTHENTICATOR_NOT_FOUND'] },
+  },
+  'DELETE /mfa/authenticators/{id}': {
+    success: S.messageEnvelope(['Authenticator removed']),
+    errors: { 400: ['VALIDATION_FAILED'], 403: ['STEP_UP_REQUIRED', 'MFA_ENFORCED_BY_ORG'], 404: ['AUTHENTICATOR_NOT_FOUND'] },
+  },
+  'GET /mfa/organization/members/{userId}/authenticators': {
+    success: S.dataEnvelope(S.AUTHENTICATORS),
+    memberAuthority: true,
+    errors: { 400: ['VALIDATION_FAILED'], ...MEMBER_AUTHORITY },
+  },
+  'DELETE /mfa/organization/members/{userId}/authenticators/{id}': {
+    success: S.messageEnvelope(['Authenticator removed']),
+    memberAuthority: true,
+    errors: { 400: ['VALIDATION_FAILED'], 403: [...MEMBER_CHANGE, 'MFA_ENFORCED_BY_ORG'], 404: ['USER_NOT_FOUND', 'AUTHENTICATOR_NOT_FOUND'] },
+  },
+  'GET /mfa/trusted-devices': { success: S.dataEnvelope(S.TRUSTED_DEVICES) },
+  'DELETE /mfa/trusted-devices/{id}': { success: S.messageEnvelope(['Trusted device revoked']), errors: { 404: ['TRUSTED_DEVICE_NOT_FOUND'] } },
+  'DELETE /mfa/organization/members/{userId}/trusted-devices': {
+    success: S.messageEnvelope(['Trusted devices revoked']),
+    memberAuthority: true,
+    errors: { 400: ['VALIDATION_FAILED'], 403: MEMBER_CHANGE, 404: ['USER_NOT_FOUND'] },
+  },
   'POST /mfa/organization/enforce': {
     success: S.messageEnvelope(['MFA enforcement enabled for organization', 'MFA enforcement disabled for organization']),
     errors: { 403: ['ADMIN_MFA_REQUIRED', 'STEP_UP_REQUIRED'] },
