@@ -1541,11 +1541,7 @@ export interface operations {
                             exempt: boolean;
                             /** @enum {string|null} */
                             requiredBy: "organization" | "user" | null;
-<<<<<<< HEAD
-                            /** @description Every organization that enforces MFA on the user */
-=======
                             /** @description Every organization that enforces MFA on the user (all active memberships) */
->>>>>>> contract-14
                             enforcedBy: string[];
                             backupCodesRemaining: number;
                         };
