@@ -5,13 +5,9 @@ import { seedAdminMfa } from '../harness/admin-mfa';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
-import { signToken, TokenClaims } from '../harness/tokens';
-import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
-import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
-import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
-import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
+import { trustFixture } from '../harness/trust-fixture';
 import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
-import { PASSKEY_CREDENTIALS_COLLECTION, USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
+import { PASSKEY_CREDENTIALS_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 
 const OWNER = 255;
 const ADMIN = 254;
@@ -53,43 +49,15 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
     await kafka.stop();
   });
 
-  const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
-  const bearer = async (claims: TokenClaims) => `Bearer ${await signToken({ email: `${claims.sub}@example.com`, ...claims }, { authTime: nowSeconds() })}`;
-  const call = async (method: 'post' | 'patch' | 'get' | 'delete', path: string, claims: TokenClaims, body?: object) => {
-    const req = t.http[method](path).set('Authorization', await bearer(claims));
-    return body === undefined ? req : req.send(body);
-  };
-  const doc = (userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
-  const orgDoc = (orgId: string) => t.db.collection(ORG_POLICY_COLLECTION).findOne({ _id: orgId as never });
-  const settle = async () => {
-    await t.app.get(OutboxRelay).whenIdle();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  };
-  const eventsAbout = (id: string) => kafka.events((e) => e.subject === id);
-  const codeAt = (secret: string) => hotp(base32Decode(secret), totpStepAt(clock.now()));
+  const { call, doc, settle, eventsAbout, codeAt, refusedWithoutTrace, member: memberAs } = trustFixture(
+    () => t,
+    () => kafka,
+    clock,
+  );
+  /** Here members are confirmed by identity events and managed by their organization unless said otherwise. */
+  const member = (orgId: string, userId: string, role: number, managed = true) => memberAs(orgId, userId, role, managed);
   const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-  /** Runs `attempt`, then proves it changed nothing: the raw documents are as before and no event about them was published. */
-  async function refusedWithoutTrace(ids: { users?: string[]; orgs?: string[] }, attempt: () => Promise<void>): Promise<void> {
-    await settle();
-    const read = async () => ({ users: await Promise.all((ids.users ?? []).map(doc)), orgs: await Promise.all((ids.orgs ?? []).map(orgDoc)) });
-    const before = await read();
-    const counts = [...(ids.users ?? []), ...(ids.orgs ?? [])].map((id) => eventsAbout(id).length);
-    await attempt();
-    await settle();
-    expect(await read()).toEqual(before);
-    expect([...(ids.users ?? []), ...(ids.orgs ?? [])].map((id) => eventsAbout(id).length)).toEqual(counts);
-  }
-
-  /** A membership the identity service confirmed (as the membership consumer writes it). */
-  async function member(orgId: string, userId: string, role: number, managed = true) {
-    const key = memberKey(orgId, userId);
-    const at = clock.now();
-    await t.db
-      .collection(ORG_MEMBERS_COLLECTION)
-      .updateOne({ _id: key as never }, { $set: { orgId, userId, role, source: 'event', managed, joinedAt: at, lastSeenAt: at, membershipUpdatedAt: at } }, { upsert: true });
-    await t.db.collection(MEMBERSHIP_VERSIONS_COLLECTION).updateOne({ _id: key as never }, { $set: { orgId, userId, membershipUpdatedAt: at } }, { upsert: true });
-  }
 
   /** A passkey registered through the real ceremony (a software authenticator); returns the device. */
   async function registerPasskey(userId: string, orgId: string, name?: string, aaguid?: string): Promise<SoftwareAuthenticator> {

@@ -4,18 +4,16 @@ import { seedAdminMfa } from '../harness/admin-mfa';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
-import { signToken, TokenClaims } from '../harness/tokens';
+import type { TokenClaims } from '../harness/tokens';
+import { trustFixture } from '../harness/trust-fixture';
 import {
   MEMBERSHIP_VERSIONS_COLLECTION,
   memberKey,
   legacyMemberKey,
   ORG_MEMBERS_COLLECTION,
 } from '../../apps/mfa-service/src/membership/org-member.document';
-import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
-import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
 import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
-import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 
 const OWNER = 255;
 const ADMIN = 254;
@@ -44,53 +42,11 @@ describe('trust model: who may change whose factors, and what proves it', () => 
     await kafka.stop();
   });
 
-  const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
-  /** A bearer token as the identity service issues it; `auth_time` only when given (or stamped for a second-factor amr). */
-  const bearer = async (claims: TokenClaims) => `Bearer ${await signToken({ email: `${claims.sub}@example.com`, ...claims }, { authTime: nowSeconds() })}`;
-  const call = async (method: 'post' | 'put' | 'get' | 'delete', path: string, claims: TokenClaims, body?: object) => {
-    const req = t.http[method](path).set('Authorization', await bearer(claims));
-    return body === undefined ? req : req.send(body);
-  };
-  const doc = (userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
-  const orgDoc = (orgId: string) => t.db.collection(ORG_POLICY_COLLECTION).findOne({ _id: orgId as never });
-  const settle = async () => {
-    await t.app.get(OutboxRelay).whenIdle();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  };
-  const eventsAbout = (id: string) => kafka.events((e) => e.subject === id);
-  const codeAt = (secret: string) => hotp(base32Decode(secret), totpStepAt(clock.now()));
-
-  /** Runs `attempt`, then proves it changed nothing: the raw documents are as before and no event about them was published. */
-  async function refusedWithoutTrace(ids: { users?: string[]; orgs?: string[] }, attempt: () => Promise<void>): Promise<void> {
-    await settle();
-    const read = async () => ({
-      users: await Promise.all((ids.users ?? []).map(doc)),
-      orgs: await Promise.all((ids.orgs ?? []).map(orgDoc)),
-    });
-    const before = await read();
-    const eventCount = [...(ids.users ?? []), ...(ids.orgs ?? [])].map((id) => eventsAbout(id).length);
-    await attempt();
-    await settle();
-    expect(await read()).toEqual(before);
-    expect([...(ids.users ?? []), ...(ids.orgs ?? [])].map((id) => eventsAbout(id).length)).toEqual(eventCount);
-  }
-
-  /** A membership the identity service confirmed (as the membership consumer writes it). */
-  async function member(orgId: string, userId: string, role: number, managed = false, source: 'event' | 'token' = 'event', lastSeenAt = clock.now()) {
-    const key = memberKey(orgId, userId);
-    await t.db
-      .collection(ORG_MEMBERS_COLLECTION)
-      .updateOne(
-        { _id: key as never },
-        { $set: { orgId, userId, role, source, managed, joinedAt: lastSeenAt, lastSeenAt, ...(source === 'event' ? { membershipUpdatedAt: lastSeenAt } : {}) } },
-        { upsert: true },
-      );
-    if (source === 'event') {
-      await t.db
-        .collection(MEMBERSHIP_VERSIONS_COLLECTION)
-        .updateOne({ _id: key as never }, { $set: { orgId, userId, membershipUpdatedAt: lastSeenAt } }, { upsert: true });
-    }
-  }
+  const { nowSeconds, bearer, call, doc, orgDoc, settle, eventsAbout, codeAt, refusedWithoutTrace, member } = trustFixture(
+    () => t,
+    () => kafka,
+    clock,
+  );
 
   /** GOOGLE_AUTH through the real flow; returns the secret. The user has no MFA yet, so no step-up is needed. */
   async function enrollTotp(userId: string, orgId?: string): Promise<string> {

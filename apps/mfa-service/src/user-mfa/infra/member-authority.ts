@@ -20,17 +20,21 @@ export class MemberAuthority {
     private readonly stepUp: StepUpPolicy,
   ) {}
 
-  async assert(caller: Principal, targetId: string, now: Date, options: { change: boolean }): Promise<string[]> {
+  /** `roleMessage`: what a caller below ADMINISTRATOR is told (each endpoint documents its own). */
+  async assert(caller: Principal, targetId: string, now: Date, options: { change: boolean; roleMessage?: string }): Promise<string[]> {
+    const roleMessage = options.roleMessage ?? ROLE_MESSAGE;
     // Role first (a plain member learns nothing about who exists).
-    if (!isAdminRole(caller.orgRole)) throw forbidden(ROLE_MESSAGE);
+    if (!isAdminRole(caller.orgRole)) throw forbidden(roleMessage);
     const [callerMemberships, targetMemberships] = await Promise.all([
       this.memberships.of(caller.userId, { orgId: caller.orgId, role: caller.orgRole }, now),
+      // The target's memberships from the read model only: the caller's token says nothing about them.
       this.memberships.of(targetId, null, now),
     ]);
     const here = callerMemberships.find((m) => m.orgId === caller.orgId);
     // Identity events win over the token's claim (a demoted admin's old token keeps its role).
     const callerRole = here?.source === 'event' ? here.role : caller.orgRole;
-    const orgIds = assertAdminAuthority({ callerOrgId: caller.orgId, callerRole, targetMemberships }, ROLE_MESSAGE);
+    const orgIds = assertAdminAuthority({ callerOrgId: caller.orgId, callerRole, targetMemberships }, roleMessage);
+    // Fail closed: an admin without MFA, or whose session proves no recent second factor, changes nothing.
     if (options.change) await this.stepUp.assertAdmin(subjectOf(caller), now);
     return orgIds;
   }

@@ -3,9 +3,9 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import type { Principal } from '@mfa/auth';
 import { CLOCK, Clock } from '@mfa/common';
 import { ActiveMembershipsReader } from '../../../membership/active-memberships.reader';
-import { assertAdminAuthority, forbidden, isAdminRole } from '../../domain/admin-authority';
 import { decideReset, UserMfaState } from '../../domain/user-mfa';
 import { subjectOf } from '../../http/subject';
+import { MemberAuthority } from '../../infra/member-authority';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { ResetMfaCommand } from './reset-mfa.command';
@@ -17,6 +17,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
   constructor(
     private readonly users: UserMfaRepository,
     private readonly memberships: ActiveMembershipsReader,
+    private readonly authority: MemberAuthority,
     private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -25,7 +26,10 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
     const targetId = resetUserId ?? caller.userId;
     const self = targetId === caller.userId;
     const now = this.clock.now();
-    const orgIds = self ? await this.ownOrganizations(caller, now) : await this.assertAuthority(caller, targetId, now);
+    // Another user's factors: the trust model's authority rules, then the admin's own MFA and step-up.
+    const orgIds = self
+      ? await this.ownOrganizations(caller, now)
+      : await this.authority.assert(caller, targetId, now, { change: true, roleMessage: ROLE_MESSAGE });
     let removedCredentials: string[] = [];
     const reset = (state: UserMfaState | null) => {
       removedCredentials = state?.passkeys.map((p) => p.credentialId) ?? [];
@@ -43,25 +47,5 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
 
   private async ownOrganizations(caller: Principal, now: Date): Promise<string[]> {
     return (await this.memberships.of(caller.userId, { orgId: caller.orgId, role: caller.orgRole }, now)).map((m) => m.orgId);
-  }
-
-  /**
-   * The trust model's authority rules, then the admin's own MFA and step-up (fail closed). A stolen
-   * admin password session, an admin of another organization, or a peer admin strips nothing.
-   */
-  private async assertAuthority(caller: Principal, targetId: string, now: Date): Promise<string[]> {
-    // Role first (a plain member learns nothing about who exists).
-    if (!isAdminRole(caller.orgRole)) throw forbidden(ROLE_MESSAGE);
-    const [callerMemberships, targetMemberships] = await Promise.all([
-      this.memberships.of(caller.userId, { orgId: caller.orgId, role: caller.orgRole }, now),
-      // The target's memberships from the read model only: the caller's token says nothing about them.
-      this.memberships.of(targetId, null, now),
-    ]);
-    const here = callerMemberships.find((m) => m.orgId === caller.orgId);
-    // Identity events win over the token's claim (a demoted admin's old token keeps its role).
-    const callerRole = here?.source === 'event' ? here.role : caller.orgRole;
-    const orgIds = assertAdminAuthority({ callerOrgId: caller.orgId, callerRole, targetMemberships }, ROLE_MESSAGE);
-    await this.stepUp.assertAdmin(subjectOf(caller), now);
-    return orgIds;
   }
 }
