@@ -257,9 +257,7 @@ describe('typed client (libs/client) against the running service', () => {
 
   it('organization policy through the client; 429 is retried after its Retry-After, a refused request is not retried', async () => {
     const orgId = uniqueName('client-org');
-    // Granting an exemption lowers security: the admin has MFA of their own (trust model).
     const adminId = uniqueName('client-admin');
-    await seedAdminMfa(t.db, adminId);
     const admin = clientFor(adminId, { orgId, orgRole: 255 });
     const member = uniqueName('client-member');
     await clientFor(member, { orgId }).getStatus();

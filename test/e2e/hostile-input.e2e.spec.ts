@@ -15,7 +15,7 @@ import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-
 
 type Who = 'public' | 'user' | 'admin';
 interface Route {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   who: Who;
   /** The field a deep value is put in (the route's own field, so the depth check is what refuses it). */
@@ -45,6 +45,14 @@ const ROUTES: Route[] = [
   { method: 'put', path: '/mfa/organization/exemptions/member-1', who: 'admin', field: 'reason' },
   { method: 'delete', path: '/mfa/organization/exemptions/member-1', who: 'admin', field: 'x' },
   { method: 'get', path: '/mfa/magic-link/activate', who: 'public', field: 'token' },
+  { method: 'get', path: '/mfa/authenticators', who: 'user', field: 'x' },
+  { method: 'patch', path: '/mfa/authenticators/unknown-id', who: 'user', field: 'name' },
+  { method: 'delete', path: '/mfa/authenticators/unknown-id', who: 'user', field: 'x' },
+  { method: 'get', path: '/mfa/trusted-devices', who: 'user', field: 'x' },
+  { method: 'delete', path: '/mfa/trusted-devices/unknown-id', who: 'user', field: 'x' },
+  { method: 'get', path: '/mfa/organization/members/member-1/authenticators', who: 'admin', field: 'x' },
+  { method: 'delete', path: '/mfa/organization/members/member-1/authenticators/unknown-id', who: 'admin', field: 'x' },
+  { method: 'delete', path: '/mfa/organization/members/member-1/trusted-devices', who: 'admin', field: 'x' },
   { method: 'get', path: '/.well-known/jwks.json', who: 'public', field: 'x' },
   { method: 'get', path: '/health/live', who: 'public', field: 'x' },
   { method: 'get', path: '/health/ready', who: 'public', field: 'x' },
@@ -187,7 +195,7 @@ describe('hostile input and secret hygiene (issue 11): every refusal is a 4xx en
 
   it('the table covers every route of the OpenAPI document', async () => {
     const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path.replace('{userId}', 'member-1')}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path.replace('{userId}', 'member-1').replace('{id}', 'unknown-id')}`));
     const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
     for (const route of documented) expect(covered).toContain(route);
   });
