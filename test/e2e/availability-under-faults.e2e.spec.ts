@@ -6,6 +6,7 @@ import { ServiceProcess, startServiceProcess } from '../harness/service-process'
 import { TcpProxy } from '../harness/tcp-proxy';
 import { requireInfra, serviceEnv, uniqueName } from '../harness/test-env';
 import { signToken } from '../harness/tokens';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { eventually } from '../harness/eventually';
 
 /**
@@ -58,7 +59,9 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
     const instances: Array<ServiceProcess | null> = [await startServiceProcess(env, 60_000), await startServiceProcess(env, 60_000)];
     const outputs: string[] = [];
     const orgs = Array.from({ length: 6 }, () => uniqueName('org-fault'));
-    const tokens = await Promise.all(orgs.map((orgId) => signToken({ sub: `owner-${orgId}`, orgId, orgRole: 255 })));
+    // The toggles lift enforcement too, which lowers security: owners with MFA and stepped-up sessions.
+    for (const orgId of orgs) await seedAdminMfa(mongo.db(dbName), `owner-${orgId}`);
+    const tokens = await Promise.all(orgs.map((orgId) => signToken(adminClaims(`owner-${orgId}`, orgId, 255))));
     const outcomes: Outcome[] = [];
     let running = true;
 
