@@ -55,8 +55,10 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
       LOG_LEVEL: 'info',
     });
-    const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy, Topics.userMfa], { fromBeginning: true });
     const instances: Array<ServiceProcess | null> = [await startServiceProcess(env, 60_000), await startServiceProcess(env, 60_000)];
+    // Subscribed once the services have created their topics (with all their partitions): a consumer
+    // that subscribes first sees only the partitions of an auto-created topic until its metadata refresh.
+    const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy, Topics.userMfa], { fromBeginning: true });
     const outputs: string[] = [];
     const orgs = Array.from({ length: 6 }, () => uniqueName('org-fault'));
     // The toggles lift enforcement too, which lowers security: owners with MFA and stepped-up sessions.
