@@ -29,10 +29,10 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}): 
     MONGO_URL: mongoUrl,
     MONGO_DB_NAME: uniqueName('mfa_test'),
     // FerretDB's global write lock (SQLite, serialized by the launcher's proxy) can hold a command for
-    // seconds while parallel suites seed thousands of documents: suites that are not about time
+    // seconds while a suite seeds or fans out thousands of documents: suites that are not about time
     // limits get a generous bound; those that are (outages, faults) set their own.
     MONGO_TIMEOUT_MS: '10000',
-    MONGO_OPERATION_TIMEOUT_MS: '10000',
+    MONGO_OPERATION_TIMEOUT_MS: '30000',
     KAFKA_BROKERS: kafkaBrokers,
     KAFKA_CLIENT_ID: uniqueName('mfa-test'),
     KAFKA_CONNECT_TIMEOUT_MS: '5000',
