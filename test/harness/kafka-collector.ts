@@ -55,8 +55,14 @@ export class KafkaCollector {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // Where each partition ended before the start: older records are never collected, whether the
+    // seeks below took effect or not (a consumer that crashed and restarted while joining, as on a
+    // slow SASL_SSL broker, has no group to seek in yet, and a restart forgets pending seeks).
+    const startAt = new Map(ends.flatMap(({ topic, offsets }) => offsets.map(({ partition, offset }) => [`${topic}:${partition}`, BigInt(offset)] as const)));
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
+        const from = startAt.get(`${topic}:${partition}`);
+        if (from !== undefined && BigInt(message.offset) < from) return;
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(message.headers ?? {})) {
           if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
@@ -81,7 +87,13 @@ export class KafkaCollector {
       },
     });
     for (const { topic, offsets } of ends) {
-      for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+      for (const { partition, offset } of offsets) {
+        try {
+          consumer.seek({ topic, partition, offset }); // a shortcut only: startAt decides
+        } catch {
+          // no consumer group yet (see startAt)
+        }
+      }
     }
     await joined;
     return collector;
