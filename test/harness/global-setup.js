@@ -1,7 +1,21 @@
 const { dockerAnswers, localProcesses, containers, warmUpKafka } = require('./infrastructure');
 
+function onlyUnitProject(argv) {
+  const at = argv.indexOf('--selectProjects');
+  if (at < 0) return false;
+  const names = [];
+  for (const arg of argv.slice(at + 1)) {
+    if (arg.startsWith('-')) break;
+    names.push(arg);
+  }
+  // yargs also takes the test paths that follow as project names: judge the real ones only.
+  return names.includes('unit') && !names.includes('int') && !names.includes('e2e');
+}
+
 module.exports = async function globalSetup(_globalConfig, projectConfig) {
   if (process.env.MFA_TEST_SKIP_INFRA === '1') return;
+  // `jest --selectProjects unit` needs no database or broker (a CLI option, not in globalConfig).
+  if (onlyUnitProject(process.argv)) return;
   // The Kafka warm-up below runs kafkajs in this process: its harmless negative timer
   // (TimeoutNegativeWarning on Node 24, see routeProcessWarnings in libs/common) stays out of the
   // output; any other warning is still printed.
