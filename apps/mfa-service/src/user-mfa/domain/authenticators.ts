@@ -2,8 +2,8 @@ import { AppError, validationFailed } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
 import type { MfaMethod } from './mfa-method';
-import { passkeyProviderOf } from './passkey-providers';
-import { revokeTrustedDevices } from './trusted-devices';
+import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
+import { revokeTrustedDevices } from '../factors/trusted-device/domain/trusted-devices';
 import { load, noFactorMeta, noMethod, orgOf, Subject, UserMfaState } from './user-mfa';
 
 /**

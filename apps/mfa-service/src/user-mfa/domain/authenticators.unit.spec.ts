@@ -1,7 +1,7 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import { authenticatorName, authenticatorViews, decideRemoveAuthenticator, decideRenameAuthenticator, maskEmail } from './authenticators';
 import { decideVerifyLogin, LoginFactor } from './login-verification';
-import { passkeyProviderOf } from './passkey-providers';
+import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
 import {
   addTrustedDevice,
   decideRevokeAllTrustedDevices,
@@ -9,8 +9,9 @@ import {
   effectiveExpiry,
   MAX_TRUSTED_DEVICES,
   trustedDeviceViews,
-} from './trusted-devices';
-import { decideReset, newUserMfa, PasskeyState, TrustedDeviceState, UserMfaState } from './user-mfa';
+} from '../factors/trusted-device/domain/trusted-devices';
+import { newUserMfa, PasskeyState, TrustedDeviceState, UserMfaState } from './user-mfa';
+import { decideReset } from './reset';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 const DAY = 24 * 3600_000;

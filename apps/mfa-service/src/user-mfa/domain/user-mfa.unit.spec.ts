@@ -1,21 +1,9 @@
 import { AppError } from '@mfa/common/errors/app-error';
-import {
-  decideActivateMagicLink,
-  decideCompletePasskeyRegistration,
-  decideStartPasskeyRegistration,
-  decideDisable,
-  decideRequestMagicLink,
-  decideEnable,
-  decideReset,
-  decideSetPrimary,
-  decideStartTotpSetup,
-  decideVerifyTotpSetup,
-  newUserMfa,
-  PENDING_SETUP_TTL_MS,
-  SealedSecretData,
-  TotpCheck,
-  UserMfaState,
-} from './user-mfa';
+import { decideDisable, decideEnable, decideSetPrimary, newUserMfa, PENDING_SETUP_TTL_MS, SealedSecretData, TotpCheck, UserMfaState } from './user-mfa';
+import { decideActivateMagicLink, decideRequestMagicLink } from '../factors/magic-link/domain/magic-link.setup';
+import { decideCompletePasskeyRegistration, decideStartPasskeyRegistration } from '../factors/passkey/domain/passkey.setup';
+import { decideReset } from './reset';
+import { decideStartTotpSetup, decideVerifyTotpSetup } from '../factors/totp/domain/totp.setup';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);

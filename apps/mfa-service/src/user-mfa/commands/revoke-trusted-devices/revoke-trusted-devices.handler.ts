@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideRevokeAllTrustedDevices, decideRevokeTrustedDevice } from '../../domain/trusted-devices';
+import { decideRevokeAllTrustedDevices, decideRevokeTrustedDevice } from '../../factors/trusted-device/domain/trusted-devices';
 import { MemberAuthority } from '../../infra/member-authority';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
+import { isEnabled, UserMfaState } from '../../domain/user-mfa';
+import { decideRequestMagicLink } from '../../factors/magic-link/domain/magic-link.setup';
 import { issueMagicLink } from '../../factors';
 import { MAGIC_LINK_RECIPIENT_BUCKET, recipientKey } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';

@@ -1,7 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock, validationFailed } from '@mfa/common';
-import { decideRequestMagicLink, decideStartPasskeyRegistration, decideStartTotpSetup } from '../../domain/user-mfa';
+import { decideRequestMagicLink } from '../../factors/magic-link/domain/magic-link.setup';
+import { decideStartPasskeyRegistration } from '../../factors/passkey/domain/passkey.setup';
+import { decideStartTotpSetup } from '../../factors/totp/domain/totp.setup';
 import {
   assertUsableUserHandle,
   BackupCodes,

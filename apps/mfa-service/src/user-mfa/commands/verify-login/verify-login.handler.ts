@@ -12,7 +12,8 @@ import {
   verificationFailed,
 } from '../../domain/login-verification';
 import { authenticatorName } from '../../domain/authenticators';
-import { findPasskeyChallenge, TotpState, UserMfaState } from '../../domain/user-mfa';
+import { TotpState, UserMfaState } from '../../domain/user-mfa';
+import { findPasskeyChallenge } from '../../factors/passkey/domain/passkey.setup';
 import {
   assertCredentialShape,
   BackupCodes,

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideVerifyTotpSetup, TotpCheck, TotpState } from '../../domain/user-mfa';
+import { TotpCheck, TotpState } from '../../domain/user-mfa';
+import { decideVerifyTotpSetup } from '../../factors/totp/domain/totp.setup';
 import { SecretBox, totpSecretAad, verifyTotp } from '../../factors';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';

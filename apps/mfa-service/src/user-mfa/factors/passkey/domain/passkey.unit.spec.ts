@@ -1,14 +1,7 @@
 import { AppError } from '@mfa/common/errors/app-error';
-import {
-  CompletePasskeyRegistration,
-  decideCompletePasskeyRegistration,
-  decideDisable,
-  decideDiscardPasskeyChallenge,
-  decideReset,
-  decideStartPasskeyAuthentication,
-  decideStartPasskeyRegistration,
-  UserMfaState,
-} from './user-mfa';
+import { decideDisable, UserMfaState } from '../../../domain/user-mfa';
+import { CompletePasskeyRegistration, decideCompletePasskeyRegistration, decideDiscardPasskeyChallenge, decideStartPasskeyAuthentication, decideStartPasskeyRegistration } from './passkey.setup';
+import { decideReset } from '../../../domain/reset';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);

@@ -4,13 +4,13 @@ import {
   MAX_CREDENTIAL_JSON_BYTES,
   PasskeyStrategy,
   assertCredentialShape,
-  counterAdvanced,
   generatePasskeyChallenge,
   type PasskeyConfig,
   type RegisteredPasskey,
   type StoredPasskey,
 } from './passkey';
-import { FLAG_BS, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from './testing/software-authenticator';
+import { counterAdvanced } from './domain/passkey.state';
+import { FLAG_BS, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from '../testing/software-authenticator';
 
 const RP_ID = 'mfa.example.com';
 const ORIGIN = 'https://mfa.example.com';

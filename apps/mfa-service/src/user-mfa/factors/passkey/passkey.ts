@@ -12,6 +12,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { AppError, validationFailed } from '@mfa/common/errors/app-error';
+import { counterAdvanced } from './domain/passkey.state';
 
 export type {
   AuthenticationResponseJSON,
@@ -318,12 +319,6 @@ export class PasskeyStrategy implements PasskeyVerifier {
       backedUp: info.credentialBackedUp,
     };
   }
-}
-
-/** Requirement 11: authenticators that keep a counter must increase it; 0 → 0 means "no counter". */
-export function counterAdvanced(stored: number, received: number): boolean {
-  if (stored === 0 && received === 0) return true;
-  return received > stored;
 }
 
 function descriptor(d: PasskeyDescriptor): { id: string; transports?: AuthenticatorTransportFuture[] } {
