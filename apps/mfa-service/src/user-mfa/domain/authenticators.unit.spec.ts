@@ -1,4 +1,4 @@
-import { AppError } from '@mfa/common/errors/app-error';
+import { dataOf, decider, expectRefused } from '../../../../../test/harness/decider-spec';
 import { authenticatorName, authenticatorViews, decideRemoveAuthenticator, decideRenameAuthenticator, maskEmail } from './authenticators';
 import { decideVerifyLogin, LoginFactor } from './login-verification';
 import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
@@ -17,17 +17,6 @@ const t0 = new Date('2026-03-01T10:00:00.000Z');
 const DAY = 24 * 3600_000;
 const at = (ms: number) => new Date(t0.getTime() + ms);
 const subject = { userId: 'user-1', orgId: 'org-1' };
-
-function expectError(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(AppError);
-  expect(thrown).toMatchObject({ code });
-}
 
 const passkey = (n: number): PasskeyState => ({
   id: `pk-${n}`,
@@ -111,21 +100,21 @@ describe('authenticators: names', () => {
   ])('accepts %j as %j', (raw, name) => expect(authenticatorName(raw)).toBe(name));
 
   it.each([[''], ['   '], ['x'.repeat(65)], ['a\u0000b'], ['tab\there'], ['zero\u200Bwidth'], [42], [null]])('refuses %j (400 VALIDATION_FAILED)', (raw) =>
-    expectError(() => authenticatorName(raw), 'VALIDATION_FAILED'),
+    expectRefused(() => authenticatorName(raw), { code: 'VALIDATION_FAILED' }),
   );
 
   it('renames a passkey or the app with one event; the same name again is a no-op; unknown ids 404; backup codes 400', () => {
     const state = everything();
-    const renamed = decideRenameAuthenticator(state, { ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0);
+    const renamed = decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0).thenDecides();
     expect(renamed.state.passkeys[1].name).toBe('Phone');
     expect(renamed.events).toEqual([
       { type: 'MfaAuthenticatorRenamed', data: { userId: 'user-1', orgId: 'org-1', authenticatorId: 'pk-2', type: 'PASSKEY', name: 'Phone' } },
     ]);
     expect(decideRenameAuthenticator(renamed.state, { ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0).events).toEqual([]);
     expect(decideRenameAuthenticator(state, { ...subject, authenticatorId: 'totp', name: 'Authy' }, t0).state.factorMeta.GOOGLE_AUTH.name).toBe('Authy');
-    expectError(() => decideRenameAuthenticator(state, { ...subject, authenticatorId: 'pk-9', name: 'x' }, t0), 'AUTHENTICATOR_NOT_FOUND');
-    expectError(() => decideRenameAuthenticator(state, { ...subject, authenticatorId: 'backup-codes', name: 'x' }, t0), 'VALIDATION_FAILED');
-    expectError(() => decideRenameAuthenticator(null, { ...subject, authenticatorId: 'totp', name: 'x' }, t0), 'AUTHENTICATOR_NOT_FOUND');
+    decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'pk-9', name: 'x' }, t0).thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
+    decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'backup-codes', name: 'x' }, t0).thenThrows({ code: 'VALIDATION_FAILED' });
+    decider(decideRenameAuthenticator).given(null).when({ ...subject, authenticatorId: 'totp', name: 'x' }, t0).thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
   });
 });
 
@@ -158,16 +147,16 @@ describe('authenticators: remove', () => {
 
   it('the last enabled method under enforcement: 403 MFA_ENFORCED_BY_ORG; without enforcement it goes', () => {
     const onlyApp: UserMfaState = { ...everything(), methods: { ...everything().methods, MAGIC_LINK: { status: 'none', configuredAt: null, enabledAt: null }, PASSKEY: { status: 'none', configuredAt: null, enabledAt: null } }, passkeys: [], email: null, enabledMethods: ['GOOGLE_AUTH'] };
-    expectError(() => remove(onlyApp, 'totp', true), 'MFA_ENFORCED_BY_ORG');
+    expectRefused(() => remove(onlyApp, 'totp', true), { code: 'MFA_ENFORCED_BY_ORG' });
     expect(remove(onlyApp, 'totp', false).state).toMatchObject({ enabledMethods: [], primaryMethod: null });
     // Not the last method: allowed under enforcement.
     expect(remove(everything(), 'totp', true).state.enabledMethods).toEqual(['PASSKEY', 'MAGIC_LINK']);
   });
 
   it('unknown ids 404, backup codes 400; an admin removal names the admin and every organization', () => {
-    expectError(() => remove(everything(), 'pk-9'), 'AUTHENTICATOR_NOT_FOUND');
-    expectError(() => remove(everything(), 'backup-codes'), 'VALIDATION_FAILED');
-    const byAdmin = decideRemoveAuthenticator(everything(), { ...subject, authenticatorId: 'pk-2', enforcedByOrg: true, removedBy: 'admin-1', orgIds: ['org-1', 'org-2'] }, t0);
+    expectRefused(() => remove(everything(), 'pk-9'), { code: 'AUTHENTICATOR_NOT_FOUND' });
+    expectRefused(() => remove(everything(), 'backup-codes'), { code: 'VALIDATION_FAILED' });
+    const byAdmin = decider(decideRemoveAuthenticator).given(everything()).when({ ...subject, authenticatorId: 'pk-2', enforcedByOrg: true, removedBy: 'admin-1', orgIds: ['org-1', 'org-2'] }, t0).thenDecides();
     expect(byAdmin.events[0].data).toEqual({ userId: 'user-1', orgId: 'org-1', orgIds: ['org-1', 'org-2'], authenticatorId: 'pk-2', type: 'PASSKEY', removedBy: 'admin-1' });
   });
 });
@@ -204,16 +193,16 @@ describe('trusted devices', () => {
 
   it('revoking: one of mine (unknown or expired 404), all of a member (none: a no-op), reset revokes every one', () => {
     const state = { ...everything(), trustedDevices: [device('td-1', t0), device('td-2', t0)] };
-    const one = decideRevokeTrustedDevice(state, { ...subject, deviceId: 'td-1', rememberDeviceDays: 30 }, at(1000));
+    const one = decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 30 }, at(1000)).thenDecides();
     expect(one.state.trustedDevices.map((d) => d.id)).toEqual(['td-2']);
     expect(one.events).toEqual([{ type: 'TrustedDeviceRevoked', data: { userId: 'user-1', orgId: 'org-1', deviceId: 'td-1', reason: 'user' } }]);
-    expectError(() => decideRevokeTrustedDevice(state, { ...subject, deviceId: 'td-9', rememberDeviceDays: 30 }, at(1000)), 'TRUSTED_DEVICE_NOT_FOUND');
-    expectError(() => decideRevokeTrustedDevice(state, { ...subject, deviceId: 'td-1', rememberDeviceDays: 1 }, at(2 * DAY)), 'TRUSTED_DEVICE_NOT_FOUND');
-    expect(decideRevokeAllTrustedDevices(state, subject, t0).events.map((e) => e.data.reason)).toEqual(['admin', 'admin']);
+    decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-9', rememberDeviceDays: 30 }, at(1000)).thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
+    decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 1 }, at(2 * DAY)).thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
+    expect(decideRevokeAllTrustedDevices(state, subject, t0).events.map((e) => dataOf(e).reason)).toEqual(['admin', 'admin']);
     expect(decideRevokeAllTrustedDevices(everything(), subject, t0).events).toEqual([]);
-    const reset = decideReset(state, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0);
+    const reset = decider(decideReset).given(state).when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).thenDecides();
     expect(reset.state.trustedDevices).toEqual([]);
-    expect(reset.events.map((e) => [e.type, e.data.reason])).toEqual([
+    expect(reset.events.map((e) => [e.type, dataOf(e).reason])).toEqual([
       ['MfaReset', undefined],
       ['TrustedDeviceRevoked', 'mfa_reset'],
       ['TrustedDeviceRevoked', 'mfa_reset'],
@@ -225,25 +214,25 @@ describe('trusted devices', () => {
     const withDevice = (authenticatorId = 'totp') => ({ ...everything(), trustedDevices: [device('td-1', t0, authenticatorId)] });
 
     it('a known, live device: verified with amr mfa and the acr of its factor; proves no step-up; no new device', () => {
-      const decision = decideVerifyLogin(withDevice(), { ...subject, sessionId: 's-1', factor: factor('hash-td-1') }, at(DAY));
+      const decision = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, sessionId: 's-1', factor: factor('hash-td-1') }, at(DAY)).thenDecides();
       expect(decision.outcome).toEqual({ verified: true, method: 'TRUSTED_DEVICE', assurance: { acr: 'aal2', amr: ['mfa'] }, trustedDevice: null });
       expect(decision.state.trustedDevices[0].lastUsedAt).toEqual(at(DAY));
       expect(decision.state.verification.verifiedSessions).toEqual([]);
-      const again = decideVerifyLogin(withDevice(), { ...subject, factor: factor('hash-td-1'), rememberDevice: { id: 'td-x', tokenHash: 'h', name: null, days: 30 } }, at(DAY));
+      const again = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1'), rememberDevice: { id: 'td-x', tokenHash: 'h', name: null, days: 30 } }, at(DAY)).thenDecides();
       expect(again.state.trustedDevices).toHaveLength(1);
     });
 
     it('unknown → invalid_token, expired (policy lowered) → expired and dropped, its factor gone → invalid_token, all counted in their own family', () => {
-      const unknown = decideVerifyLogin(withDevice(), { ...subject, factor: factor('hash-other') }, at(DAY));
+      const unknown = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-other') }, at(DAY)).thenDecides();
       expect(unknown.outcome).toEqual({ verified: false, method: 'TRUSTED_DEVICE', reason: 'invalid_token' });
       expect(unknown.state.verification.families).toEqual({ trustedDevice: { failures: 1, lockedUntil: null } });
-      const expired = decideVerifyLogin(withDevice(), { ...subject, factor: factor('hash-td-1', 1) }, at(2 * DAY));
+      const expired = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1', 1) }, at(2 * DAY)).thenDecides();
       expect(expired.outcome).toMatchObject({ verified: false, reason: 'expired' });
       expect(expired.state.trustedDevices).toEqual([]);
       const noPasskey = { ...withDevice('pk-9') };
       expect(decideVerifyLogin(noPasskey, { ...subject, factor: factor('hash-td-1') }, at(DAY)).outcome).toMatchObject({ verified: false, reason: 'invalid_token' });
       // The login's organization does not accept the factor that created it: 403, not counted.
-      expectError(() => decideVerifyLogin(withDevice(), { ...subject, factor: factor('hash-td-1', 30, false) }, at(DAY)), 'METHOD_NOT_ALLOWED');
+      decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1', 30, false) }, at(DAY)).thenThrows({ code: 'METHOD_NOT_ALLOWED' });
     });
   });
 });
