@@ -25,7 +25,7 @@ export class ActivateMagicLinkHandler implements ICommandHandler<ActivateMagicLi
       userId,
       (state) => decideActivateMagicLink(state, { userId, orgId: null, tokenHash }, now),
       { ...command.meta, actorId: userId, actorType: 'user' },
-      () => now,
+      now,
     );
   }
 }

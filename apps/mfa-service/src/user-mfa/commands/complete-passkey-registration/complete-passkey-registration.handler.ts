@@ -40,7 +40,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
             now,
           ),
         command.meta,
-        () => now,
+        now,
       );
     } catch (error) {
       await this.users.releasePasskeyCredential(credentialId, userId).catch(() => undefined);
@@ -63,7 +63,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
       command.subject.userId,
       (current) => decideDiscardPasskeyChallenge(current, { ...command.subject, challenge: command.challenge, ceremony: 'registration' }, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

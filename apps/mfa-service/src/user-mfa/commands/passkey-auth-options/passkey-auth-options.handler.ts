@@ -23,7 +23,7 @@ export class PasskeyAuthOptionsHandler implements ICommandHandler<PasskeyAuthOpt
       command.subject.userId,
       (current) => decideStartPasskeyAuthentication(current, { ...command.subject, challenge, expiresAt }, now),
       command.meta,
-      () => now,
+      now,
     );
     const options = await this.passkeys.authenticationOptions({ allow: state.passkeys, challenge });
     return {

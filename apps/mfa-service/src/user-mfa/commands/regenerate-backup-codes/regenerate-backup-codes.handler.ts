@@ -23,7 +23,7 @@ export class RegenerateBackupCodesHandler implements ICommandHandler<RegenerateB
       command.subject.userId,
       this.stepUp.guard(command.subject, (state) => decideRegenerateBackupCodes(state, { ...command.subject, backupCodeHashes: codes.hashes }, now), now),
       command.meta,
-      () => now,
+      now,
     );
     return { backupCodes: codes.codes };
   }

@@ -40,7 +40,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       targetId,
       self ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
       { ...meta, actorType: self ? 'user' : 'admin' },
-      () => now,
+      now,
     );
     // The removed passkeys' credential ids may be registered again (by anyone) from now on.
     await this.users.releasePasskeyCredentials(targetId, removedCredentials);

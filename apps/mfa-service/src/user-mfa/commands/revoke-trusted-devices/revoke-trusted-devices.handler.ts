@@ -25,7 +25,7 @@ export class RevokeTrustedDevicesHandler implements ICommandHandler<RevokeTruste
         caller.userId,
         (state) => decideRevokeTrustedDevice(state, { userId: caller.userId, orgId: caller.orgId, deviceId: target.deviceId, rememberDeviceDays: policy.rememberDeviceDays }, now),
         meta,
-        () => now,
+        now,
       );
       return;
     }
@@ -34,7 +34,7 @@ export class RevokeTrustedDevicesHandler implements ICommandHandler<RevokeTruste
       target.memberId,
       (state) => decideRevokeAllTrustedDevices(state, { userId: target.memberId, orgId: caller.orgId }, now),
       { ...meta, actorType: 'admin' },
-      () => now,
+      now,
     );
   }
 }

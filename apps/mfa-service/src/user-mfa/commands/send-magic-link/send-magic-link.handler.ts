@@ -44,6 +44,6 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
       // A setup link adds a factor (step-up once the user has MFA); a login link is the factor itself.
       return purpose === 'setup' ? this.stepUp.guard(command.subject, request, now)(state) : request(state);
     };
-    await this.users.execute(userId, decide, command.meta, () => now);
+    await this.users.execute(userId, decide, command.meta, now);
   }
 }

@@ -70,7 +70,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
         now,
       ),
       command.meta,
-      () => now,
+      now,
     );
     return { secret, otpauthUrl, qrCode, backupCodes: codes.codes };
   }
@@ -95,7 +95,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
         now,
       ),
       command.meta,
-      () => now,
+      now,
     );
     return { email, verificationRequired: true };
   }
@@ -120,7 +120,7 @@ export class SetupMfaHandler implements ICommandHandler<SetupMfaCommand, SetupRe
         now,
       ),
       command.meta,
-      () => now,
+      now,
     );
     // Options from the committed state: excludeCredentials lists the passkeys registered so far.
     return this.passkeys.registrationOptions({

@@ -70,7 +70,7 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
       userId,
       (current) => (decision = decideVerifyLogin(current, { ...command.subject, factor, rememberDevice }, now)),
       command.meta,
-      () => now,
+      now,
     );
     const outcome = decision!.outcome;
     this.outcomes.inc({ method: command.mfaType, outcome: outcome.verified ? 'success' : outcome.reason });

@@ -32,6 +32,6 @@ export class VerifyMfaSetupHandler implements ICommandHandler<VerifyMfaSetupComm
       const secret = this.secrets.open(totp.secret, totpSecretAad(userId));
       return verifyTotp({ secret, code, now, lastUsedStep: totp.lastUsedStep });
     };
-    await this.users.execute(userId, (state) => decideVerifyTotpSetup(state, { ...command.subject, check }, now), command.meta, () => now);
+    await this.users.execute(userId, (state) => decideVerifyTotpSetup(state, { ...command.subject, check }, now), command.meta, now);
   }
 }
