@@ -1,5 +1,6 @@
 import type { Assurance } from './assurance';
 import type { UserMfaState } from './user-mfa';
+import type { VerificationFamily } from './verification-state';
 
 export type { Assurance } from './assurance';
 
@@ -26,6 +27,8 @@ export type LoginCheck =
   | { ok: false; reason: VerificationFailureReason; state: UserMfaState };
 
 export interface FactorLogin<F extends { method: string }> {
+  /** Whose failures it counts toward (verification-state.ts): guessable codes share one family. */
+  family: VerificationFamily;
   /** Whether the user can present the factor at all (else 400 METHOD_NOT_ENABLED, not a counted failure). */
   canPresent(state: UserMfaState): boolean;
   /** What a success with `factor` is worth. */

@@ -2,7 +2,7 @@ import { AppError } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import type { VerificationMethod } from './mfa-method';
 import { load, methodNotEnabled, orgOf, Subject, UserMfaState } from './user-mfa';
-import { countFailure, familyOf, lockStatus, recordSuccess } from './verification-state';
+import { countFailure, lockStatus, recordSuccess } from './verification-state';
 import type { Assurance, FactorLogin, VerificationFailureReason } from './login-factor';
 import { backupCodeLogin, BackupCodeLoginFactor } from '../factors/backup-codes/domain/backup-codes.login';
 import { magicLinkLogin, MagicLinkLoginFactor } from '../factors/magic-link/domain/magic-link.login';
@@ -80,11 +80,11 @@ export function lockedOut(until: Date | null, now: Date): AppError {
 export function decideVerifyLogin(current: UserMfaState | null, command: VerifyLogin, now: Date): LoginDecision {
   const state = load(current, command);
   const method = command.factor.method;
-  const family = familyOf(method);
+  const login = factorLogin(command.factor);
+  const family = login.family;
   const attempts = state.verification.families[family];
   const lock = lockStatus(attempts, now);
   if (lock.locked) throw lockedOut(lock.until, now);
-  const login = factorLogin(command.factor);
   if (!login.canPresent(state)) throw methodNotEnabled();
 
   const base = { userId: command.userId, orgId: orgOf(state, command), method };

@@ -11,6 +11,7 @@ export interface BackupCodeLoginFactor {
 const assurance = (): Assurance => ({ acr: 'aal2', amr: ['otp'] });
 
 export const backupCodeLogin: FactorLogin<BackupCodeLoginFactor> = {
+  family: 'codes',
   canPresent: (state) => state.enabledMethods.length > 0 && state.backupCodes.some((c) => c.usedAt === null),
   assurance,
   check(state, factor, now) {

@@ -11,6 +11,7 @@ export interface MagicLinkLoginFactor {
 const assurance = (): Assurance => ({ acr: 'aal1', amr: ['email'] });
 
 export const magicLinkLogin: FactorLogin<MagicLinkLoginFactor> = {
+  family: 'magicLink',
   canPresent: (state) => isEnabled(state, 'MAGIC_LINK'),
   assurance,
   check(state, factor, now) {

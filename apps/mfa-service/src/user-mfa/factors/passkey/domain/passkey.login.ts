@@ -16,6 +16,7 @@ export interface PasskeyLoginFactor {
 }
 
 export const passkeyLogin: FactorLogin<PasskeyLoginFactor> = {
+  family: 'passkey',
   canPresent: (state) => isEnabled(state, 'PASSKEY'),
   // `user` only when the authenticator verified the user (PIN, biometrics).
   assurance: (factor) => ({ acr: 'aal2', amr: factor.assertion.ok && factor.assertion.userVerified ? ['hwk', 'user'] : ['hwk'] }),

@@ -12,6 +12,7 @@ export interface TotpLoginFactor {
 const assurance = (): Assurance => ({ acr: 'aal2', amr: ['otp'] });
 
 export const totpLogin: FactorLogin<TotpLoginFactor> = {
+  family: 'codes',
   canPresent: (state) => isEnabled(state, 'GOOGLE_AUTH'),
   assurance,
   check(state, factor, now) {

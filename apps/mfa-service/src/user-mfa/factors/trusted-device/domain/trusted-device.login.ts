@@ -20,6 +20,7 @@ export interface TrustedDeviceLoginFactor {
  * organization (else 403 METHOD_NOT_ALLOWED, not counted). An expired device is dropped.
  */
 export const trustedDeviceLogin: FactorLogin<TrustedDeviceLoginFactor> = {
+  family: 'trustedDevice',
   canPresent: (state) => state.enabledMethods.length > 0 && state.trustedDevices.length > 0,
   // Only a placeholder: a device is worth the `acr` of the factor that created it (see check).
   assurance: () => ({ acr: 'aal1', amr: ['mfa'] }),
