@@ -1,6 +1,7 @@
 import { AppError, validationFailed } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
+import type { AuthenticatorTypeName } from '@mfa/contracts/events';
 import type { MfaMethod } from './mfa-method';
 import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
 import { revokeTrustedDevices } from '../factors/trusted-device/domain/trusted-devices';
@@ -13,7 +14,7 @@ import { load, noFactorMeta, noMethod, orgOf, Subject, UserMfaState } from './us
  */
 export const MAX_AUTHENTICATOR_NAME = 64;
 
-export type AuthenticatorType = 'PASSKEY' | 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'BACKUP_CODES';
+export type AuthenticatorType = AuthenticatorTypeName;
 
 export interface AuthenticatorView {
   id: string;
