@@ -3,9 +3,9 @@ import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import type { MfaMethod } from './mfa-method';
 import { noVerification, VerificationState } from './verification-state';
 import type { StoredCode } from '../factors/backup-codes/domain/backup-codes.state';
-import type { MagicLinkState } from '../factors/magic-link/domain/magic-link.state';
-import type { PasskeyChallengeState, PasskeyState } from '../factors/passkey/domain/passkey.state';
-import type { TotpState } from '../factors/totp/domain/totp.state';
+import { withoutUnprovenSetupLinks, type MagicLinkState } from '../factors/magic-link/domain/magic-link.state';
+import { withoutUnprovenRegistrations, type PasskeyChallengeState, type PasskeyState } from '../factors/passkey/domain/passkey.state';
+import { cancelUnprovenTotpSetup, type TotpState } from '../factors/totp/domain/totp.state';
 import type { TrustedDeviceState } from '../factors/trusted-device/domain/trusted-device.state';
 
 export { noVerification } from './verification-state';
@@ -127,15 +127,11 @@ export function isEnabled(state: UserMfaState | null, method: MfaMethod): boolea
  * step-up. They then fail like expired ones (TOTP expired; setup link and registration challenge gone).
  */
 function cancelUnprovenSetups(state: UserMfaState, enabling: MfaMethod, now: Date): UserMfaState {
-  const totp = state.totp;
-  const cancelTotp = enabling !== 'GOOGLE_AUTH' && !!totp?.startedWithoutStepUp && totp.pendingExpiresAt !== null;
   return {
     ...state,
-    totp: cancelTotp ? { secret: totp!.secret, lastUsedStep: totp!.lastUsedStep, pendingExpiresAt: now, pendingBackupCodes: [] } : state.totp,
-    magicLinks: state.magicLinks.filter((l) => !(l.purpose === 'setup' && l.startedWithoutStepUp && enabling !== 'MAGIC_LINK')),
-    passkeyChallenges: state.passkeyChallenges.filter(
-      (c) => !(c.ceremony === 'registration' && c.startedWithoutStepUp && enabling !== 'PASSKEY'),
-    ),
+    totp: enabling === 'GOOGLE_AUTH' ? state.totp : cancelUnprovenTotpSetup(state.totp, now),
+    magicLinks: enabling === 'MAGIC_LINK' ? state.magicLinks : withoutUnprovenSetupLinks(state.magicLinks),
+    passkeyChallenges: enabling === 'PASSKEY' ? state.passkeyChallenges : withoutUnprovenRegistrations(state.passkeyChallenges),
   };
 }
 

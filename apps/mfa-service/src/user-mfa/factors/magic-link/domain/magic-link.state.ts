@@ -9,3 +9,7 @@ export interface MagicLinkState {
   /** A setup link requested without step-up: cancelled once any method becomes enabled. */
   startedWithoutStepUp?: boolean;
 }
+
+/** A setup link requested without step-up is dropped once another method is enabled. */
+export const withoutUnprovenSetupLinks = (links: MagicLinkState[]): MagicLinkState[] =>
+  links.filter((l) => !(l.purpose === 'setup' && l.startedWithoutStepUp));

@@ -29,6 +29,10 @@ export interface PasskeyChallengeState {
   startedWithoutStepUp?: boolean;
 }
 
+/** A registration started without step-up is dropped once another method is enabled. */
+export const withoutUnprovenRegistrations = (challenges: PasskeyChallengeState[]): PasskeyChallengeState[] =>
+  challenges.filter((c) => !(c.ceremony === 'registration' && c.startedWithoutStepUp));
+
 /** Requirement 11: authenticators that keep a counter must increase it; 0 → 0 means "no counter". */
 export function counterAdvanced(stored: number, received: number): boolean {
   return (stored === 0 && received === 0) || received > stored;

@@ -20,5 +20,11 @@ export interface TotpState {
   startedWithoutStepUp?: boolean;
 }
 
+/** A pending setup started without step-up ends (fails as expired) once another method is enabled. */
+export function cancelUnprovenTotpSetup(totp: TotpState | null, now: Date): TotpState | null {
+  if (!totp?.startedWithoutStepUp || totp.pendingExpiresAt === null) return totp;
+  return { secret: totp.secret, lastUsedStep: totp.lastUsedStep, pendingExpiresAt: now, pendingBackupCodes: [] };
+}
+
 /** The outcome of checking a TOTP code against a stored secret (the infrastructure opens the secret). */
 export type TotpCheck = { ok: true; step: number } | { ok: false; reason: string };
