@@ -4,10 +4,6 @@ import type { VerificationFamily } from './verification-state';
 
 export type { Assurance } from './assurance';
 
-/**
- * What every factor gives login-time verification (login-verification.ts dispatches through it;
- * each factor folder implements it once): whether the user can present it, and its check.
- */
 export type VerificationFailureReason =
   | 'invalid_code'
   | 'replayed_code'
@@ -17,7 +13,6 @@ export type VerificationFailureReason =
   | 'invalid_assertion'
   | 'counter_regression';
 
-
 /**
  * A check's outcome, with the state to commit either way (single-use parts consumed). A success
  * names the authenticator that was used (what a remembered device is bound to) and what it is worth.
@@ -26,6 +21,10 @@ export type LoginCheck =
   | { ok: true; state: UserMfaState; authenticatorId: string; assurance: Assurance }
   | { ok: false; reason: VerificationFailureReason; state: UserMfaState };
 
+/**
+ * What every factor gives login-time verification (login-verification.ts dispatches through it;
+ * each factor folder implements it once, in factors/<factor>/domain/<factor>.login.ts).
+ */
 export interface FactorLogin<F extends { method: string }> {
   /** Whose failures it counts toward (verification-state.ts): guessable codes share one family. */
   family: VerificationFamily;

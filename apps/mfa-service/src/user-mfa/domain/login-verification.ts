@@ -34,6 +34,7 @@ const FACTORS: { [M in LoginFactor['method']]: FactorLogin<Extract<LoginFactor, 
   TRUSTED_DEVICE: trustedDeviceLogin,
 };
 
+// TypeScript cannot correlate FACTORS[factor.method] with factor's own type; the table above is checked per method.
 const factorLogin = <F extends LoginFactor>(factor: F): FactorLogin<F> => FACTORS[factor.method] as unknown as FactorLogin<F>;
 
 /** "Remember this device" asked with a verify-login the policy allows: the device to add on success. */
