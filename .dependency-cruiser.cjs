@@ -27,6 +27,18 @@ module.exports = {
       to: { path: '(@nestjs|node_modules/(mongoose|mongodb|kafkajs)/)' },
     },
     {
+      name: 'one-folder-per-factor',
+      severity: 'error',
+      comment:
+        'A factor folder (user-mfa/factors/<factor>/) uses no other factor\'s folder: what they share sits in user-mfa/domain or ' +
+        'factors/ itself. The one exception: a TOTP setup issues backup codes, so it knows their stored shape.',
+      from: { path: '^apps/mfa-service/src/user-mfa/factors/([^/]+)/' },
+      to: {
+        path: '^apps/mfa-service/src/user-mfa/factors/[^/]+/',
+        pathNot: ['^apps/mfa-service/src/user-mfa/factors/$1/', '^apps/mfa-service/src/user-mfa/factors/backup-codes/domain/backup-codes[.]state[.]ts$'],
+      },
+    },
+    {
       name: 'contracts-stand-alone',
       severity: 'error',
       comment: 'libs/contracts is what downstream services import: no service code, no drivers.',

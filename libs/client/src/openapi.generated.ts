@@ -64,10 +64,10 @@ export interface paths {
         };
         get?: never;
         /** Exempt a member from the organization’s MFA enforcement (ADMINISTRATOR/OWNER) */
-        put: operations["ExemptionsController_grant"];
+        put: operations["GrantExemptionController_grant"];
         post?: never;
         /** Remove a member’s exemption (ADMINISTRATOR/OWNER) */
-        delete: operations["ExemptionsController_revoke"];
+        delete: operations["RevokeExemptionController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -81,7 +81,7 @@ export interface paths {
             cookie?: never;
         };
         /** The organization’s MFA policy and member compliance counts (ADMINISTRATOR/OWNER) */
-        get: operations["OrgPolicyQueriesController_policy"];
+        get: operations["GetOrgPolicyController_policy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -98,7 +98,7 @@ export interface paths {
             cookie?: never;
         };
         /** Compliance report: members by status, paged by cursor (also shows who enforcement would affect) */
-        get: operations["OrgPolicyQueriesController_members"];
+        get: operations["ListOrgMembersController_members"];
         put?: never;
         post?: never;
         delete?: never;
@@ -981,7 +981,7 @@ export interface operations {
             };
         };
     };
-    ExemptionsController_grant: {
+    GrantExemptionController_grant: {
         parameters: {
             query?: never;
             header?: never;
@@ -1130,7 +1130,7 @@ export interface operations {
             };
         };
     };
-    ExemptionsController_revoke: {
+    RevokeExemptionController_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1262,7 +1262,7 @@ export interface operations {
             };
         };
     };
-    OrgPolicyQueriesController_policy: {
+    GetOrgPolicyController_policy: {
         parameters: {
             query?: never;
             header?: never;
@@ -1383,7 +1383,7 @@ export interface operations {
             };
         };
     };
-    OrgPolicyQueriesController_members: {
+    ListOrgMembersController_members: {
         parameters: {
             query?: {
                 /** @description Only members in this state */

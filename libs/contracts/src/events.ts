@@ -1,9 +1,12 @@
 import { Topics } from './topics';
 import type { EventEnvelope } from './envelope';
 
-/** Methods as they appear in event data. */
-export type MfaMethodName = 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'PASSKEY';
-export type VerificationMethodName = MfaMethodName | 'BACKUP_CODE' | 'TRUSTED_DEVICE';
+/** Methods as they appear in event data: the one list the service, its API and consumers share. */
+export const MFA_METHOD_NAMES = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'] as const;
+export type MfaMethodName = (typeof MFA_METHOD_NAMES)[number];
+/** What a login can be verified with: a method, a backup code or a remembered device. */
+export const VERIFICATION_METHOD_NAMES = [...MFA_METHOD_NAMES, 'BACKUP_CODE', 'TRUSTED_DEVICE'] as const;
+export type VerificationMethodName = (typeof VERIFICATION_METHOD_NAMES)[number];
 /** Authenticator types in MfaAuthenticatorRemoved / MfaAuthenticatorRenamed. */
 export type AuthenticatorTypeName = MfaMethodName | 'BACKUP_CODES';
 
@@ -262,8 +265,8 @@ export function isEventType(type: unknown): type is EventType {
   return typeof type === 'string' && Object.prototype.hasOwnProperty.call(EVENT_CATALOGUE, type);
 }
 
-const METHODS = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'];
-const VERIFICATION_METHODS = [...METHODS, 'BACKUP_CODE', 'TRUSTED_DEVICE'];
+const METHODS: string[] = [...MFA_METHOD_NAMES];
+const VERIFICATION_METHODS: string[] = [...VERIFICATION_METHOD_NAMES];
 const AUTHENTICATOR_TYPES = [...METHODS, 'BACKUP_CODES'];
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -136,24 +136,20 @@ export class AggregateStore<S> {
 
   /**
    * Runs `decide` against the current state and commits its outcome, retrying on conflicts.
-   * A decision without events writes nothing (idempotent no-op).
+   * A decision without events writes nothing (idempotent no-op). `at`: the command's time, the
+   * one its decision was made with, stamped on the events.
    */
-  execute(id: string, decide: (state: S | null) => Decision<S>, meta: CommandMeta, now: () => Date): Promise<CommitResult<S>> {
-    return this.queue.run(id, () => this.decideAndCommit(id, decide, meta, now));
+  execute(id: string, decide: (state: S | null) => Decision<S>, meta: CommandMeta, at: Date): Promise<CommitResult<S>> {
+    return this.queue.run(id, () => this.decideAndCommit(id, decide, meta, at));
   }
 
-  private async decideAndCommit(
-    id: string,
-    decide: (state: S | null) => Decision<S>,
-    meta: CommandMeta,
-    now: () => Date,
-  ): Promise<CommitResult<S>> {
+  private async decideAndCommit(id: string, decide: (state: S | null) => Decision<S>, meta: CommandMeta, at: Date): Promise<CommitResult<S>> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(id);
       const decision = decide(loaded.state);
       if (decision.events.length === 0 && !decision.changed) return { state: decision.state, events: [], version: loaded.version };
       try {
-        const events = await this.commit(id, loaded, decision, meta, now());
+        const events = await this.commit(id, loaded, decision, meta, at);
         return { state: decision.state, events, version: loaded.version + 1 };
       } catch (error) {
         if (!(error instanceof ConcurrencyConflict)) throw error;

@@ -18,8 +18,10 @@ export function stampEvent(
   topicSequence?: number,
 ): StoredEvent {
   const definition = definitionOf(event.type);
-  const orgId = typeof event.data['orgId'] === 'string' ? (event.data['orgId'] as string) : null;
-  const userId = typeof event.data['userId'] === 'string' ? (event.data['userId'] as string) : null;
+  // Stored as a plain document: the typed data read field by field (not every event has both ids).
+  const data: Record<string, unknown> = { ...event.data };
+  const orgId = typeof data['orgId'] === 'string' ? (data['orgId'] as string) : null;
+  const userId = typeof data['userId'] === 'string' ? (data['userId'] as string) : null;
   return {
     id: uuidv7(time.getTime()),
     type: event.type,
@@ -37,7 +39,7 @@ export function stampEvent(
     actorId: meta.actorId,
     actorType: meta.actorType,
     ...(meta.traceparent ? { traceparent: meta.traceparent } : {}),
-    data: event.data,
+    data,
     replayable: definition.replayable,
   };
 }

@@ -6,20 +6,22 @@ import { OrgPolicyReadCacheModule } from './infra/org-policy.read-cache';
 import { EnforceOrgMfaHandler } from './commands/enforce-org-mfa/enforce-org-mfa.handler';
 import { EnforceOrgMfaController } from './commands/enforce-org-mfa/enforce-org-mfa.http.controller';
 import { GrantExemptionHandler } from './commands/grant-exemption/grant-exemption.handler';
+import { GrantExemptionController } from './commands/grant-exemption/grant-exemption.http.controller';
 import { RevokeExemptionHandler } from './commands/revoke-exemption/revoke-exemption.handler';
+import { RevokeExemptionController } from './commands/revoke-exemption/revoke-exemption.http.controller';
 import { EnforcementJobRunner } from './enforcement/enforcement-job.runner';
 import { EnforcementScheduler } from './enforcement/enforcement.scheduler';
 import { MemberNoticeWriter } from './enforcement/member-notices.writer';
 import { NewMemberNotifier } from './enforcement/new-member.notifier';
-import { ExemptionsController } from './http/exemptions.http.controller';
-import { OrgPolicyQueriesController } from './http/org-policy-queries.http.controller';
 import { OrgPolicyRepository } from './infra/org-policy.repository';
 import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.handler';
+import { GetOrgPolicyController } from './queries/get-org-policy/get-org-policy.http.controller';
 import { ListOrgMembersHandler } from './queries/list-org-members/list-org-members.handler';
+import { ListOrgMembersController } from './queries/list-org-members/list-org-members.http.controller';
 
 @Module({
   imports: [OutboxModule, MembershipModule, OrgPolicyReadCacheModule, UserMfaModule],
-  controllers: [EnforceOrgMfaController, ExemptionsController, OrgPolicyQueriesController],
+  controllers: [EnforceOrgMfaController, GrantExemptionController, RevokeExemptionController, GetOrgPolicyController, ListOrgMembersController],
   providers: [
     OrgPolicyRepository,
     EnforceOrgMfaHandler,

@@ -1,10 +1,10 @@
-import type { EventType } from '@mfa/contracts/events';
+import type { EventDataByType, EventType } from '@mfa/contracts/events';
 
-/** A fact decided by the domain, before the store gives it identity, time and position. */
-export interface DomainEvent<T extends EventType = EventType> {
-  type: T;
-  data: Record<string, unknown>;
-}
+/**
+ * A fact decided by the domain, before the store gives it identity, time and position. Typed
+ * by its name where it is made: a misspelled or missing field of `data` does not compile.
+ */
+export type DomainEvent<T extends EventType = EventType> = { [K in T]: { type: K; data: EventDataByType[K] } }[T];
 
 /**
  * What a pure decision function returns: the next state and the facts that happened.

@@ -1,12 +1,13 @@
 import type { SchemaObject } from '@nestjs/swagger';
+import { MFA_METHOD_NAMES, VERIFICATION_METHOD_NAMES } from '@mfa/contracts/events';
 
 /**
  * JSON schemas (OpenAPI 3.0) of what the service answers and accepts, as strict as the code:
  * `additionalProperties: false` wherever the validation rejects unknown fields or the code builds
  * the object itself. Used by openapi-document.ts; the typed client (libs/client) mirrors them.
  */
-const METHODS = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'];
-const VERIFICATION_METHODS = [...METHODS, 'BACKUP_CODE', 'TRUSTED_DEVICE'];
+const METHODS: string[] = [...MFA_METHOD_NAMES];
+const VERIFICATION_METHODS: string[] = [...VERIFICATION_METHOD_NAMES];
 const USER_ID_PATTERN = '^[A-Za-z0-9._@|-]{1,128}$';
 
 const str = (extra: SchemaObject = {}): SchemaObject => ({ type: 'string', ...extra });

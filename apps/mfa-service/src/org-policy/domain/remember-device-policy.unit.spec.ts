@@ -1,3 +1,4 @@
+import { dataOf } from '../../../../../test/harness/decider-spec';
 import { userPolicyOf } from '../../user-mfa/domain/user-policy';
 import { decideEnforcement, weakensPolicy } from './org-policy';
 
@@ -8,7 +9,7 @@ describe('OrgPolicy: rememberDeviceDays', () => {
   it('defaults to 0, is set with enforcement, kept when omitted, and cleared when enforcement is lifted', () => {
     const off = decideEnforcement(null, enforce(), now);
     expect(off.state.rememberDeviceDays).toBe(0);
-    expect(off.events[0].data.rememberDeviceDays).toBe(0);
+    expect(dataOf(off.events[0]).rememberDeviceDays).toBe(0);
     const on = decideEnforcement(off.state, enforce({ rememberDeviceDays: 30 }), now);
     expect(on.state.rememberDeviceDays).toBe(30);
     expect(on.events[0].data).toMatchObject({ rememberDeviceDays: 30 });

@@ -1,9 +1,10 @@
 import { AppError, validationFailed } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
 import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
+import type { AuthenticatorTypeName } from '@mfa/contracts/events';
 import type { MfaMethod } from './mfa-method';
-import { passkeyProviderOf } from './passkey-providers';
-import { revokeTrustedDevices } from './trusted-devices';
+import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
+import { revokeTrustedDevices } from '../factors/trusted-device/domain/trusted-devices';
 import { load, noFactorMeta, noMethod, orgOf, Subject, UserMfaState } from './user-mfa';
 
 /**
@@ -13,7 +14,7 @@ import { load, noFactorMeta, noMethod, orgOf, Subject, UserMfaState } from './us
  */
 export const MAX_AUTHENTICATOR_NAME = 64;
 
-export type AuthenticatorType = 'PASSKEY' | 'GOOGLE_AUTH' | 'MAGIC_LINK' | 'BACKUP_CODES';
+export type AuthenticatorType = AuthenticatorTypeName;
 
 export interface AuthenticatorView {
   id: string;
@@ -40,6 +41,19 @@ export const authenticatorNotFound = (): AppError => new AppError('not_found', '
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 const configured = (state: UserMfaState, method: MfaMethod) => state.methods[method].status === 'enabled' || state.methods[method].status === 'disabled';
 
+/** The authenticator app or the email address: one per user, named and used through factorMeta. */
+function singleView(state: UserMfaState, method: keyof UserMfaState['factorMeta'], id: string): AuthenticatorView {
+  const meta = state.factorMeta[method];
+  return {
+    id,
+    type: method,
+    enabled: state.methods[method].status === 'enabled',
+    name: meta.name,
+    createdAt: iso(state.methods[method].configuredAt),
+    lastUsedAt: iso(meta.lastUsedAt),
+  };
+}
+
 /** `a***@example.com`: enough for the user to recognise it, not the address. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
@@ -61,29 +75,8 @@ export function authenticatorViews(state: UserMfaState | null): AuthenticatorVie
     transports: [...p.transports],
     provider: passkeyProviderOf(p.aaguid),
   }));
-  if (configured(state, 'GOOGLE_AUTH') && state.totp) {
-    const meta = state.factorMeta.GOOGLE_AUTH;
-    views.push({
-      id: TOTP_AUTHENTICATOR_ID,
-      type: 'GOOGLE_AUTH',
-      enabled: state.methods.GOOGLE_AUTH.status === 'enabled',
-      name: meta.name,
-      createdAt: iso(state.methods.GOOGLE_AUTH.configuredAt),
-      lastUsedAt: iso(meta.lastUsedAt),
-    });
-  }
-  if (configured(state, 'MAGIC_LINK') && state.email) {
-    const meta = state.factorMeta.MAGIC_LINK;
-    views.push({
-      id: EMAIL_AUTHENTICATOR_ID,
-      type: 'MAGIC_LINK',
-      enabled: state.methods.MAGIC_LINK.status === 'enabled',
-      name: meta.name,
-      createdAt: iso(state.methods.MAGIC_LINK.configuredAt),
-      lastUsedAt: iso(meta.lastUsedAt),
-      email: maskEmail(state.email),
-    });
-  }
+  if (configured(state, 'GOOGLE_AUTH') && state.totp) views.push(singleView(state, 'GOOGLE_AUTH', TOTP_AUTHENTICATOR_ID));
+  if (configured(state, 'MAGIC_LINK') && state.email) views.push({ ...singleView(state, 'MAGIC_LINK', EMAIL_AUTHENTICATOR_ID), email: maskEmail(state.email) });
   if (state.backupCodes.length > 0) {
     const used = state.backupCodes.map((c) => c.usedAt?.getTime() ?? 0);
     const last = Math.max(0, ...used);

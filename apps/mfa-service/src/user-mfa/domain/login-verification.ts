@@ -1,23 +1,19 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
-import { MfaMethod } from './mfa-method';
-import {
-  findPasskeyChallenge,
-  isEnabled,
-  load,
-  methodNotEnabled,
-  orgOf,
-  StoredCode,
-  Subject,
-  TotpCheck,
-  TotpState,
-  TrustedDeviceState,
-  UserMfaState,
-} from './user-mfa';
-import { countFailure, familyOf, lockStatus, recordSuccess } from './verification-state';
-import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
-import { addTrustedDevice, authenticatorStillUsable, effectiveExpiry } from './trusted-devices';
-import { methodNotAllowed } from './user-policy';
+import type { VerificationMethod } from './mfa-method';
+import { load, methodNotEnabled, orgOf, Subject, UserMfaState } from './user-mfa';
+import { countFailure, lockStatus, recordSuccess } from './verification-state';
+import type { Assurance, FactorLogin, VerificationFailureReason } from './login-factor';
+import { backupCodeLogin, BackupCodeLoginFactor } from '../factors/backup-codes/domain/backup-codes.login';
+import { magicLinkLogin, MagicLinkLoginFactor } from '../factors/magic-link/domain/magic-link.login';
+import { passkeyLogin, PasskeyLoginFactor } from '../factors/passkey/domain/passkey.login';
+import { totpLogin, TotpLoginFactor } from '../factors/totp/domain/totp.login';
+import { trustedDeviceLogin, TrustedDeviceLoginFactor } from '../factors/trusted-device/domain/trusted-device.login';
+import { addTrustedDevice } from '../factors/trusted-device/domain/trusted-devices';
+
+export type { VerificationMethod } from './mfa-method';
+export type { Assurance, VerificationFailureReason } from './login-factor';
+export type { PasskeyAssertionResult } from '../factors/passkey/domain/passkey.login';
 
 /**
  * Login-time verification of a second factor (POST /mfa/verify-login): one decision that
@@ -25,34 +21,21 @@ import { methodNotAllowed } from './user-policy';
  * backup code, magic link, passkey challenge) and keeps the lockout bookkeeping, so every
  * attempt — success or failure — is one version-guarded write with its events.
  */
-export type VerificationMethod = MfaMethod | 'BACKUP_CODE' | 'TRUSTED_DEVICE';
-
-export type VerificationFailureReason =
-  | 'invalid_code'
-  | 'replayed_code'
-  | 'invalid_token'
-  | 'expired'
-  | 'invalid_challenge'
-  | 'invalid_assertion'
-  | 'counter_regression';
-
-/** What the infrastructure concluded about a passkey assertion before the decision. */
-export type PasskeyAssertionResult =
-  | { ok: true; credentialId: string; newCounter: number; backedUp: boolean; userVerified: boolean }
-  | { ok: false; reason: 'invalid_assertion' | 'counter_regression' };
 
 /** The factor presented, with the checks the infrastructure supplies (secrets stay outside the domain). */
-export type LoginFactor =
-  | { method: 'GOOGLE_AUTH'; check: (totp: TotpState) => TotpCheck }
-  | { method: 'BACKUP_CODE'; findUnused: (codes: readonly StoredCode[]) => number }
-  | { method: 'MAGIC_LINK'; tokenHash: string }
-  /** `challenge` is the one the client signed (from its clientDataJSON), null when unreadable. */
-  | { method: 'PASSKEY'; challenge: string | null; assertion: PasskeyAssertionResult }
-  /**
-   * A remembered device's token (hash). `rememberDeviceDays`: the policy now (a lower one shortens
-   * the device); `allowed`: whether the login's organization accepts the factor that created it.
-   */
-  | { method: 'TRUSTED_DEVICE'; tokenHash: string; rememberDeviceDays: number; allowed: (method: TrustedDeviceState['method']) => boolean };
+export type LoginFactor = TotpLoginFactor | BackupCodeLoginFactor | MagicLinkLoginFactor | PasskeyLoginFactor | TrustedDeviceLoginFactor;
+
+/** Every factor's login part, by method: a new factor is one line here (and its folder). */
+const FACTORS: { [M in LoginFactor['method']]: FactorLogin<Extract<LoginFactor, { method: M }>> } = {
+  GOOGLE_AUTH: totpLogin,
+  BACKUP_CODE: backupCodeLogin,
+  MAGIC_LINK: magicLinkLogin,
+  PASSKEY: passkeyLogin,
+  TRUSTED_DEVICE: trustedDeviceLogin,
+};
+
+// TypeScript cannot correlate FACTORS[factor.method] with factor's own type; the table above is checked per method.
+const factorLogin = <F extends LoginFactor>(factor: F): FactorLogin<F> => FACTORS[factor.method] as unknown as FactorLogin<F>;
 
 /** "Remember this device" asked with a verify-login the policy allows: the device to add on success. */
 export interface RememberDevice {
@@ -76,26 +59,9 @@ export interface LoginDecision extends Decision<UserMfaState> {
   outcome: LoginOutcome;
 }
 
-/** What a verified factor is worth (NIST SP 800-63B-4), as the mfaToken states it: `acr` and RFC 8176 `amr`. */
-export interface Assurance {
-  acr: 'aal1' | 'aal2';
-  amr: string[];
-}
-
 /** GOOGLE_AUTH and BACKUP_CODE: aal2 `otp`; PASSKEY: aal2 `hwk` (+ `user` when verified); MAGIC_LINK: aal1 `email`. */
 export function assuranceOf(factor: LoginFactor): Assurance {
-  switch (factor.method) {
-    case 'GOOGLE_AUTH':
-    case 'BACKUP_CODE':
-      return { acr: 'aal2', amr: ['otp'] };
-    case 'PASSKEY':
-      return { acr: 'aal2', amr: factor.assertion.ok && factor.assertion.userVerified ? ['hwk', 'user'] : ['hwk'] };
-    case 'MAGIC_LINK':
-      return { acr: 'aal1', amr: ['email'] };
-    case 'TRUSTED_DEVICE':
-      // Only a placeholder: a device is worth the `acr` of the factor that created it (checkTrustedDevice).
-      return { acr: 'aal1', amr: ['mfa'] };
-  }
+  return factorLogin(factor).assurance(factor);
 }
 
 export const verificationFailed = (): AppError => new AppError('validation', 'VERIFICATION_FAILED', 'MFA verification failed');
@@ -104,104 +70,6 @@ export const verificationFailed = (): AppError => new AppError('validation', 'VE
 export function lockedOut(until: Date | null, now: Date): AppError {
   const retryAfterSeconds = until === null ? null : Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
   return new AppError('locked', 'LOCKED_OUT', 'Too many failed MFA attempts, try again later', { retryAfterSeconds });
-}
-
-/** Whether the user can present `method` at all (else 400 METHOD_NOT_ENABLED, not a counted failure). */
-function canPresent(state: UserMfaState, method: VerificationMethod): boolean {
-  if (method === 'BACKUP_CODE') return state.enabledMethods.length > 0 && state.backupCodes.some((c) => c.usedAt === null);
-  if (method === 'TRUSTED_DEVICE') return state.enabledMethods.length > 0 && state.trustedDevices.length > 0;
-  return isEnabled(state, method);
-}
-
-/** A success names the authenticator that was used (what a remembered device is bound to) and, for a device, its worth. */
-type Check =
-  | { ok: true; state: UserMfaState; authenticatorId: string; assurance?: Assurance }
-  | { ok: false; reason: VerificationFailureReason; state: UserMfaState };
-
-function checkTotp(state: UserMfaState, factor: Extract<LoginFactor, { method: 'GOOGLE_AUTH' }>, now: Date): Check {
-  const totp = state.totp;
-  if (!totp || totp.pendingExpiresAt !== null) return { ok: false, reason: 'invalid_code', state };
-  const result = factor.check(totp);
-  if (!result.ok) return { ok: false, reason: result.reason === 'replayed_code' ? 'replayed_code' : 'invalid_code', state };
-  // Only later steps are accepted from now on: the same code can never be accepted twice.
-  return {
-    ok: true,
-    state: { ...state, totp: { ...totp, lastUsedStep: result.step }, factorMeta: { ...state.factorMeta, GOOGLE_AUTH: { ...state.factorMeta.GOOGLE_AUTH, lastUsedAt: now } } },
-    authenticatorId: TOTP_AUTHENTICATOR_ID,
-  };
-}
-
-function checkBackupCode(state: UserMfaState, factor: Extract<LoginFactor, { method: 'BACKUP_CODE' }>, now: Date): Check {
-  const index = factor.findUnused(state.backupCodes);
-  if (index < 0 || state.backupCodes[index].usedAt !== null) return { ok: false, reason: 'invalid_code', state };
-  const backupCodes = state.backupCodes.map((code, i) => (i === index ? { ...code, usedAt: now } : code));
-  return { ok: true, state: { ...state, backupCodes }, authenticatorId: BACKUP_CODES_AUTHENTICATOR_ID };
-}
-
-function checkMagicLink(state: UserMfaState, factor: Extract<LoginFactor, { method: 'MAGIC_LINK' }>, now: Date): Check {
-  const link = state.magicLinks.find((l) => l.tokenHash === factor.tokenHash);
-  // A setup link is not a login factor: refused, and left as it was for the setup it belongs to.
-  if (!link || link.purpose !== 'login') return { ok: false, reason: 'invalid_token', state };
-  const consumed = { ...state, magicLinks: state.magicLinks.filter((l) => l !== link) };
-  if (link.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired', state: consumed };
-  return {
-    ok: true,
-    state: { ...consumed, factorMeta: { ...consumed.factorMeta, MAGIC_LINK: { ...consumed.factorMeta.MAGIC_LINK, lastUsedAt: now } } },
-    authenticatorId: EMAIL_AUTHENTICATOR_ID,
-  };
-}
-
-function checkPasskey(state: UserMfaState, factor: Extract<LoginFactor, { method: 'PASSKEY' }>, now: Date): Check {
-  const challenge = factor.challenge === null ? null : findPasskeyChallenge(state, factor.challenge, 'authentication', now);
-  if (!challenge) {
-    const stale = state.passkeyChallenges.some((c) => c.challenge === factor.challenge && c.ceremony === 'authentication');
-    return { ok: false, reason: stale ? 'expired' : 'invalid_challenge', state };
-  }
-  // Consumed on first use, whatever the outcome (requirement 8).
-  const consumed = { ...state, passkeyChallenges: state.passkeyChallenges.filter((c) => c !== challenge) };
-  const assertion = factor.assertion;
-  if (!assertion.ok) return { ok: false, reason: assertion.reason, state: consumed };
-  const passkey = consumed.passkeys.find((p) => p.credentialId === assertion.credentialId);
-  if (!passkey) return { ok: false, reason: 'invalid_assertion', state: consumed };
-  // Re-checked on the state being committed: a concurrent login may have moved the counter.
-  const counterAdvanced = (passkey.counter === 0 && assertion.newCounter === 0) || assertion.newCounter > passkey.counter;
-  if (!counterAdvanced) return { ok: false, reason: 'counter_regression', state: consumed };
-  const passkeys = consumed.passkeys.map((p) =>
-    p === passkey ? { ...p, counter: assertion.newCounter, backedUp: assertion.backedUp, lastUsedAt: now } : p,
-  );
-  return { ok: true, state: { ...consumed, passkeys }, authenticatorId: passkey.id };
-}
-
-/**
- * A remembered device: its token must be one of this user's devices, unexpired under the policy of
- * now, and the factor that created it must still be there, enabled and accepted by the login's
- * organization (else 403 METHOD_NOT_ALLOWED, not counted). An expired device is dropped.
- */
-function checkTrustedDevice(state: UserMfaState, factor: Extract<LoginFactor, { method: 'TRUSTED_DEVICE' }>, now: Date): Check {
-  const device = state.trustedDevices.find((d) => d.tokenHash === factor.tokenHash);
-  if (!device) return { ok: false, reason: 'invalid_token', state };
-  if (effectiveExpiry(device, factor.rememberDeviceDays).getTime() <= now.getTime()) {
-    return { ok: false, reason: 'expired', state: { ...state, trustedDevices: state.trustedDevices.filter((d) => d !== device) } };
-  }
-  if (!authenticatorStillUsable(state, device)) return { ok: false, reason: 'invalid_token', state };
-  if (!factor.allowed(device.method)) throw methodNotAllowed();
-  const trustedDevices = state.trustedDevices.map((d) => (d === device ? { ...d, lastUsedAt: now } : d));
-  return { ok: true, state: { ...state, trustedDevices }, authenticatorId: device.authenticatorId, assurance: { acr: device.acr, amr: ['mfa'] } };
-}
-
-function check(state: UserMfaState, factor: LoginFactor, now: Date): Check {
-  switch (factor.method) {
-    case 'GOOGLE_AUTH':
-      return checkTotp(state, factor, now);
-    case 'BACKUP_CODE':
-      return checkBackupCode(state, factor, now);
-    case 'MAGIC_LINK':
-      return checkMagicLink(state, factor, now);
-    case 'PASSKEY':
-      return checkPasskey(state, factor, now);
-    case 'TRUSTED_DEVICE':
-      return checkTrustedDevice(state, factor, now);
-  }
 }
 
 /**
@@ -213,23 +81,24 @@ function check(state: UserMfaState, factor: LoginFactor, now: Date): Check {
 export function decideVerifyLogin(current: UserMfaState | null, command: VerifyLogin, now: Date): LoginDecision {
   const state = load(current, command);
   const method = command.factor.method;
-  const family = familyOf(method);
+  const login = factorLogin(command.factor);
+  const family = login.family;
   const attempts = state.verification.families[family];
   const lock = lockStatus(attempts, now);
   if (lock.locked) throw lockedOut(lock.until, now);
-  if (!canPresent(state, method)) throw methodNotEnabled();
+  if (!login.canPresent(state)) throw methodNotEnabled();
 
   const base = { userId: command.userId, orgId: orgOf(state, command), method };
-  const result = check(state, command.factor, now);
+  const result = login.check(state, command.factor, now);
   if (result.ok) {
     // A remembered device logs in without a second factor, so it proves no step-up for the session.
     const sessionId = method === 'TRUSTED_DEVICE' ? null : (command.sessionId ?? null);
     const verified: UserMfaState = { ...result.state, verification: recordSuccess(state.verification, family, sessionId, now) };
-    const assurance = result.assurance ?? assuranceOf(command.factor);
+    const assurance = result.assurance;
     const events: DomainEvent[] = [{ type: 'MfaVerificationSucceeded', data: base }];
     const remember = command.rememberDevice;
     if (!remember || method === 'TRUSTED_DEVICE') return { state: verified, events, outcome: { verified: true, method, assurance, trustedDevice: null } };
-    const added = addTrustedDevice(verified, command, { ...remember, method: method as TrustedDeviceState['method'], authenticatorId: result.authenticatorId, acr: assurance.acr }, now);
+    const added = addTrustedDevice(verified, command, { ...remember, method, authenticatorId: result.authenticatorId, acr: assurance.acr }, now);
     return {
       state: added.state,
       events: [...events, ...added.events],

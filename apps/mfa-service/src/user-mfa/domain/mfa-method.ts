@@ -1,8 +1,11 @@
-/** The factors a user can enable. BACKUP_CODE is only ever a way to *verify*, never a method. */
-export const MFA_METHODS = ['GOOGLE_AUTH', 'MAGIC_LINK', 'PASSKEY'] as const;
+import { MFA_METHOD_NAMES, VERIFICATION_METHOD_NAMES } from '@mfa/contracts/events';
+
+/** The factors a user can enable (the contracts' list). BACKUP_CODE is only ever a way to *verify*, never a method. */
+export const MFA_METHODS = MFA_METHOD_NAMES;
 export type MfaMethod = (typeof MFA_METHODS)[number];
 
-export const VERIFICATION_METHODS = [...MFA_METHODS, 'BACKUP_CODE'] as const;
+/** What a login can be verified with: a method, a backup code or a remembered device. */
+export const VERIFICATION_METHODS = VERIFICATION_METHOD_NAMES;
 export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
 
 export function isMfaMethod(value: unknown): value is MfaMethod {

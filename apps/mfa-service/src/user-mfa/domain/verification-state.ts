@@ -36,19 +36,6 @@ export const MAX_VERIFIED_SESSIONS = 10;
 
 export const noVerification = (): VerificationState => ({ families: {}, verifiedSessions: [] });
 
-export function familyOf(method: string): VerificationFamily {
-  switch (method) {
-    case 'PASSKEY':
-      return 'passkey';
-    case 'MAGIC_LINK':
-      return 'magicLink';
-    case 'TRUSTED_DEVICE':
-      return 'trustedDevice';
-    default:
-      return 'codes';
-  }
-}
-
 export type LockStatus = { locked: false } | { locked: true; until: Date | null };
 
 export function lockStatus(attempts: FamilyAttempts | undefined, now: Date): LockStatus {

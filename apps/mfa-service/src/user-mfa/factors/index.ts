@@ -1,8 +1,11 @@
-/** Framework-free factor strategies. The software authenticator under ./testing is deliberately not exported. */
+/**
+ * Framework-free factor strategies (the crypto adapters), one folder per factor: each holds its
+ * adapter, its pure decisions under domain/ (setup, login check) and their specs. The software
+ * authenticator under ./testing is deliberately not exported.
+ */
 export * from './secret-box';
 export * from './totp';
-export * from './qr-code';
 export * from './backup-codes';
-export * from './magic-link-token';
+export * from './magic-link';
 export * from './passkey';
-export * from './trusted-device-token';
+export * from './trusted-device';

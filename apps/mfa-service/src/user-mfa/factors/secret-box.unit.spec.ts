@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '@mfa/common/errors/app-error';
+import { expectRefused } from '../../../../../test/harness/decider-spec';
 import { SecretBox, totpSecretAad, type SealedSecret } from './secret-box';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
@@ -9,18 +9,6 @@ function flip(base64: string): string {
   const bytes = Buffer.from(base64, 'base64');
   bytes[0] ^= 0x01;
   return bytes.toString('base64');
-}
-
-function expectAppError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AppError);
-  expect((caught as AppError).kind).toBe('internal');
-  expect((caught as AppError).code).toBe(code);
 }
 
 describe('SecretBox', () => {
@@ -44,19 +32,19 @@ describe('SecretBox', () => {
     const sealed = box.seal('secret', aad);
     for (const field of ['ciphertext', 'tag', 'iv'] as const) {
       const tampered: SealedSecret = { ...sealed, [field]: flip(sealed[field]) };
-      expectAppError(() => box.open(tampered, aad), 'SECRET_DECRYPT_FAILED');
+      expectRefused(() => box.open(tampered, aad), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
     }
-    expectAppError(() => box.open({ ...sealed, tag: Buffer.alloc(8).toString('base64') }, aad), 'SECRET_DECRYPT_FAILED');
+    expectRefused(() => box.open({ ...sealed, tag: Buffer.alloc(8).toString('base64') }, aad), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
   });
 
   it("refuses a ciphertext copied to another user (associated data)", () => {
     const sealed = box.seal('secret', totpSecretAad('alice'));
-    expectAppError(() => box.open(sealed, totpSecretAad('bob')), 'SECRET_DECRYPT_FAILED');
+    expectRefused(() => box.open(sealed, totpSecretAad('bob')), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
   });
 
   it('fails clearly for an unknown key id', () => {
     const sealed = box.seal('secret', aad);
-    expectAppError(() => box.open({ ...sealed, keyId: 'k9' }, aad), 'SECRET_KEY_UNKNOWN');
+    expectRefused(() => box.open({ ...sealed, keyId: 'k9' }, aad), { kind: 'internal', code: 'SECRET_KEY_UNKNOWN' });
   });
 
   it('opens data sealed under a previous key and reports it for rotation', () => {
@@ -69,17 +57,17 @@ describe('SecretBox', () => {
     expect(rotated.needsRotation(resealed)).toBe(false);
     expect(rotated.open(resealed, aad)).toBe('secret');
     // The retired key alone cannot open data sealed under the new one.
-    expectAppError(() => new SecretBox({ current: k1, previous: [] }).open(resealed, aad), 'SECRET_KEY_UNKNOWN');
+    expectRefused(() => new SecretBox({ current: k1, previous: [] }).open(resealed, aad), { kind: 'internal', code: 'SECRET_KEY_UNKNOWN' });
   });
 
   it('does not open with a different key under the same id', () => {
     const sealed = box.seal('secret', aad);
     const impostor = new SecretBox({ current: { id: 'k1', key: randomBytes(32) }, previous: [] });
-    expectAppError(() => impostor.open(sealed, aad), 'SECRET_DECRYPT_FAILED');
+    expectRefused(() => impostor.open(sealed, aad), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
   });
 
   it('rejects keys that are not 32 bytes and duplicate ids', () => {
-    expectAppError(() => new SecretBox({ current: { id: 'k1', key: randomBytes(16) }, previous: [] }), 'SECRET_KEY_INVALID');
-    expectAppError(() => new SecretBox({ current: k1, previous: [{ id: 'k1', key: randomBytes(32) }] }), 'SECRET_KEY_INVALID');
+    expectRefused(() => new SecretBox({ current: { id: 'k1', key: randomBytes(16) }, previous: [] }), { kind: 'internal', code: 'SECRET_KEY_INVALID' });
+    expectRefused(() => new SecretBox({ current: k1, previous: [{ id: 'k1', key: randomBytes(32) }] }), { kind: 'internal', code: 'SECRET_KEY_INVALID' });
   });
 });

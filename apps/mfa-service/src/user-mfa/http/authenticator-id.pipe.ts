@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { authenticatorNotFound } from '../domain/authenticators';
-import { trustedDeviceNotFound } from '../domain/trusted-devices';
+import { trustedDeviceNotFound } from '../factors/trusted-device/domain/trusted-devices';
 
 /** Authenticator and device ids in paths: anything not shaped like one we issue is unknown (404, as an unknown id). */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

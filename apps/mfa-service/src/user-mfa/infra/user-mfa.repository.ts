@@ -6,7 +6,7 @@ import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OutboxSealer } from '../../outbox/outbox-sealer';
 import { MFA_METHODS } from '../domain/mfa-method';
-import { passkeyAuthenticatorId } from '../factors/trusted-device-token';
+import { passkeyAuthenticatorId } from '../factors/trusted-device/trusted-device-token';
 import {
   MagicLinkState,
   MethodState,

@@ -62,7 +62,7 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
     } catch (error) {
       if (!(error instanceof ConcurrencyConflict)) throw error;
       // Another admin changed the policy meanwhile: the store reloads and decides again (the count is informational).
-      result = await this.orgs.execute(command.orgId, (state) => decide(state, affectedUsers), command.meta, () => now);
+      result = await this.orgs.execute(command.orgId, (state) => decide(state, affectedUsers), command.meta, now);
     }
 
     const enforced = result.events.find((event) => event.type === 'OrgMfaEnforced');

@@ -39,7 +39,7 @@ export class GrantExemptionHandler implements ICommandHandler<GrantExemptionComm
       command.orgId,
       (state) => decideGrantExemption(state, grant, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

@@ -18,7 +18,7 @@ export class RevokeExemptionHandler implements ICommandHandler<RevokeExemptionCo
       command.orgId,
       (state) => decideRevokeExemption(state, { orgId: command.orgId, userId: command.userId, actorId: command.meta.actorId }, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideActivateMagicLink, invalidMagicLinkToken } from '../../domain/user-mfa';
+import { decideActivateMagicLink, invalidMagicLinkToken } from '../../factors/magic-link/domain/magic-link.setup';
 import { hashMagicLinkToken } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { ActivateMagicLinkCommand } from './activate-magic-link.command';
@@ -25,7 +25,7 @@ export class ActivateMagicLinkHandler implements ICommandHandler<ActivateMagicLi
       userId,
       (state) => decideActivateMagicLink(state, { userId, orgId: null, tokenHash }, now),
       { ...command.meta, actorId: userId, actorType: 'user' },
-      () => now,
+      now,
     );
   }
 }

@@ -1,12 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import {
-  decideCompletePasskeyRegistration,
-  decideDiscardPasskeyChallenge,
-  findPasskeyChallenge,
-  passkeyRegistrationFailed,
-} from '../../domain/user-mfa';
+import { decideCompletePasskeyRegistration, decideDiscardPasskeyChallenge, findPasskeyChallenge, passkeyRegistrationFailed } from '../../factors/passkey/domain/passkey.setup';
 import { assertCredentialShape, passkeyAuthenticatorId, PasskeyStrategy, RegisteredPasskey } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { CompletePasskeyRegistrationCommand } from './complete-passkey-registration.command';
@@ -45,7 +40,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
             now,
           ),
         command.meta,
-        () => now,
+        now,
       );
     } catch (error) {
       await this.users.releasePasskeyCredential(credentialId, userId).catch(() => undefined);
@@ -68,7 +63,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
       command.subject.userId,
       (current) => decideDiscardPasskeyChallenge(current, { ...command.subject, challenge: command.challenge, ceremony: 'registration' }, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

@@ -29,7 +29,7 @@ export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethod
         now,
       ),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

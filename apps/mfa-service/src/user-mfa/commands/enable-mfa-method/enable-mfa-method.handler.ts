@@ -20,7 +20,7 @@ export class EnableMfaMethodHandler implements ICommandHandler<EnableMfaMethodCo
       command.subject.userId,
       this.stepUp.guard(command.subject, (state) => decideEnable(state, { ...command.subject, method: command.method }, now), now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideStartPasskeyAuthentication } from '../../domain/user-mfa';
+import { decideStartPasskeyAuthentication } from '../../factors/passkey/domain/passkey.setup';
 import { CHALLENGE_TTL_MS, generatePasskeyChallenge, PasskeyStrategy } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { PasskeyAuthOptions, PasskeyAuthOptionsCommand } from './passkey-auth-options.command';
@@ -23,7 +23,7 @@ export class PasskeyAuthOptionsHandler implements ICommandHandler<PasskeyAuthOpt
       command.subject.userId,
       (current) => decideStartPasskeyAuthentication(current, { ...command.subject, challenge, expiresAt }, now),
       command.meta,
-      () => now,
+      now,
     );
     const options = await this.passkeys.authenticationOptions({ allow: state.passkeys, challenge });
     return {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideRegenerateBackupCodes } from '../../domain/user-mfa';
+import { decideRegenerateBackupCodes } from '../../factors/backup-codes/domain/backup-codes.setup';
 import { BackupCodes } from '../../factors';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -23,7 +23,7 @@ export class RegenerateBackupCodesHandler implements ICommandHandler<RegenerateB
       command.subject.userId,
       this.stepUp.guard(command.subject, (state) => decideRegenerateBackupCodes(state, { ...command.subject, backupCodeHashes: codes.hashes }, now), now),
       command.meta,
-      () => now,
+      now,
     );
     return { backupCodes: codes.codes };
   }

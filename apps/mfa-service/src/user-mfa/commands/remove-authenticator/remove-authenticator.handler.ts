@@ -35,7 +35,7 @@ export class RemoveAuthenticatorHandler implements ICommandHandler<RemoveAuthent
         { userId: targetId, orgId: caller.orgId, authenticatorId, enforcedByOrg: policy.enforcedBy.length > 0, removedBy: caller.userId, orgIds },
         now,
       ));
-    await this.users.execute(targetId, self ? this.stepUp.guard(subjectOf(caller), remove, now) : remove, { ...meta, actorType: self ? 'user' : 'admin' }, () => now);
+    await this.users.execute(targetId, self ? this.stepUp.guard(subjectOf(caller), remove, now) : remove, { ...meta, actorType: self ? 'user' : 'admin' }, now);
     // The removed passkey's credential id may be registered again (by anyone) from now on.
     if (decision?.releasedCredentialId) await this.users.releasePasskeyCredential(decision.releasedCredentialId, targetId);
   }

@@ -20,7 +20,7 @@ export class RenameAuthenticatorHandler implements ICommandHandler<RenameAuthent
       command.subject.userId,
       (state) => decideRenameAuthenticator(state, { ...command.subject, authenticatorId: command.authenticatorId, name }, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

@@ -3,7 +3,8 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import type { Principal } from '@mfa/auth';
 import { CLOCK, Clock } from '@mfa/common';
 import { ActiveMembershipsReader } from '../../../membership/active-memberships.reader';
-import { decideReset, UserMfaState } from '../../domain/user-mfa';
+import { UserMfaState } from '../../domain/user-mfa';
+import { decideReset } from '../../domain/reset';
 import { subjectOf } from '../../http/subject';
 import { MemberAuthority } from '../../infra/member-authority';
 import { StepUpPolicy } from '../../infra/step-up.policy';
@@ -39,7 +40,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       targetId,
       self ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
       { ...meta, actorType: self ? 'user' : 'admin' },
-      () => now,
+      now,
     );
     // The removed passkeys' credential ids may be registered again (by anyone) from now on.
     await this.users.releasePasskeyCredentials(targetId, removedCredentials);

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideRevokeAllTrustedDevices, decideRevokeTrustedDevice } from '../../domain/trusted-devices';
+import { decideRevokeAllTrustedDevices, decideRevokeTrustedDevice } from '../../factors/trusted-device/domain/trusted-devices';
 import { MemberAuthority } from '../../infra/member-authority';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -25,7 +25,7 @@ export class RevokeTrustedDevicesHandler implements ICommandHandler<RevokeTruste
         caller.userId,
         (state) => decideRevokeTrustedDevice(state, { userId: caller.userId, orgId: caller.orgId, deviceId: target.deviceId, rememberDeviceDays: policy.rememberDeviceDays }, now),
         meta,
-        () => now,
+        now,
       );
       return;
     }
@@ -34,7 +34,7 @@ export class RevokeTrustedDevicesHandler implements ICommandHandler<RevokeTruste
       target.memberId,
       (state) => decideRevokeAllTrustedDevices(state, { userId: target.memberId, orgId: caller.orgId }, now),
       { ...meta, actorType: 'admin' },
-      () => now,
+      now,
     );
   }
 }

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideRequestMagicLink, isEnabled, UserMfaState } from '../../domain/user-mfa';
+import { isEnabled, UserMfaState } from '../../domain/user-mfa';
+import { decideRequestMagicLink } from '../../factors/magic-link/domain/magic-link.setup';
 import { issueMagicLink } from '../../factors';
 import { MAGIC_LINK_RECIPIENT_BUCKET, recipientKey } from '../../infra/magic-link-recipients';
 import { RateLimiter } from '../../infra/rate-limiter';
@@ -43,6 +44,6 @@ export class SendMagicLinkHandler implements ICommandHandler<SendMagicLinkComman
       // A setup link adds a factor (step-up once the user has MFA); a login link is the factor itself.
       return purpose === 'setup' ? this.stepUp.guard(command.subject, request, now)(state) : request(state);
     };
-    await this.users.execute(userId, decide, command.meta, () => now);
+    await this.users.execute(userId, decide, command.meta, now);
   }
 }

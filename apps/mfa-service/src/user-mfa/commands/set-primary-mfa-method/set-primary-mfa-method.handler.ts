@@ -18,7 +18,7 @@ export class SetPrimaryMfaMethodHandler implements ICommandHandler<SetPrimaryMfa
       command.subject.userId,
       (state) => decideSetPrimary(state, { ...command.subject, method: command.method }, now),
       command.meta,
-      () => now,
+      now,
     );
   }
 }

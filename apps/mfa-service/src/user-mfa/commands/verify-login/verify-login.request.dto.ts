@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDefined, IsIn, IsObject, IsString, MaxLength, ValidateIf } from 'class-validator';
-import { MFA_METHODS } from '../../domain/mfa-method';
-import type { VerificationMethod } from '../../domain/login-verification';
+import { VERIFICATION_METHODS, type VerificationMethod } from '../../domain/mfa-method';
 
-export const VERIFICATION_METHODS: readonly VerificationMethod[] = [...MFA_METHODS, 'BACKUP_CODE', 'TRUSTED_DEVICE'];
+export { VERIFICATION_METHODS } from '../../domain/mfa-method';
 
 const needs = (...types: VerificationMethod[]) => (o: VerifyLoginRequest, value: unknown) => value !== undefined || types.includes(o.mfaType);
 

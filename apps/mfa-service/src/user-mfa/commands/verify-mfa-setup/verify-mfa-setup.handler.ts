@@ -1,8 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
-import { decideVerifyTotpSetup, TotpCheck, TotpState } from '../../domain/user-mfa';
-import { SecretBox, totpSecretAad, verifyTotp } from '../../factors';
+import { decideVerifyTotpSetup } from '../../factors/totp/domain/totp.setup';
+import { SecretBox } from '../../factors';
+import { totpCodeCheck } from '../../factors/totp/totp.code-check';
 import { RateLimiter } from '../../infra/rate-limiter';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { VerifyMfaSetupCommand } from './verify-mfa-setup.command';
@@ -23,14 +24,8 @@ export class VerifyMfaSetupHandler implements ICommandHandler<VerifyMfaSetupComm
     if (command.mfaType !== 'GOOGLE_AUTH' || command.code === undefined) {
       throw new AppError('validation', 'VERIFICATION_FAILED', 'MFA setup verification failed');
     }
-    const code = command.code;
     const now = this.clock.now();
-    // The code is checked inside the decision, against the state it decides on: if a concurrent
-    // request commits first, the store re-decides and the second use of the code fails.
-    const check = (totp: TotpState): TotpCheck => {
-      const secret = this.secrets.open(totp.secret, totpSecretAad(userId));
-      return verifyTotp({ secret, code, now, lastUsedStep: totp.lastUsedStep });
-    };
-    await this.users.execute(userId, (state) => decideVerifyTotpSetup(state, { ...command.subject, check }, now), command.meta, () => now);
+    const check = totpCodeCheck(this.secrets, userId, command.code, now);
+    await this.users.execute(userId, (state) => decideVerifyTotpSetup(state, { ...command.subject, check }, now), command.meta, now);
   }
 }

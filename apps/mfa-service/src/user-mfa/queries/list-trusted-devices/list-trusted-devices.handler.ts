@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { TrustedDeviceView, trustedDeviceViews } from '../../domain/trusted-devices';
+import { TrustedDeviceView, trustedDeviceViews } from '../../factors/trusted-device/domain/trusted-devices';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { ListTrustedDevicesQuery } from './list-trusted-devices.query';

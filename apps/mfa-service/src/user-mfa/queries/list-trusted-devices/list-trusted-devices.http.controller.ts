@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '@mfa/auth';
 import { OnInternalError } from '@mfa/common';
 import { DataResponse, dataResponse } from '../../../http/envelope';
-import type { TrustedDeviceView } from '../../domain/trusted-devices';
+import type { TrustedDeviceView } from '../../factors/trusted-device/domain/trusted-devices';
 import { ListTrustedDevicesQuery } from './list-trusted-devices.query';
 
 @ApiTags('trusted devices')

@@ -1,14 +1,7 @@
-import { AppError } from '@mfa/common/errors/app-error';
-import {
-  CompletePasskeyRegistration,
-  decideCompletePasskeyRegistration,
-  decideDisable,
-  decideDiscardPasskeyChallenge,
-  decideReset,
-  decideStartPasskeyAuthentication,
-  decideStartPasskeyRegistration,
-  UserMfaState,
-} from './user-mfa';
+import { decider } from '../../../../../../../test/harness/decider-spec';
+import { decideDisable, UserMfaState } from '../../../domain/user-mfa';
+import { CompletePasskeyRegistration, decideCompletePasskeyRegistration, decideDiscardPasskeyChallenge, decideStartPasskeyAuthentication, decideStartPasskeyRegistration } from './passkey.setup';
+import { decideReset } from '../../../domain/reset';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -25,17 +18,6 @@ const passkey = (credentialId = 'cred-1'): CompletePasskeyRegistration['passkey'
   aaguid: '00000000-0000-0000-0000-000000000000',
 });
 
-function expectError(fn: () => unknown, kind: string, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(AppError);
-  expect(thrown).toMatchObject({ kind, code });
-}
-
 const start = (state: UserMfaState | null, challenge: string, now = t0, name: string | null = null) =>
   decideStartPasskeyRegistration(state, { ...subject, challenge, expiresAt: new Date(now.getTime() + TTL), name }, now);
 const complete = (state: UserMfaState | null, challenge: string, now = t0, credentialId = 'cred-1') =>
@@ -44,7 +26,7 @@ const complete = (state: UserMfaState | null, challenge: string, now = t0, crede
 describe('UserMfa passkeys', () => {
   it('a failed ceremony discards its challenge without an event; an unknown one is a no-op', () => {
     const { state } = start(null, 'ch-1');
-    const discarded = decideDiscardPasskeyChallenge(state, { ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0);
+    const discarded = decider(decideDiscardPasskeyChallenge).given(state).when({ ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0).thenDecides();
     expect(discarded).toMatchObject({ events: [], changed: true });
     expect(discarded.state.passkeyChallenges).toEqual([]);
     expect(decideDiscardPasskeyChallenge(state, { ...subject, challenge: 'other', ceremony: 'registration' }, t0)).toMatchObject({ events: [], state });
@@ -63,7 +45,7 @@ describe('UserMfa passkeys', () => {
     const first = start(null, 'ch-1').state;
     const second = start(first, 'ch-2', at(1000)).state;
     expect(second.passkeyChallenges.map((c) => c.challenge)).toEqual(['ch-2']);
-    expectError(() => complete(second, 'ch-1', at(2000)), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+    decider(complete).given(second).when('ch-1', at(2000)).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
   });
 
   it('complete consumes the challenge, appends the passkey and enables PASSKEY as primary; events carry no key material', () => {
@@ -79,7 +61,7 @@ describe('UserMfa passkeys', () => {
     expect(text).not.toContain('ch-1');
     expect(text).not.toContain('cHVibGljLWtleQ');
     // Reuse of the consumed challenge: refused.
-    expectError(() => complete(state, 'ch-1', at(2000), 'cred-2'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+    decider(decideCompletePasskeyRegistration).given(state).when({ ...subject, challenge: 'ch-1', passkey: passkey('cred-2') }, at(2000)).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
   });
 
   it.each([
@@ -96,14 +78,14 @@ describe('UserMfa passkeys', () => {
         : kind === 'auth'
           ? decideStartPasskeyAuthentication(withAuth, { ...subject, challenge: 'ch-a', expiresAt: at(TTL) }, t0).state
           : started;
-    expectError(() => complete(state, challenge as string, at(offset as number), 'cred-9'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+    decider(decideCompletePasskeyRegistration).given(state).when({ ...subject, challenge: challenge as string, passkey: passkey('cred-9') }, at(offset as number)).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
   });
 
   it('a credential the user already has is refused; a second one is appended and PASSKEY stays enabled', () => {
     const one = complete(start(null, 'ch-1').state, 'ch-1').state;
     const again = start(one, 'ch-2').state;
     expect(again.methods.PASSKEY.status).toBe('enabled');
-    expectError(() => complete(again, 'ch-2', t0, 'cred-1'), 'validation', 'PASSKEY_REGISTRATION_FAILED');
+    decider(decideCompletePasskeyRegistration).given(again).when({ ...subject, challenge: 'ch-2', passkey: passkey('cred-1') }, t0).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
     const two = complete(again, 'ch-2', t0, 'cred-2').state;
     expect(two.passkeys.map((p) => p.credentialId)).toEqual(['cred-1', 'cred-2']);
   });
@@ -119,12 +101,12 @@ describe('UserMfa passkeys', () => {
   });
 
   it('start authentication needs a passkey (404) and stores its challenge beside the registration one, without an event', () => {
-    expectError(() => decideStartPasskeyAuthentication(null, { ...subject, challenge: 'a', expiresAt: at(TTL) }, t0), 'not_found', 'PASSKEY_NOT_FOUND');
+    decider(decideStartPasskeyAuthentication).given(null).when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0).thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
     const pending = start(null, 'ch-1').state;
-    expectError(() => decideStartPasskeyAuthentication(pending, { ...subject, challenge: 'a', expiresAt: at(TTL) }, t0), 'not_found', 'PASSKEY_NOT_FOUND');
+    decider(decideStartPasskeyAuthentication).given(pending).when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0).thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
     const enabled = start(complete(pending, 'ch-1').state, 'ch-2').state;
-    const first = decideStartPasskeyAuthentication(enabled, { ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0);
-    const second = decideStartPasskeyAuthentication(first.state, { ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0);
+    const first = decider(decideStartPasskeyAuthentication).given(enabled).when({ ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0).thenDecides();
+    const second = decider(decideStartPasskeyAuthentication).given(first.state).when({ ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0).thenDecides();
     expect(second.events).toEqual([]);
     expect(second.changed).toBe(true); // written without an event
     expect(second.state.passkeyChallenges.map((c) => [c.ceremony, c.challenge])).toEqual([
@@ -135,7 +117,7 @@ describe('UserMfa passkeys', () => {
 
   it('reset removes passkeys and challenges', () => {
     const enabled = start(complete(start(null, 'ch-1').state, 'ch-1').state, 'ch-2').state;
-    const { state, events } = decideReset(enabled, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0);
+    const { state, events } = decider(decideReset).given(enabled).when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).thenDecides();
     expect(state.passkeys).toEqual([]);
     expect(state.passkeyChallenges).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['MfaReset']);

@@ -1,7 +1,8 @@
 import { AppError } from '@mfa/common/errors/app-error';
 import type { Decision, DomainEvent } from '@mfa/common/domain/decision';
-import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';
-import { isEnabled, load, orgOf, Subject, TrustedDeviceState, UserMfaState } from './user-mfa';
+import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from '../../../domain/authenticator-ids';
+import { isEnabled, load, orgOf, Subject, UserMfaState } from '../../../domain/user-mfa';
+import type { TrustedDeviceState } from './trusted-device.state';
 
 /**
  * "Remember this device" (org policy `rememberDeviceDays`, the smallest over the user's

@@ -12,6 +12,8 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { AppError, validationFailed } from '@mfa/common/errors/app-error';
+import { isExactOrigin } from '@mfa/common/http/exact-origin';
+import { counterAdvanced } from './domain/passkey.state';
 
 export type {
   AuthenticationResponseJSON,
@@ -182,13 +184,7 @@ export class PasskeyStrategy implements PasskeyVerifier {
     if (!config.rpId || !config.rpName) throw configError('rpId and rpName are required');
     if (config.origins.length === 0) throw configError('at least one origin is required');
     for (const origin of config.origins) {
-      let parsed: URL;
-      try {
-        parsed = new URL(origin);
-      } catch {
-        throw configError(`"${origin}" is not a valid origin`);
-      }
-      if (parsed.origin !== origin) throw configError(`"${origin}" must be exactly scheme://host[:port]`);
+      if (!isExactOrigin(origin)) throw configError(`"${origin}" must be exactly http(s)://host[:port]`);
     }
     if (!Number.isInteger(config.timeoutMs) || config.timeoutMs <= 0) throw configError('timeoutMs must be a positive integer');
     this.config = { ...config, origins: [...config.origins] };
@@ -318,12 +314,6 @@ export class PasskeyStrategy implements PasskeyVerifier {
       backedUp: info.credentialBackedUp,
     };
   }
-}
-
-/** Requirement 11: authenticators that keep a counter must increase it; 0 → 0 means "no counter". */
-export function counterAdvanced(stored: number, received: number): boolean {
-  if (stored === 0 && received === 0) return true;
-  return received > stored;
 }
 
 function descriptor(d: PasskeyDescriptor): { id: string; transports?: AuthenticatorTransportFuture[] } {
