@@ -45,7 +45,11 @@ export interface AppConfig {
     /** KAFKA_CREATE_TOPICS: create missing owned topics at start-up (else missing ones stop it). */
     createTopics: boolean;
   };
-  events: { source: string };
+  events: {
+    source: string;
+    /** Times the broker may refuse an event's record (too large, invalid) before the relay sets it aside in outbox_dead_letters. */
+    outboxMaxAttempts: number;
+  };
   auth: {
     keySource: AuthKeySource;
     issuer: string;
@@ -413,7 +417,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       security: loadKafkaSecurity(env),
       createTopics: kafkaCreateTopics(env),
     },
-    events: { source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service' },
+    events: {
+      source: optional(env, 'EVENT_SOURCE') ?? 'mfa-service',
+      outboxMaxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 5, 1, 1_000),
+    },
     auth: {
       keySource,
       issuer: required(env, 'AUTH_ISSUER'),
