@@ -127,7 +127,7 @@ export interface AppConfig {
     sweepIntervalMs: number;
   };
   rateLimits: {
-    /** Setup starts per user per window (requirement 7). */
+    /** Setup starts per user per window (429 beyond). */
     setup: RateLimit;
     /** verify-setup attempts per user per window. */
     verifySetup: RateLimit;
