@@ -2,7 +2,9 @@ import { Topics } from '@mfa/contracts';
 import type { StoredEvent } from '@mfa/persistence';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Document, MongoClient } from 'mongodb';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { OUTBOX_DEAD_LETTERS_COLLECTION, OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { eventually } from '../harness/eventually';
@@ -80,6 +82,25 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
     );
   }
 
+  const setTopicLimit = (bytes: number) =>
+    admin.alterConfigs({ validateOnly: false, resources: [{ type: 2 /* TOPIC */, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }] });
+
+  /** The built operator CLI against one database. */
+  function runOps(args: string[], dbName: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const cli = join(__dirname, '..', '..', 'dist', 'apps', 'mfa-ops', 'src', 'main.js');
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], {
+        env: { PATH: process.env.PATH, MONGO_URL: requireInfra().mongoUrl, MONGO_DB_NAME: dbName },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
   async function metric(url: string, name: string, labels: string): Promise<number> {
     const text = await (await fetch(`${url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
@@ -154,7 +175,25 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
       ]);
       expect(about[2]).toMatchObject({ msg: 'outbox event cannot be published; moved to outbox_dead_letters', type: 'MfaVerificationFailed', sequence: 2 });
       expect(service.output()).not.toContain(MARKER);
+
+      // Nothing is lost: once the topic accepts it, `mfa-ops redrive` puts it back and the relay publishes it.
+      const dry = await runOps(['redrive', '--all', '--dry-run'], dbName);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain(`${poison.id} MfaVerificationFailed ${USER_MFA_COLLECTION}/${poisoned} sequence 2, 3 attempts: KafkaRecordRefusedError`);
+      expect(dry.stdout).not.toContain(MARKER);
+      expect(await db.collection(OUTBOX_DEAD_LETTERS_COLLECTION).countDocuments({})).toBe(1);
+      await setTopicLimit(1024 * 1024);
+      const run = await runOps(['redrive', '--ids', poison.id], dbName);
+      expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('1 re-driven into their outboxes') });
+      await collector.waitFor((events) => events.some((e) => e.id === poison.id), 30_000, 'the re-driven event');
+      expect(collector.events((e) => e.id === poison.id)[0]).toMatchObject({ subject: poisoned, sequence: 2, data: poison.data });
+      await eventually(() => db.collection('event_log').countDocuments({ _id: poison.id as never }), (n) => n === 1, 'the re-driven event logged');
+      expect(await db.collection(OUTBOX_DEAD_LETTERS_COLLECTION).countDocuments({})).toBe(0);
+      expect((await db.collection(USER_MFA_COLLECTION).findOne({ _id: poisoned as never }))!.outbox).toEqual([]);
+      // A re-run finds nothing to do.
+      expect(await runOps(['redrive', '--ids', poison.id], dbName)).toMatchObject({ code: 1, stdout: expect.stringContaining(`not in outbox_dead_letters: ${poison.id}`) });
     } finally {
+      await setTopicLimit(LIMIT);
       service?.kill('SIGTERM');
       await service?.exited;
       await collector.stop();
@@ -181,10 +220,7 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
       expect(waiting[1]).toEqual(next); // what waits behind it is untouched
       expect(collector.events((e) => e.subject === userId)).toHaveLength(0); // per-aggregate order: nothing overtakes it
 
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: 2 /* TOPIC */, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(1024 * 1024) }] }],
-      });
+      await setTopicLimit(1024 * 1024);
       await collector.waitFor((events) => events.filter((e) => e.subject === userId).length >= 2, 30_000, 'both events once accepted');
       expect(collector.events((e) => e.subject === userId).map((e) => e.id)).toEqual([big.id, next.id]);
       await eventually(
@@ -198,10 +234,7 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
       expect(logged).not.toHaveProperty('attempts');
       expect(logged).not.toHaveProperty('lastError');
     } finally {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: 2, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(LIMIT) }] }],
-      });
+      await setTopicLimit(LIMIT);
       await collector.stop();
       await t.close();
     }
