@@ -1,4 +1,4 @@
-/** Framework-free factor strategies (the software authenticator the tests use lives in test/harness). */
+/** Framework-free factor strategies. The software authenticator under ./testing is deliberately not exported. */
 export * from './secret-box';
 export * from './totp';
 export * from './qr-code';
