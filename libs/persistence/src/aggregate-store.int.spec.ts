@@ -15,7 +15,10 @@ const mapper = {
   toDocument: (state: Counter) => ({ count: state.count, by: state.by }),
 };
 const meta: CommandMeta = { correlationId: 'c', causationId: 'c', actorId: 'a', actorType: 'user' };
-const now = () => new Date();
+
+/** One command through a store (the one place that knows `execute`'s signature). */
+const run = (store: AggregateStore<Counter>, id: string, decide: (state: Counter | null) => Decision<Counter>) =>
+  store.execute(id, decide, meta, () => new Date());
 
 /** One increment by `who`, with one event (a real catalogue type, so it is stamped as in production). */
 const increment =
@@ -61,16 +64,16 @@ describe('aggregate store: conflict retry (real database)', () => {
   it('another instance commits between load and write: the command decides again on the new state; both changes and all events kept', async () => {
     const id = randomUUID();
     const other = new AggregateStore<Counter>(collection, 'user', mapper);
-    await other.execute(id, increment('first'), meta, now);
+    await run(other, id, increment('first'));
     const store = new AggregateStore<Counter>(
       interfered(async (write) => {
-        if (write === 1) await other.execute(id, increment('other'), meta, now);
+        if (write === 1) await run(other, id, increment('other'));
       }),
       'user',
       mapper,
     );
     const seen: number[] = [];
-    const result = await store.execute(id, (state) => (seen.push(state!.count), increment('mine')(state)), meta, now);
+    const result = await run(store, id, (state) => (seen.push(state!.count), increment('mine')(state)));
 
     expect(seen).toEqual([1, 2]); // retried once, on the state that includes the other write
     expect(result.version).toBe(3);
@@ -88,7 +91,7 @@ describe('aggregate store: conflict retry (real database)', () => {
     const id = randomUUID();
     const a = new AggregateStore<Counter>(collection, 'user', mapper);
     const b = new AggregateStore<Counter>(collection, 'user', mapper); // its own per-id queue, as another process
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).execute(id, increment(`c${i}`), meta, now)));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => run(i % 2 ? a : b, id, increment(`c${i}`))));
     const doc = await stored(id);
     expect(doc).toMatchObject({ count: 20, version: 20, lastSequence: 20 });
     expect((doc!.by as string[]).slice().sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
@@ -102,7 +105,7 @@ describe('aggregate store: conflict retry (real database)', () => {
     const id = randomUUID();
     const a = new AggregateStore<Counter>(collection, 'user', mapper);
     const b = new AggregateStore<Counter>(collection, 'user', mapper);
-    await Promise.all([a.execute(id, increment('a'), meta, now), b.execute(id, increment('b'), meta, now)]);
+    await Promise.all([run(a, id, increment('a')), run(b, id, increment('b'))]);
     const doc = await stored(id);
     expect(doc).toMatchObject({ count: 2, version: 2, lastSequence: 2 });
     expect((doc!.outbox as StoredEvent[]).map((e) => e.sequence)).toEqual([1, 2]);
@@ -111,14 +114,14 @@ describe('aggregate store: conflict retry (real database)', () => {
   it('another instance wins every attempt: 409 CONCURRENT_MODIFICATION after the tenth, and nothing of the command written', async () => {
     const id = randomUUID();
     const other = new AggregateStore<Counter>(collection, 'user', mapper);
-    await other.execute(id, increment('first'), meta, now);
+    await run(other, id, increment('first'));
     const store = new AggregateStore<Counter>(
-      interfered(async (write) => void (await other.execute(id, increment(`other-${write}`), meta, now))),
+      interfered(async (write) => void (await run(other, id, increment(`other-${write}`)))),
       'user',
       mapper,
     );
     let tries = 0;
-    const refused = await store.execute(id, (state) => (tries++, increment('never')(state)), meta, now).then(
+    const refused = await run(store, id, (state) => (tries++, increment('never')(state))).then(
       () => null,
       (error: unknown) => error,
     );
