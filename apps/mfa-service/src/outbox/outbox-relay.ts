@@ -33,7 +33,7 @@ const MAX_BACKOFF_MS = 5_000;
  * instances never publish the same outbox at once), send their events in sequence order with
  * acks=all and append them to the event log (OutboxPublisher), then remove them from the
  * outboxes (OutboxAcknowledger). A crash anywhere before the removal means they are sent again
- * later: at-least-once, never lost. This class is the loop: wake-up, poll, backoff, sweep.
+ * later: at-least-once, never lost. This class is the loop: wake-up, poll, backoff.
  *
  * Woken in-process right after each commit (low latency); a slow poll finds the rest
  * (another instance's leftovers, expired leases, a backlog after a Kafka outage).
