@@ -66,7 +66,7 @@ export class KafkaRecordRefusedError extends Error {
 const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
 
 /** The record-level refusal behind a kafkajs error (retry wrappers keep it as `cause` / `originalError`), if any. */
-function recordRefusal(error: unknown, depth = 0): { type: string; message: string } | null {
+export function recordRefusal(error: unknown, depth = 0): { type: string; message: string } | null {
   if (!error || typeof error !== 'object' || depth > 5) return null;
   const e = error as { name?: string; type?: string; message?: string; cause?: unknown; originalError?: unknown };
   if (e.name === 'KafkaJSProtocolError' && e.type && RECORD_REFUSALS.has(e.type)) return { type: e.type, message: e.message ?? e.type };
