@@ -1,7 +1,8 @@
 /**
  * The dependency rule, checked in CI: domain code is plain TypeScript. It may use other
  * domain code, pure helpers from libs/common (errors, decision, time, ids) and the public
- * contracts, and nothing else: no Nest, mongoose, mongodb, kafkajs, HTTP or infra code.
+ * contracts, and nothing else: no Nest, mongoose, mongodb, kafkajs, HTTP or infra code. And
+ * production code (apps/, libs/) never imports test code (test/, specs).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -53,6 +54,13 @@ module.exports = {
       to: { pathNot: '^libs/client/' },
     },
     {
+      name: 'production-never-imports-tests',
+      severity: 'error',
+      comment: 'Test code (test/: harness, software authenticator, fixtures; spec files) never ships: production code must not import it.',
+      from: { path: '^(apps|libs)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '(^test/|\\.spec\\.ts$|/testing/)' },
+    },
+    {
       name: 'libs-do-not-import-apps',
       severity: 'error',
       from: { path: '^libs/' },
@@ -67,7 +75,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(\\.spec\\.ts$|/testing/)' },
+    exclude: { path: '\\.spec\\.ts$' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,

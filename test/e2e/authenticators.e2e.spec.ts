@@ -6,7 +6,7 @@ import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { trustFixture } from '../harness/trust-fixture';
-import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
+import { SoftwareAuthenticator } from '../harness/software-authenticator';
 import { PASSKEY_CREDENTIALS_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 
 const OWNER = 255;

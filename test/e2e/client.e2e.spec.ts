@@ -9,7 +9,7 @@ import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { seedAdminMfa } from '../harness/admin-mfa';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
-import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
+import { SoftwareAuthenticator } from '../harness/software-authenticator';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 

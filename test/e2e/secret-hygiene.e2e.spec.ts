@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Topics } from '@mfa/contracts';
-import { loadConfig } from '@mfa/common';
+import { loadConfig } from '../../apps/mfa-service/src/config/load-config';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { runServiceToExit, startServiceProcess } from '../harness/service-process';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';

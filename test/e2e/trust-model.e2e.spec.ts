@@ -13,7 +13,7 @@ import {
   ORG_MEMBERS_COLLECTION,
 } from '../../apps/mfa-service/src/membership/org-member.document';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
-import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
+import { SoftwareAuthenticator } from '../harness/software-authenticator';
 
 const OWNER = 255;
 const ADMIN = 254;

@@ -3,7 +3,7 @@ import { KafkaCollector } from '../harness/kafka-collector';
 import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
-import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
+import { SoftwareAuthenticator } from '../harness/software-authenticator';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { STEPPED_UP } from '../harness/tokens';
 

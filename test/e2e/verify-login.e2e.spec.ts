@@ -8,7 +8,7 @@ import { requireInfra } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
-import { SoftwareAuthenticator } from '../../apps/mfa-service/src/user-mfa/factors/testing/software-authenticator';
+import { SoftwareAuthenticator } from '../harness/software-authenticator';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 
 const RP_ID = 'mfa.example.test';

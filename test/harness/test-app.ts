@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
-import { loadConfig } from '@mfa/common';
+import { loadConfig } from '../../apps/mfa-service/src/config/load-config';
 import type { Clock } from '@mfa/common';
 import { Connection, createConnection } from 'mongoose';
 import request from 'supertest';

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Operator CLI: `node dist/apps/mfa-ops/src/main.js replay|reseal [options]` (`npm run ops -- ...`).
+ * Operator CLI: `node dist/apps/mfa-ops/src/main.js replay|reseal|redrive [options]` (`npm run ops -- ...`).
  * Plain TypeScript, no Nest: replay reads the event log and publishes to Kafka; reseal re-encrypts
- * stored factor secrets under the current key.
+ * stored factor secrets under the current key; redrive puts dead-lettered outbox events back.
  */
 import { ConfigError } from '@mfa/common/config/app-config';
 import { routeProcessWarnings } from '@mfa/common/logging/logger';
@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { JobBusyError } from './replay/replay-job';
 import { EXIT_FAILED, EXIT_INTERRUPTED, runReplayCommand } from './replay/replay-command';
 import { parseCommandLine, UsageError, USAGE } from './replay/replay-options';
+import { runRedriveCommand } from './redrive/redrive-command';
+import { parseRedriveCommandLine, REDRIVE_USAGE } from './redrive/redrive-options';
 import { runResealCommand } from './reseal/reseal-command';
 import { parseResealCommandLine, RESEAL_USAGE } from './reseal/reseal-options';
 
@@ -46,6 +48,15 @@ async function main(argv: string[]): Promise<number> {
       }
       const io = { argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
       return await runResealCommand(reseal.options, io);
+    }
+    if (argv[0] === 'redrive') {
+      const redrive = parseRedriveCommandLine(argv.slice(1));
+      if (redrive.kind === 'help') {
+        process.stdout.write(REDRIVE_USAGE);
+        return 0;
+      }
+      const io = { argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
+      return await runRedriveCommand(redrive.options, io);
     }
     const command = parseCommandLine(argv, { readFile: (path) => readFileSync(path, 'utf8') });
     if (command.kind === 'help') {

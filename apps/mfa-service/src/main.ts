@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, createRootLogger, loadConfig, routeProcessWarnings } from '@mfa/common';
+import { ConfigError, createRootLogger, routeProcessWarnings } from '@mfa/common';
+import { loadConfig } from './config/load-config';
 import { KafkaUnavailableError } from '@mfa/messaging';
 import type { Server } from 'node:http';
 import { createApp } from './bootstrap';

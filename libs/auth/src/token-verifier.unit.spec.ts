@@ -65,7 +65,7 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 });
 
-describe('TokenVerifier token hygiene (RFC 8725, requirement 41)', () => {
+describe('TokenVerifier token hygiene (RFC 8725: typ, iat, maximum age)', () => {
   const key = createSecretKey(Buffer.from(SECRET, 'utf8'));
   const now = () => Math.floor(Date.now() / 1000);
   const build = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>

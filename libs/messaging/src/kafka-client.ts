@@ -50,6 +50,29 @@ export class KafkaTopicsMissingError extends KafkaUnavailableError {
   }
 }
 
+/**
+ * The broker refused the records themselves (too large for the topic's `max.message.bytes`, an
+ * invalid record or timestamp): sending them again as they are fails again. Connection, leader and
+ * timeout failures are never this; they pass once the broker is back.
+ */
+export class KafkaRecordRefusedError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+    this.name = 'KafkaRecordRefusedError';
+  }
+}
+
+/** Protocol errors the broker answers for the records of a partition, never for the connection. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+/** The record-level refusal behind a kafkajs error (retry wrappers keep it as `cause` / `originalError`), if any. */
+export function recordRefusal(error: unknown, depth = 0): { type: string; message: string } | null {
+  if (!error || typeof error !== 'object' || depth > 5) return null;
+  const e = error as { name?: string; type?: string; message?: string; cause?: unknown; originalError?: unknown };
+  if (e.name === 'KafkaJSProtocolError' && e.type && RECORD_REFUSALS.has(e.type)) return { type: e.type, message: e.message ?? e.type };
+  return recordRefusal(e.cause, depth + 1) ?? recordRefusal(e.originalError, depth + 1);
+}
+
 const TLS_FAILURE = /certificate|self[- ]signed|\bssl\b|\btls\b|handshake|wrong version number|unable to verify/i;
 
 /** One start-up line an operator can act on: authentication, TLS or reachability. */
@@ -76,9 +99,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export class KafkaClient {
   readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly admin: Admin;
   private producerConnected = false;
+  /** Set after a record-level refusal: the next send starts with a new producer (see send). */
+  private renewProducer = false;
 
   constructor(private readonly options: KafkaClientOptions) {
     const log = options.logger.child({ component: 'kafkajs' });
@@ -97,11 +122,16 @@ export class KafkaClient {
         log[level]({ namespace: entry.namespace, broker: extra['broker'], error: extra['error'] }, message);
       },
     });
-    // Idempotent producer: exactly one in-flight request keeps per-partition order across retries.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+    this.producer = this.newProducer();
     this.admin = this.kafka.admin();
+  }
+
+  private newProducer(): Producer {
+    // Idempotent producer: exactly one in-flight request keeps per-partition order across retries.
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    producer.on(producer.events.CONNECT, () => producer === this.producer && (this.producerConnected = true));
+    producer.on(producer.events.DISCONNECT, () => producer === this.producer && (this.producerConnected = false));
+    return producer;
   }
 
   /** Connects producer and admin and makes sure the topics exist; returns the topics it created. Fails with a clear message. */
@@ -152,8 +182,42 @@ export class KafkaClient {
     return retention;
   }
 
-  /** Sends records in order with acks=all. Rejects if the broker does not acknowledge. */
+  /**
+   * Sends records in order with acks=all. Rejects if the broker does not acknowledge; with a
+   * KafkaRecordRefusedError when it refused records as such (see there).
+   */
   async send(records: OutgoingRecord[]): Promise<void> {
+    if (this.renewProducer) await this.replaceProducer();
+    try {
+      await this.sendBatch(records);
+    } catch (error) {
+      const refusal = recordRefusal(error);
+      if (!refusal) throw error;
+      // Partitions of the same request the broker accepted were written, yet kafkajs rewinds the
+      // idempotent producer's sequence numbers of all of them (the broker would then refuse their
+      // next records as out of order): the next send uses a new producer id.
+      this.renewProducer = true;
+      throw new KafkaRecordRefusedError(refusal.type, refusal.message);
+    }
+  }
+
+  /** A new idempotent producer (new producer id) in place of the current one; a failed connect leaves it for the next send. */
+  private async replaceProducer(): Promise<void> {
+    const previous = this.producer;
+    const next = this.newProducer();
+    try {
+      await next.connect();
+    } catch (error) {
+      await next.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.producer = next;
+    this.producerConnected = true;
+    this.renewProducer = false;
+    await previous.disconnect().catch(() => undefined);
+  }
+
+  private async sendBatch(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     const byTopic = new Map<string, Message[]>();
     for (const record of records) {

@@ -25,7 +25,7 @@ export interface ConsumerRunnerOptions {
  * throws makes kafkajs retry with backoff and then restart the consumer from the last
  * committed offset, so a failing record is redelivered rather than lost.
  */
-/** Restarts after a crash wait 1 s, 2 s, 4 s ... up to 30 s while the broker stays away (requirement 47). */
+/** Restarts after a crash wait 1 s, 2 s, 4 s ... up to 30 s while the broker stays away: a consumer backs off instead of crash-looping. */
 const RESTART_BACKOFF_MS = { initial: 1_000, max: 30_000 };
 
 export class KafkaConsumerRunner {

@@ -1,4 +1,5 @@
-import { ConfigError, loadEncryptionKeys } from '@mfa/common/config/app-config';
+import { ConfigError } from '@mfa/common/config/app-config';
+import { loadEncryptionKeys } from '../../../mfa-service/src/config/mfa-settings';
 import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../../mfa-service/src/user-mfa/factors/secret-box';

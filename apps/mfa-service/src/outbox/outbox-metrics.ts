@@ -15,7 +15,8 @@ export class OutboxMetrics {
   private readonly publishedTotal: Counter<'topic'>;
   private readonly failures: Counter<never>;
   private readonly failedEvents: Counter<never>;
-  private readonly deadLetteredTotal: Counter<'type'>;
+  private readonly deadLetteredTotal: Counter<'type' | 'cause'>;
+  private readonly refusedTotal: Counter<'type'>;
   private backlogSource: () => Promise<Backlog> = async () => ({ events: 0, oldestAgeSeconds: 0 });
 
   constructor(private readonly metrics: MetricsService) {
@@ -29,7 +30,12 @@ export class OutboxMetrics {
     this.publishedTotal = metrics.counter('mfa_outbox_published_events_total', 'Events published to Kafka', ['topic']);
     this.failures = metrics.counter('mfa_outbox_publish_failures_total', 'Relay batches Kafka refused (events stay in the outbox)');
     this.failedEvents = metrics.counter('mfa_outbox_publish_failed_events_total', 'Events in relay batches Kafka refused');
-    this.deadLetteredTotal = metrics.counter('mfa_outbox_dead_lettered_events_total', 'Events that could not be encoded, moved to outbox_dead_letters', ['type']);
+    this.deadLetteredTotal = metrics.counter(
+      'mfa_outbox_dead_lettered_events_total',
+      'Events moved to outbox_dead_letters: cause "unencodable" (could not be encoded) or "refused" (Kafka refused the record OUTBOX_MAX_ATTEMPTS times)',
+      ['type', 'cause'],
+    );
+    this.refusedTotal = metrics.counter('mfa_outbox_refused_records_total', 'Event records the broker refused as such (too large, invalid); retried up to OUTBOX_MAX_ATTEMPTS', ['type']);
     const source = () => this.backlogSource();
     let cached: Promise<Backlog> | null = null;
     // Both gauges read one backlog snapshot per scrape.
@@ -54,8 +60,12 @@ export class OutboxMetrics {
     }
   }
 
-  deadLettered(event: StoredEvent): void {
-    this.deadLetteredTotal.inc({ type: event.type });
+  deadLettered(event: StoredEvent, cause: 'unencodable' | 'refused'): void {
+    this.deadLetteredTotal.inc({ type: event.type, cause });
+  }
+
+  refused(event: StoredEvent): void {
+    this.refusedTotal.inc({ type: event.type });
   }
 
   publishFailed(count: number): void {

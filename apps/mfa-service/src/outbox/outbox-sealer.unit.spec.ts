@@ -1,4 +1,4 @@
-import { loadConfig } from '@mfa/common';
+import { loadConfig } from '../config/load-config';
 import type { StoredEvent } from '@mfa/persistence';
 import { OutboxSealer } from './outbox-sealer';
 

@@ -25,7 +25,7 @@ const MAX_ATTEMPTS = 10;
  * Appends enforcement notices to the members' own UserMfa aggregates, a batch at a time.
  *
  * Why the user aggregate and not a separate stream: the events are keyed by userId on
- * mfa.user-mfa.v1, where `sequence` must increase strictly per user (requirement 26). Each
+ * mfa.user-mfa.v1, where `sequence` must increase strictly per user (docs/events.md). Each
  * notice therefore takes the user's next sequence, written as the aggregate store does —
  * `version + 1` with a version guard, the event pushed onto the document's outbox — together
  * with the marker (`enforcementNotices`) that makes it once-only. The relay publishes it in

@@ -10,7 +10,7 @@ import {
   type StoredPasskey,
 } from './passkey';
 import { counterAdvanced } from './domain/passkey.state';
-import { FLAG_BS, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from '../testing/software-authenticator';
+import { FLAG_BS, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from '../../../../../../test/harness/software-authenticator';
 
 const RP_ID = 'mfa.example.com';
 const ORIGIN = 'https://mfa.example.com';

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError } from '@mfa/common/config/app-config';
+import { loadConfig } from './load-config';
 
 const valid = {
   MONGO_URL: 'mongodb://127.0.0.1:27017/',
@@ -35,6 +36,8 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
     expect(config.auth).toMatchObject({ algorithms: ['HS256'], issuer: 'https://id.example', audience: 'mfa-service' });
     expect(config.encryption.current).toMatchObject({ id: 'k1' });
+    expect(config.events).toEqual({ source: 'mfa-service', outboxMaxAttempts: 5 });
+    expect(loadConfig({ ...valid, OUTBOX_MAX_ATTEMPTS: '12' }).events.outboxMaxAttempts).toBe(12);
   });
 
   it.each([
@@ -53,6 +56,7 @@ describe('configuration', () => {
     ['MFA_ENCRYPTION_KEY', { MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'MFA_ENCRYPTION_KEY must be 32 random bytes'],
     ['MFA_ENCRYPTION_PREVIOUS_KEYS', { MFA_ENCRYPTION_PREVIOUS_KEYS: 'nokey' }, 'MFA_ENCRYPTION_PREVIOUS_KEYS must be a comma list'],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    ['OUTBOX_MAX_ATTEMPTS', { OUTBOX_MAX_ATTEMPTS: '0' }, 'OUTBOX_MAX_ATTEMPTS must be between 1 and 1000'],
   ])('names %s when it is wrong', (_variable, overrides, message) => {
     expect(problem({ ...valid, ...overrides })).toContain(message);
   });

@@ -1,0 +1,67 @@
+import type { Db, Document } from 'mongodb';
+import { OutboxAcknowledger } from './outbox-acknowledger';
+import { ClaimedOutbox } from './outbox-event';
+import { OutboxLeases } from './outbox-leases';
+import { OutboxPublisher } from './outbox-publisher';
+import { PendingOutboxes, pendingKey } from './pending-outboxes';
+
+/** `unavailable`: Kafka could not be reached, every event stays in its outbox. */
+export type BatchOutcome = { done: true } | { unavailable: unknown };
+
+/**
+ * Claim → publish → log → remove, for one batch of aggregates of one collection.
+ *
+ * Every query on an aggregate collection names one document by `_id`: FerretDB uses no index
+ * for any other filter, `{_id: {$in: [...]}}` included, so those scan the whole collection —
+ * an updateMany while holding the proxy's global write lock (bench/REPORT.md). Leases therefore
+ * live in their own small collection (one document per outbox being published): a batch costs
+ * one insertMany (claim), reads by `_id`, one update by `_id` per aggregate (the removal, which
+ * must touch the aggregate anyway) and one deleteMany of leases — instead of an updateMany and
+ * a find over `$in` to claim, and a bulk update plus another `$in` find to remove.
+ */
+export class OutboxBatch {
+  constructor(
+    private readonly db: Db,
+    private readonly pending: PendingOutboxes,
+    private readonly leases: OutboxLeases,
+    private readonly publisher: OutboxPublisher,
+    private readonly acknowledger: OutboxAcknowledger,
+  ) {}
+
+  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<BatchOutcome> {
+    const collection = this.db.collection(collectionName);
+    const leased = await this.leases.claim(collectionName, ids);
+    if (leased.length === 0) return { done: true };
+    try {
+      // Each marker's `touch` is read before its aggregate: a command marking after this read keeps its marker.
+      const touches = await Promise.all(
+        leased.map(async (id) => knownTouches?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))),
+      );
+      const docs = await Promise.all(
+        leased.map(
+          (id) =>
+            collection.findOne({ _id: id, outboxSince: { $exists: true } } as Document, {
+              projection: { outbox: 1, lastSequence: 1 },
+            }) as Promise<ClaimedOutbox | null>,
+        ),
+      );
+      const claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
+      let drained = new Set<string>();
+      if (claimed.length > 0) {
+        const outcome = await this.publisher.publish(collectionName, claimed);
+        if ('unavailable' in outcome) return outcome;
+        drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
+      }
+      // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
+      await Promise.all(
+        leased.map((id, i) =>
+          (docs[i] === null || drained.has(id)) && touches[i] !== undefined ? this.pending.clear(pendingKey(collectionName, id), touches[i]!).catch(() => undefined) : undefined,
+        ),
+      );
+      return { done: true };
+    } finally {
+      // Removal done (or failed): the outboxes are free for whoever comes next.
+      await this.leases.release(collectionName, leased);
+    }
+  }
+}
