@@ -68,7 +68,7 @@ export interface UserMfaState {
   trustedDevices: TrustedDeviceState[];
 }
 
-/** A pending setup lives this long by default (requirement 5). */
+/** A pending setup lives this long by default (MFA_SETUP_TTL_SECONDS). */
 export const PENDING_SETUP_TTL_MS = 10 * 60_000;
 
 export const noMethod = (): MethodState => ({ status: 'none', configuredAt: null, enabledAt: null });

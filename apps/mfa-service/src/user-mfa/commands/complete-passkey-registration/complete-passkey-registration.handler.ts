@@ -48,7 +48,7 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
     }
   }
 
-  /** A failed attestation uses the challenge up (requirement 8: a second submission fails too). */
+  /** A failed attestation uses the challenge up (single-use: a second submission fails too). */
   private async verifyOrDiscard(command: CompletePasskeyRegistrationCommand, now: Date): Promise<RegisteredPasskey> {
     try {
       return await this.passkeys.verifyRegistration({ response: command.credential, expectedChallenge: command.challenge });

@@ -5,7 +5,7 @@ export const BACKUP_CODE_COUNT = 10;
 
 /** Crockford base32: no I, L, O or U, so codes survive being read aloud or hand-copied. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-/** 24 characters × 5 bits = 120 bits of CSPRNG entropy per code (requirement 39: at least 112). */
+/** 24 characters × 5 bits = 120 bits of CSPRNG entropy per code (at least 112, as NIST SP 800-63B asks of a look-up secret). */
 const CODE_CHARS = 24;
 const CODE_BYTES = 15;
 const GROUP_CHARS = 4;
@@ -34,8 +34,7 @@ export interface BackupCodeService {
 
 /**
  * Single-use recovery codes, stored as HMAC-SHA-256 keyed with a server-side pepper
- * (MFA_BACKUP_CODE_PEPPER, not in the database). Requirement 39's first option: each code
- * carries 120 random bits, so even with the database and the pepper, guessing a code offline
+ * (MFA_BACKUP_CODE_PEPPER, not in the database). Each code carries 120 random bits, so even with the database and the pepper, guessing a code offline
  * is infeasible and no slow KDF or salt is needed; a fast hash lets one attempt check all ten
  * codes cheaply (no CPU lever for callers). Online guessing is bounded by the attempt lockout.
  * Older 8-character (40-bit) codes keep verifying against their stored hashes until regenerated.

@@ -11,7 +11,7 @@ describe('BackupCodes', () => {
     const { codes: plain, hashes } = codes.generate();
     expect(plain).toHaveLength(BACKUP_CODE_COUNT);
     expect(new Set(plain).size).toBe(BACKUP_CODE_COUNT);
-    // 24 characters of a 32-letter alphabet: 120 bits, requirement 39 asks for at least 112.
+    // 24 characters of a 32-letter alphabet: 120 bits, above the 112 bits NIST SP 800-63B asks of a look-up secret.
     for (const code of plain) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){5}$/);
     expect(hashes).toEqual(plain.map((c) => codes.hash(c)));
     expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 export type MagicLinkPurpose = 'setup' | 'login';
 export const MAGIC_LINK_PURPOSES: readonly MagicLinkPurpose[] = ['setup', 'login'];
 
-/** Requirement 13: links live at most 10 minutes. */
+/** A magic link lives at most 10 minutes. */
 export const MAGIC_LINK_TTL_MS = 10 * 60_000;
 
 const TOKEN_BYTES = 32;

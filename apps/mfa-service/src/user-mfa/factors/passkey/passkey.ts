@@ -24,7 +24,7 @@ export type {
   RegistrationResponseJSON,
 };
 
-/** Requirement 8: a challenge is valid for 5 minutes. */
+/** A registration or login challenge is valid for 5 minutes. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 export const CHALLENGE_BYTES = 32;
 const MIN_CHALLENGE_BYTES = 16;
@@ -102,7 +102,7 @@ export interface VerifyRegistrationInput {
 export interface VerifyAuthenticationInput {
   response: unknown;
   expectedChallenge: string;
-  /** The stored credential the caller looked up by id *for this user* (requirement 12). */
+  /** The stored credential the caller looked up by id *for this user* (a credential id of another user is no proof). */
   credential: StoredPasskey;
 }
 
@@ -174,7 +174,7 @@ export function clientDataChallenge(credential: CredentialShape): string | null 
 
 /**
  * WebAuthn registration and authentication on top of @simplewebauthn/server v13, with the
- * policy of requirements 8–12 applied around it. Library error texts never reach the caller:
+ * challenge, origin, RP id, user-verification and counter rules applied around it. Library error texts never reach the caller:
  * they are attached as a non-enumerable `cause` for logging.
  */
 export class PasskeyStrategy implements PasskeyVerifier {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '@mfa/common/errors/app-error';
 
-/** RFC 6238 parameters every authenticator app understands (requirement 1). */
+/** RFC 6238 parameters every authenticator app understands. */
 export const TOTP_STEP_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 export const TOTP_ALGORITHM = 'SHA1';

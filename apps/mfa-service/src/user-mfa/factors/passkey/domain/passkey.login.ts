@@ -26,7 +26,7 @@ export const passkeyLogin: FactorLogin<PasskeyLoginFactor> = {
       const stale = state.passkeyChallenges.some((c) => c.challenge === factor.challenge && c.ceremony === 'authentication');
       return { ok: false, reason: stale ? 'expired' : 'invalid_challenge', state };
     }
-    // Consumed on first use, whatever the outcome (requirement 8).
+    // Consumed on first use, whatever the outcome: a challenge is single-use.
     const consumed = { ...state, passkeyChallenges: state.passkeyChallenges.filter((c) => c !== challenge) };
     const assertion = factor.assertion;
     if (!assertion.ok) return { ok: false, reason: assertion.reason, state: consumed };

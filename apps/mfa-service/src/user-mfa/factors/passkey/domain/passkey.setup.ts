@@ -87,7 +87,7 @@ export function decideCompletePasskeyRegistration(
 
 /**
  * Discards an outstanding challenge after a failed ceremony: a challenge is consumed on its first
- * use whatever the outcome (requirement 8). Written without an event; nothing to discard: a no-op.
+ * use whatever the outcome (a challenge is single-use). Written without an event; nothing to discard: a no-op.
  */
 export function decideDiscardPasskeyChallenge(
   current: UserMfaState | null,

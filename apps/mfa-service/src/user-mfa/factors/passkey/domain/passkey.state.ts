@@ -33,7 +33,7 @@ export interface PasskeyChallengeState {
 export const withoutUnprovenRegistrations = (challenges: PasskeyChallengeState[]): PasskeyChallengeState[] =>
   challenges.filter((c) => !(c.ceremony === 'registration' && c.startedWithoutStepUp));
 
-/** Requirement 11: authenticators that keep a counter must increase it; 0 → 0 means "no counter". */
+/** Authenticators that keep a signature counter must increase it (a clone shows as a repeat); 0 → 0 means "no counter". */
 export function counterAdvanced(stored: number, received: number): boolean {
   return (stored === 0 && received === 0) || received > stored;
 }
