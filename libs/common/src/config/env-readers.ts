@@ -1,3 +1,4 @@
+import { isExactOrigin } from '../http/exact-origin';
 import { ConfigError } from './config-error';
 
 /**
@@ -58,15 +59,8 @@ export function origins(env: Env, name: string, fallback: string): string[] {
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
   if (list.length === 0) throw new ConfigError(name, 'must list at least one origin');
   for (const origin of list) {
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      throw new ConfigError(name, `must be a comma list of URLs, got "${origin}"`);
-    }
-    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
-      throw new ConfigError(name, `must list exact origins (scheme://host[:port]), got "${origin}"`);
-    }
+    if (!URL.canParse(origin)) throw new ConfigError(name, `must be a comma list of URLs, got "${origin}"`);
+    if (!isExactOrigin(origin)) throw new ConfigError(name, `must list exact origins (scheme://host[:port]), got "${origin}"`);
   }
   return list;
 }
