@@ -25,9 +25,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/harness/global-teardown.js',
   reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
   projects: [
-    // Unit specs are quick, but share the machine with the database and broker in a full run: a
-    // starved event loop must not fail them on time alone.
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'], testTimeout: 30_000 },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/unit-timeout.js'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'], slowTestThreshold: 30 },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'], slowTestThreshold: 60 },
   ],
