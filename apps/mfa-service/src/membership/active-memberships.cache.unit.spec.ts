@@ -96,4 +96,24 @@ describe('ActiveMembershipsReader cache (status, methods, OrgAdminGuard)', () =>
     const earlier = new Date(now.getTime() - 2 * DAY);
     expect((await reader.ofCached('u-1', null, earlier)).map((m) => m.orgId)).toEqual(['org-old']);
   });
+
+  it('concurrent misses share one read; a miss after an invalidation does not join the read in flight; with TTL 0 nothing is shared', async () => {
+    const { reader, pending } = readerWith(60_000);
+    const reads = [reader.ofCached('u-1', null, now), reader.ofCached('u-1', null, now), reader.ofCached('u-1', null, now)];
+    expect(pending).toHaveLength(1);
+    reader.invalidate('u-1');
+    const fresh = reader.ofCached('u-1', null, now);
+    expect(pending).toHaveLength(2);
+    pending.shift()!([admin]);
+    pending.shift()!([demoted]);
+    expect((await Promise.all(reads)).map((m) => m[0].role)).toEqual([254, 254, 254]);
+    expect((await fresh)[0].role).toBe(0);
+    expect((await reader.ofCached('u-1', null, now))[0].role).toBe(0); // the fresh read filled the cache
+    expect(pending).toHaveLength(0);
+
+    const uncached = readerWith(0);
+    void uncached.reader.ofCached('u-1', null, now);
+    void uncached.reader.ofCached('u-1', null, now);
+    expect(uncached.pending).toHaveLength(2);
+  });
 });

@@ -42,6 +42,7 @@ export class ActiveMembershipsReader {
   private readonly cached = new Map<string, { docs: MembershipDoc[]; until: number }>();
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
+  private readonly reading = new Map<string, { read: Promise<MembershipDoc[]>; generation: number }>();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -55,24 +56,32 @@ export class ActiveMembershipsReader {
   async ofCached(userId: string, token: TokenMembership | null, now: Date): Promise<ActiveMembership[]> {
     const ttlMs = this.config.membershipCacheTtlMs;
     const at = Date.now();
-    let entry = this.cached.get(userId);
-    if (!entry || entry.until <= at) {
-      const generation = this.generation;
-      const docs = await this.read(userId);
-      entry = { docs, until: at + ttlMs };
-      if (ttlMs > 0 && generation === this.generation) {
-        this.cached.delete(userId); // re-inserted last: the Map's order is the eviction order
-        if (this.cached.size >= MAX_CACHED_USERS) this.cached.delete(this.cached.keys().next().value as string);
-        this.cached.set(userId, entry);
-      }
+    const entry = this.cached.get(userId);
+    if (entry && entry.until > at) return activeMemberships(entry.docs, token, now, this.config.trust.tokenMembershipTtlMs);
+    // Concurrent misses of one user share one read, unless an invalidation came after it started.
+    const pending = ttlMs > 0 ? this.reading.get(userId) : undefined;
+    const generation = this.generation;
+    const read = pending && pending.generation === generation ? pending.read : this.read(userId);
+    if (ttlMs > 0 && read !== pending?.read) this.reading.set(userId, { read, generation });
+    let docs: MembershipDoc[];
+    try {
+      docs = await read;
+    } finally {
+      if (this.reading.get(userId)?.read === read) this.reading.delete(userId);
     }
-    return activeMemberships(entry.docs, token, now, this.config.trust.tokenMembershipTtlMs);
+    if (ttlMs > 0 && generation === this.generation && read !== pending?.read) {
+      this.cached.delete(userId); // re-inserted last: the Map's order is the eviction order
+      if (this.cached.size >= MAX_CACHED_USERS) this.cached.delete(this.cached.keys().next().value as string);
+      this.cached.set(userId, { docs, until: at + ttlMs });
+    }
+    return activeMemberships(docs, token, now, this.config.trust.tokenMembershipTtlMs);
   }
 
   /** After this process changed the user's memberships (identity event, token registration). */
   invalidate(userId: string): void {
     this.generation += 1;
     this.cached.delete(userId);
+    this.reading.delete(userId);
   }
 
   private read(userId: string): Promise<MembershipDoc[]> {
