@@ -14,8 +14,8 @@ const OWNER = 255;
 const ADMIN = 254;
 const USER = 0;
 const STEPPED_UP = ['pwd', 'otp'];
-/** The relay's poll and backlog gauge read their markers on a timer, whatever the requests do. */
-const BACKGROUND = new Set(['outbox_pending']);
+/** The relay's poll and backlog gauge read their markers and leases on a timer, whatever the requests do. */
+const BACKGROUND = new Set(['outbox_pending find', 'outbox_leases find']);
 
 /** `mfa_db_commands_total` of one application, as `collection command` → count. */
 async function dbCommands(app: TestApp): Promise<Map<string, number>> {
@@ -24,12 +24,18 @@ async function dbCommands(app: TestApp): Promise<Map<string, number>> {
   return new Map(values.map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]));
 }
 
+/** Membership records this application's consumer processed so far (other suites' records reach it too). */
+async function membershipRecordsConsumed(app: TestApp): Promise<number> {
+  const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_membership_events_consumed_total') as Counter<'type' | 'outcome'>;
+  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 /** Commands sent between two readings, background timers left out. */
 function sent(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const delta: Record<string, number> = {};
   for (const [key, value] of after) {
     const n = value - (before.get(key) ?? 0);
-    if (n > 0 && !BACKGROUND.has(key.split(' ')[0])) delta[key] = n;
+    if (n > 0 && !BACKGROUND.has(key)) delta[key] = n;
   }
   return delta;
 }
@@ -109,14 +115,21 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
 
     const N = 20;
     for (const path of ['/mfa/status', '/mfa/methods']) {
-      expect((await call('get', path, claims)).status).toBe(200); // caches warm again, well within their TTLs
-      const before = await dbCommands(t);
-      for (let i = 0; i < N; i++) {
-        const res = await call('get', path, claims);
-        expect(res.status).toBe(200);
-        if (path === '/mfa/status') expect(res.body.data).toMatchObject({ isRequired: true, enforcedBy: [enforcedOrg] });
+      // Measured in a window where the membership consumer processed nothing (its writes are not the request's).
+      let delta: Record<string, number> = {};
+      for (let attempt = 0; attempt < 5; attempt++) {
+        expect((await call('get', path, claims)).status).toBe(200); // caches warm again, well within their TTLs
+        const consumed = await membershipRecordsConsumed(t);
+        const before = await dbCommands(t);
+        for (let i = 0; i < N; i++) {
+          const res = await call('get', path, claims);
+          expect(res.status).toBe(200);
+          if (path === '/mfa/status') expect(res.body.data).toMatchObject({ isRequired: true, enforcedBy: [enforcedOrg] });
+        }
+        delta = sent(before, await dbCommands(t));
+        if ((await membershipRecordsConsumed(t)) === consumed) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
-      const delta = sent(before, await dbCommands(t));
       expect({ path, delta }).toEqual({ path, delta: { 'user_mfa find': N } });
       expect(total(delta) / N).toBeLessThanOrEqual(1);
     }
