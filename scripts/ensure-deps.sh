@@ -8,18 +8,19 @@ LOCK_STAMP="node_modules/.mfa-lock-hash"
 LOG_DIR=".infra/logs"
 mkdir -p "$LOG_DIR"
 
-# True if node_modules already holds exactly what package-lock.json pins (npm's own record
-# of the install, node_modules/.package-lock.json, lists every installed package).
+# True if node_modules already holds exactly what package-lock.json pins: every package's own
+# package.json is read from disk (npm's record, node_modules/.package-lock.json, can claim
+# packages that are not there, e.g. after `npm install --package-lock-only`).
 node_modules_match_lock() {
-  [[ -f node_modules/.package-lock.json ]] || return 1
   node -e '
     const fs = require("node:fs");
     const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages ?? {};
-    const installed = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages ?? {};
     for (const [path, entry] of Object.entries(lock)) {
-      if (path === "" || !path.startsWith("node_modules/")) continue;
-      const got = installed[path];
-      if (!got) {
+      if (path === "" || !path.startsWith("node_modules/") || entry.link) continue;
+      let got;
+      try {
+        got = JSON.parse(fs.readFileSync(`${path}/package.json`, "utf8"));
+      } catch {
         if (entry.optional) continue; // e.g. native builds for other platforms
         process.exit(1);
       }

@@ -6,7 +6,7 @@
 #
 #   bash scripts/fuzz.sh           (bin/test runs it before jest on a full run)
 #
-# 1. installs schemathesis from PyPI into .cache/fuzz/venv (ignored; once, ~1 min)
+# 1. installs schemathesis from PyPI into .cache/schemathesis (scripts/schemathesis.sh; once, ~1 min)
 # 2. uses MONGO_URL / KAFKA_BROKERS when set, else starts the local servers (scripts/infra.sh)
 # 3. starts the built service (dist/) on a free port (or MFA_FUZZ_PORT) with its own database
 #    and throwaway keys
@@ -15,33 +15,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SCHEMATHESIS_VERSION=4.32.5
-VENV=.cache/fuzz/venv
 LOG_DIR=.infra/logs
 MAX_TIME="${MFA_FUZZ_MAX_TIME:-150}"
-mkdir -p "$LOG_DIR" .cache/fuzz
+mkdir -p "$LOG_DIR"
 
 say() { echo "fuzz: $*"; }
 
 # ---------------------------------------------------------------- schemathesis
-# A venv when python3 has one; else pip's --target (Debian without python3-venv but with pip).
-SCHEMATHESIS=("$VENV/bin/schemathesis")
-if [[ "$(cat "$VENV/.version" 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]]; then
-  say "installing schemathesis $SCHEMATHESIS_VERSION into $VENV (once)"
-  rm -rf "$VENV"
-  if python3 -m venv "$VENV" >"$LOG_DIR/fuzz-pip.log" 2>&1; then
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >>"$LOG_DIR/fuzz-pip.log" 2>&1 ||
-      { tail -n 20 "$LOG_DIR/fuzz-pip.log" >&2; exit 1; }
-  else
-    rm -rf "$VENV"
-    python3 -m pip install --quiet --disable-pip-version-check --target "$VENV/lib" "schemathesis==$SCHEMATHESIS_VERSION" >>"$LOG_DIR/fuzz-pip.log" 2>&1 ||
-      { tail -n 20 "$LOG_DIR/fuzz-pip.log" >&2; echo "fuzz: needs python3 with venv or pip (Debian: apt-get install python3-venv)" >&2; exit 1; }
-  fi
-  echo "$SCHEMATHESIS_VERSION" >"$VENV/.version"
-fi
-if [[ ! -x ${SCHEMATHESIS[0]} ]]; then
-  SCHEMATHESIS=(env PYTHONPATH="$VENV/lib" python3 -m schemathesis.cli)
-fi
+ST="$(bash scripts/schemathesis.sh)"
 
 # ---------------------------------------------------------------- infrastructure and service
 if [[ -z "${MONGO_URL:-}" || -z "${KAFKA_BROKERS:-}" ]]; then
@@ -85,7 +66,7 @@ TOKEN="$(node -e '
 
 say "schemathesis against $BASE/docs-json (not_a_server_error, ${MAX_TIME}s, deterministic)"
 set +e
-"${SCHEMATHESIS[@]}" run "$BASE/docs-json" \
+"$ST" run "$BASE/docs-json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error \
   --generation-deterministic \

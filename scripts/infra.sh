@@ -9,6 +9,8 @@
 #        scripts/infra.sh stop [mongo|kafka|all]
 #        scripts/infra.sh status    (exit 0 if both run, 3 otherwise)
 #        scripts/infra.sh env       (prints MONGO_URL=... / KAFKA_BROKERS=...)
+#        scripts/infra.sh dump      (FerretDB writes every goroutine's stack to logs/mongo.log:
+#                                    what a stalled database is waiting on)
 #
 # Environment:
 #   MFA_INFRA_MONGO_PORT            default 27117
@@ -569,8 +571,16 @@ cmd_kafka_configs() {
     -cp "$KAFKA_LIBS/*" kafka.admin.ConfigCommand "$@"
 }
 
+cmd_dump() {
+  local pid
+  pid="$(running_pid mongo)" || die "FerretDB is not running"
+  kill -USR1 "$pid"
+  echo "goroutine dump of pid $pid written to $(log_file mongo)"
+}
+
 case "${1:-}" in
   start) shift && cmd_start "$@" ;;
+  dump) cmd_dump ;;
   kafka-configs) shift && cmd_kafka_configs "$@" ;;
   stop) shift && cmd_stop "$@" ;;
   status) cmd_status ;;

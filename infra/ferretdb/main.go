@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/build/version"
@@ -91,6 +92,18 @@ func main() {
 
 	p := newProxy(u.Host, *serialize, logger.With(slog.String("name", "proxy")))
 	go p.serve(pub)
+	go p.watchdog(ctx.Done())
+
+	// SIGUSR1 writes every goroutine's stack to the log (what a stalled database waits on)
+	// and keeps running; scripts/infra.sh dump sends it.
+	dump := make(chan os.Signal, 1)
+	signal.Notify(dump, syscall.SIGUSR1)
+	go func() {
+		for range dump {
+			logger.Warn("goroutine dump follows (SIGUSR1)")
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+		}
+	}()
 
 	logger.Info(fmt.Sprintf("ferretdb ready on mongodb://%s/", pub.Addr()),
 		slog.String("mongodb_version", version.Get().MongoDBVersion),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Patches a copy of FerretDB v1.24.2's source (given as $1) before scripts/infra.sh builds it.
-# Two one-line fixes to its SQLite backend; without them every write by _id reads the whole
+# Three fixes to its SQLite backend. Without the first two, every write by _id reads the whole
 # collection, so an update cost O(collection size): ≈3 ms at 300 documents, 13 ms at 5,000,
 # 50 ms at 20,000 — with the write lock of proxy.go held meanwhile.
 #
@@ -15,6 +15,15 @@
 #    aggregate) applies the complete filter to what comes back. Queries without a filter
 #    (estimatedDocumentCount, an aggregate not starting with $match) pass a nil document, so
 #    the check stays nil-safe like upstream's Len() (a bare Has() dereferenced nil and panicked).
+# 3. Read query results into memory before answering. Upstream keeps the SQL rows of every open
+#    cursor on a pooled SQLite connection until the cursor is exhausted or killed; its pool has
+#    100 connections per database. A connection that left 100 cursors open (a `find` whose first
+#    batch did not drain it) then ran an update waited forever for a 101st connection — inside
+#    the write lock of proxy.go, so every write of every database stalled behind it, and reads
+#    of that database too (seen in CI: goroutine dump of the wedged process, 100 Rows held by the
+#    connection whose UpdateAll waited in BeginTx). Buffered, a cursor holds no connection and
+#    no SQLite read snapshot between requests; a query still costs what it did (the rows were
+#    all read and decoded by the cursor anyway), only its memory is held at once.
 set -euo pipefail
 src="${1:?usage: patch-upstream.sh <copy of the FerretDB module>}"
 
@@ -33,6 +42,35 @@ replace() {
 replace internal/backends/sqlite/metadata/metadata.go 1 \
   "IDColumn = DefaultColumn + \"->'\$._id'\"" \
   "IDColumn = DefaultColumn + \"->'_id'\""
+replace internal/backends/sqlite/collection.go 1 \
+  'Iter: newQueryIterator(ctx, rows, params.OnlyRecordIDs),' \
+  'Iter: bufferedQueryIterator(ctx, rows, params.OnlyRecordIDs),'
+cat >"$src/internal/backends/sqlite/buffered_query_iterator.go" <<'GO'
+package sqlite
+
+import (
+	"context"
+
+	"github.com/FerretDB/FerretDB/internal/types"
+	"github.com/FerretDB/FerretDB/internal/util/fsql"
+	"github.com/FerretDB/FerretDB/internal/util/iterator"
+	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
+)
+
+// bufferedQueryIterator reads every row now and releases the pooled connection at once
+// (see infra/ferretdb/patch-upstream.sh, fix 3).
+func bufferedQueryIterator(ctx context.Context, rows *fsql.Rows, onlyRecordIDs bool) types.DocumentsIterator {
+	docs, err := iterator.ConsumeValues(newQueryIterator(ctx, rows, onlyRecordIDs))
+	if err != nil {
+		return iterator.ForFunc(func() (struct{}, *types.Document, error) {
+			return struct{}{}, nil, lazyerrors.Error(err)
+		})
+	}
+
+	return iterator.Values(iterator.ForSlice(docs))
+}
+GO
+
 replace internal/backends/sqlite/collection.go 2 \
   'if params.Filter.Len() == 1 {' \
   'if params.Filter != nil && params.Filter.Has("_id") {'

@@ -22,9 +22,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 const (
@@ -51,6 +54,11 @@ type proxy struct {
 	logger    *slog.Logger
 
 	writeMu sync.Mutex // held while one writing request is in flight upstream
+
+	// What holds writeMu, for the slow-write watchdog (guarded by holderMu).
+	holderMu    sync.Mutex
+	holder      string
+	holderSince time.Time
 
 	connsMu sync.Mutex
 	closing bool // set by closeAll; later connections are closed at once
@@ -147,8 +155,10 @@ func (p *proxy) handle(client net.Conn) {
 		}
 
 		locked := p.serialize && mayWrite(req)
+		start := time.Now()
 		if locked {
 			p.writeMu.Lock()
+			p.setHolder(describe(req), time.Now())
 		}
 
 		var res []byte
@@ -156,7 +166,12 @@ func (p *proxy) handle(client net.Conn) {
 			res, err = readMessage(sr)
 		}
 
+		if elapsed := time.Since(start); elapsed > slowRequest {
+			p.logger.Warn("slow request", slog.String("command", describe(req)), slog.Bool("write_lock", locked),
+				slog.Duration("elapsed", elapsed))
+		}
 		if locked {
+			p.setHolder("", time.Time{})
 			p.writeMu.Unlock()
 		}
 
@@ -177,6 +192,114 @@ func (p *proxy) handle(client net.Conn) {
 			return
 		}
 	}
+}
+
+// slowRequest is the round trip above which a request is logged; the watchdog reports a
+// write lock held longer than that while it is still held.
+const slowRequest = 5 * time.Second
+
+func (p *proxy) setHolder(what string, since time.Time) {
+	p.holderMu.Lock()
+	p.holder, p.holderSince = what, since
+	p.holderMu.Unlock()
+}
+
+// watchdog logs, every slowRequest, a write lock held longer than slowRequest (what holds
+// it and since when), so that a stalled database names its culprit in the log.
+func (p *proxy) watchdog(done <-chan struct{}) {
+	t := time.NewTicker(slowRequest)
+	defer t.Stop()
+	var dumped time.Time
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			p.holderMu.Lock()
+			what, since := p.holder, p.holderSince
+			p.holderMu.Unlock()
+			if what != "" && time.Since(since) > slowRequest {
+				p.logger.Warn("write lock still held", slog.String("command", what), slog.Duration("held", time.Since(since)))
+				// Once per stalled write: every goroutine's stack shows what FerretDB waits on.
+				if time.Since(since) > 6*slowRequest && since != dumped {
+					dumped = since
+					p.logger.Warn("goroutine dump follows (write lock held over 30s)")
+					_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+				}
+			}
+		}
+	}
+}
+
+// describe names a request for the log: "<command> <db>.<collection>" for OP_MSG.
+func describe(msg []byte) string {
+	if opCode(msg) != opMsg {
+		return fmt.Sprintf("opcode %d", opCode(msg))
+	}
+	const pos = 16 + 4
+	if len(msg) < pos+1+4 || msg[pos] != 0 {
+		return "OP_MSG (document sequence first)"
+	}
+	docLen := int(int32(binary.LittleEndian.Uint32(msg[pos+1:])))
+	doc := msg[pos+1:]
+	if docLen < 5 || docLen > len(doc) {
+		return "OP_MSG (malformed)"
+	}
+	var cmd, target, db string
+	for i, first := 4, true; i < docLen-1; first = false {
+		typ := doc[i]
+		nameEnd := i + 1
+		for nameEnd < docLen && doc[nameEnd] != 0 {
+			nameEnd++
+		}
+		name := string(doc[i+1 : nameEnd])
+		v := nameEnd + 1
+		size, str := bsonValueSize(doc[:docLen], typ, v)
+		if size < 0 {
+			break
+		}
+		if first {
+			cmd, target = name, str
+		} else if name == "$db" {
+			db = str
+		}
+		i = v + size
+	}
+	return fmt.Sprintf("%s %s.%s", cmd, db, target)
+}
+
+// bsonValueSize returns the size of the BSON value of type typ at doc[v:] (-1 if unknown or
+// truncated) and, for a string, its value.
+func bsonValueSize(doc []byte, typ byte, v int) (int, string) {
+	fixed := map[byte]int{0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
+	if n, ok := fixed[typ]; ok {
+		if v+n > len(doc) {
+			return -1, ""
+		}
+		return n, ""
+	}
+	if v+4 > len(doc) {
+		return -1, ""
+	}
+	n := int(int32(binary.LittleEndian.Uint32(doc[v:])))
+	switch typ {
+	case 0x02, 0x0D, 0x0E: // string, JavaScript, symbol: int32 length, bytes, NUL
+		if n < 1 || v+4+n > len(doc) {
+			return -1, ""
+		}
+		return 4 + n, string(doc[v+4 : v+4+n-1])
+	case 0x03, 0x04: // document, array
+		if n < 5 || v+n > len(doc) {
+			return -1, ""
+		}
+		return n, ""
+	case 0x05: // binary: int32 length, subtype, bytes
+		if n < 0 || v+5+n > len(doc) {
+			return -1, ""
+		}
+		return 5 + n, ""
+	}
+	return -1, ""
 }
 
 // readMessage reads one complete wire protocol message (header included).
