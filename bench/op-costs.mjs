@@ -14,10 +14,10 @@ import { adminClaims, infrastructure, load, seedAdminMfa, serviceEnv, startServi
 
 const { authenticator } = otplib;
 const TICK_MS = 10; // 1000 / CLK_TCK (100 on Linux)
-const HTTP_REQUESTS = Number(process.env.BENCH_OPS_REQUESTS ?? 3000);
-const USERS = Number(process.env.BENCH_OPS_USERS ?? 60);
-const ORGS = Number(process.env.BENCH_OPS_ORGS ?? 40);
-const BIG_ORG = Number(process.env.BENCH_OPS_BIG_ORG ?? 2000);
+const HTTP_REQUESTS = Number(process.env.BENCH_OPS_REQUESTS ?? 2000);
+const USERS = Number(process.env.BENCH_OPS_USERS ?? 40);
+const ORGS = Number(process.env.BENCH_OPS_ORGS ?? 20);
+const BIG_ORG = Number(process.env.BENCH_OPS_BIG_ORG ?? 1000);
 const CONNECTIONS = 10;
 const STEP = 30_000;
 /** Collections and commands only the relay (and its idle poll) sends. */
@@ -63,7 +63,7 @@ async function pool(items, concurrency, fn) {
 }
 
 async function post(url, path, auth, body) {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   return { status: res.status, json: await res.json().catch(() => ({})) };
 }
 
@@ -73,6 +73,7 @@ function meter(service, idle) {
     const before = await counters(service.url);
     const cpuBefore = cpuMs(service.pid);
     const started = Date.now();
+    console.error(`op costs: ${name}`);
     const extra = (await fn()) ?? {};
     // Commands publish through the relay: the window closes once their records are out (or 20 s).
     const deadline = Date.now() + 20_000;
@@ -172,7 +173,9 @@ async function rawProducer(brokers) {
 
 export async function opCosts() {
   const infra = infrastructure();
-  const env = serviceEnv(infra, { MFA_SCHEDULER_INTERVAL_MS: '0' });
+  // The caches' TTLs may be set for before/after comparisons (0 = every request reads the database).
+  const ttls = Object.fromEntries(['MEMBERSHIP_CACHE_TTL_MS', 'ORG_POLICY_CACHE_TTL_MS'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+  const env = serviceEnv(infra, { MFA_SCHEDULER_INTERVAL_MS: '0', ...ttls });
   const mongo = await MongoClient.connect(infra.mongoUrl);
   const db = mongo.db(env.MONGO_DB_NAME);
   const service = await startService(env);
@@ -193,6 +196,7 @@ export async function opCosts() {
     await seedAdminMfa(db, ['oc-owner']);
     await db.collection('org_members').insertOne({ _id: `${enforcedOrg}:oc-user`, orgId: enforcedOrg, userId: 'oc-user', role: 0, source: 'event', joinedAt: new Date(), lastSeenAt: new Date(), membershipUpdatedAt: new Date() });
     const owner = `Bearer ${await token(adminClaims('oc-owner', enforcedOrg))}`;
+    console.error(`op costs: service at ${service.url} (pid ${service.pid}); seeding the read paths`);
     if ((await post(service.url, '/mfa/organization/enforce', owner, { enforced: true })).status !== 200) throw new Error('enforce failed');
     const userAuth = `Bearer ${await token({ sub: 'oc-user', orgId: 'oc-org-token', orgRole: 0 })}`;
     const statusBody = await (await fetch(`${service.url}/mfa/status`, { headers: { authorization: userAuth } })).text();
