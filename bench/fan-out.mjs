@@ -12,8 +12,8 @@ const MEMBERS = Number(process.env.BENCH_FANOUT_MEMBERS ?? 100_000);
 const RUNS = Number(process.env.BENCH_FANOUT_RUNS ?? process.env.BENCH_RUNS ?? 3);
 // The whole suite must stay under 10 minutes: a run that has not finished by then is reported as such.
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_FANOUT_TIMEOUT_S ?? 30) * 1000;
-// Nothing at all within this long after the enforcement answered: the fan-out is not there.
-const FIRST_EVENT_TIMEOUT_MS = 20_000;
+// Nothing at all within the run's time limit after the enforcement answered: no rate to report.
+const FIRST_EVENT_TIMEOUT_MS = RUN_TIMEOUT_MS;
 const TOPIC = 'mfa.user-mfa.v1';
 const TYPE = 'UserMfaSetupRequired';
 
@@ -136,7 +136,7 @@ export async function fanOut() {
         if (/ (insert|update|delete|findAndModify)$/.test(key)) writesSent += n;
       }
       if (delivered === 0) {
-        skipped = notAvailable(`enforcing an org of ${MEMBERS} members published no ${TYPE} within ${FIRST_EVENT_TIMEOUT_MS / 1000} s (the enforcement fan-out is not there yet)`);
+        skipped = notAvailable(`enforcing an org of ${MEMBERS} members published no ${TYPE} within ${FIRST_EVENT_TIMEOUT_MS / 1000} s (BENCH_FANOUT_TIMEOUT_S) — the job's first member page and notices did not get through the database in that time`);
         break;
       }
       runs.push({
