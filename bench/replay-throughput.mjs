@@ -1,6 +1,6 @@
 // Benchmark 4: replaying stored events (mfa-ops replay) against a raw kafkajs producer
 // sending the same records with the same settings, in the same run.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -41,6 +41,8 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
   const raw = [];
   const replay = [];
   const replayLoop = [];
+  const cpuUsPerEvent = [];
+  const rawCpuUsPerEvent = [];
   for (let run = 0; run < RUNS; run++) {
     const runStarted = Date.now();
     // Baseline: the raw producer, same encoding size, same batch size, acks=all, idempotent.
@@ -49,6 +51,7 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
     const rawTopic = `bench.raw.${randomUUID().slice(0, 8)}`;
     await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: 3 }], waitForLeaders: true });
     const rawStarted = Date.now();
+    const rawCpu = process.cpuUsage();
     for (let i = 0; i < events.length; i += BATCH) {
       await producer.send({
         topic: rawTopic,
@@ -61,14 +64,22 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
       });
     }
     raw.push(EVENTS / ((Date.now() - rawStarted) / 1000));
+    const rawUsed = process.cpuUsage(rawCpu);
+    rawCpuUsPerEvent.push((rawUsed.user + rawUsed.system) / EVENTS);
     await producer.disconnect();
 
     const replayTopic = `bench.replay.${randomUUID().slice(0, 8)}`;
     const replayStarted = Date.now();
-    const output = execFileSync(process.execPath, [path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'), 'replay', '--all', '--to-topic', replayTopic, '--batch-size', String(BATCH)], {
-      env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
+    // Under bash so that `times` reports the CLI's own CPU time (user + system of the child).
+    const cli = spawnSync(
+      'bash',
+      ['-c', '"$@"; code=$?; times >&2; exit $code', 'replay', process.execPath, path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'), 'replay', '--all', '--to-topic', replayTopic, '--batch-size', String(BATCH)],
+      { env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (cli.status !== 0) throw new Error(`replay exited ${cli.status}: ${String(cli.stderr).slice(-500)}`);
+    const output = String(cli.stdout);
+    const childTimes = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(String(cli.stderr).trim());
+    cpuUsPerEvent.push(childTimes ? ((Number(childTimes[1]) * 60 + Number(childTimes[2]) + Number(childTimes[3]) * 60 + Number(childTimes[4])) * 1e6) / EVENTS : NaN);
     process.stdout.write(output);
     replay.push(EVENTS / ((Date.now() - replayStarted) / 1000));
     // The CLI's own figure: from its first query to the last acknowledged batch (no process start, no counting).
@@ -92,6 +103,9 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
     replayPerSecond: summary(replay),
     replayLoopPerSecond: summary(replayLoop),
     ratio: `${summary(ratios)} %`,
+    cliCpuUsPerEvent: summary(cpuUsPerEvent),
+    rawProducerCpuUsPerEvent: summary(rawCpuUsPerEvent),
+    ratioMedian: [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)],
     goalMet: ratios.sort((x, y) => x - y)[Math.floor(ratios.length / 2)] >= 50,
   };
   console.log('replay throughput:', result);

@@ -1,6 +1,7 @@
 import type { ManualClock, TestApp } from './test-app';
 import type { KafkaCollector } from './kafka-collector';
 import { signToken, TokenClaims } from './tokens';
+import { ActiveMembershipsReader } from '../../apps/mfa-service/src/membership/active-memberships.reader';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
@@ -56,6 +57,8 @@ export function trustFixture(app: () => TestApp, kafka: () => KafkaCollector, cl
     if (source === 'event') {
       await db.collection(MEMBERSHIP_VERSIONS_COLLECTION).updateOne({ _id: key as never }, { $set: { orgId, userId, membershipUpdatedAt: lastSeenAt } }, { upsert: true });
     }
+    // As this instance's membership consumer does after applying an event (MEMBERSHIP_CACHE_TTL_MS).
+    app().app.get(ActiveMembershipsReader).invalidate(userId);
   }
 
   return { nowSeconds, bearer, call, doc, orgDoc, settle, eventsAbout, codeAt, refusedWithoutTrace, member };

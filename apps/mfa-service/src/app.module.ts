@@ -6,6 +6,7 @@ import { BearerAuthGuard, JwksMonitor, TokenVerifier } from '@mfa/auth';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, InternalMessageGuard, systemClock } from '@mfa/common';
 import type { Logger } from 'pino';
 import { HealthController } from './health/health.controller';
+import { DbCommandMetrics } from './infra/db-command-metrics';
 import { MessagingModule } from './infra/messaging.module';
 import { ROOT_LOGGER } from './infra/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
@@ -78,6 +79,8 @@ export class AppModule {
           autoIndex: true,
           retryAttempts: 0,
           lazyConnection: false,
+          // Command monitoring feeds mfa_db_commands_total (infra/db-command-metrics.ts).
+          monitorCommands: true,
         }),
         CqrsModule.forRoot(),
         MessagingModule,
@@ -88,6 +91,7 @@ export class AppModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        DbCommandMetrics,
         // In this order: the endpoint's 500 message first, then who calls, then their membership.
         { provide: APP_GUARD, useClass: InternalMessageGuard },
         { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -3,6 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { MembershipEvent } from '@mfa/contracts';
 import { isDuplicateKey } from '@mfa/persistence';
 import type { Connection } from 'mongoose';
+import { ActiveMembershipsReader } from './active-memberships.reader';
 import { MemberJoined } from './member-joined';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
 import {
@@ -28,6 +29,7 @@ export class MembershipProjection {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
+    private readonly memberships: ActiveMembershipsReader,
   ) {}
 
   private members() {
@@ -44,6 +46,15 @@ export class MembershipProjection {
   }
 
   async apply(event: MembershipEvent): Promise<ProjectionOutcome> {
+    try {
+      return await this.project(event);
+    } finally {
+      // Even after a partial failure: this instance's cached memberships of the user are re-read.
+      this.memberships.invalidate(event.data.userId);
+    }
+  }
+
+  private async project(event: MembershipEvent): Promise<ProjectionOutcome> {
     const at = new Date(event.time);
     switch (event.type) {
       case 'UserJoinedOrganization':

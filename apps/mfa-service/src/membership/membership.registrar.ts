@@ -4,6 +4,7 @@ import { principalOf, Principal } from '@mfa/auth';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
+import { ActiveMembershipsReader } from './active-memberships.reader';
 import { MemberJoined } from './member-joined';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from './org-member.document';
 
@@ -28,6 +29,7 @@ export class MembershipRegistrar {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly joined: MemberJoined,
+    private readonly memberships: ActiveMembershipsReader,
   ) {}
 
   async register(principal: Principal): Promise<void> {
@@ -40,12 +42,12 @@ export class MembershipRegistrar {
     if (writtenAt !== undefined) {
       if (now.getTime() - writtenAt < LAST_SEEN_REFRESH_MS) return;
       await members.updateOne({ _id: key as never }, { $set: { lastSeenAt: now } });
-      this.remember(cacheKey, now);
+      this.remember(cacheKey, now, principal.userId);
       return;
     }
     if ((await this.connection.collection(MEMBERSHIP_VERSIONS_COLLECTION).countDocuments({ _id: key as never }, { limit: 1 })) > 0) {
       await members.updateOne({ _id: key as never }, { $set: { lastSeenAt: now } });
-      this.remember(cacheKey, now);
+      this.remember(cacheKey, now, principal.userId);
       return;
     }
     await Promise.all([
@@ -68,10 +70,12 @@ export class MembershipRegistrar {
     // No upstream event to point at: the join itself gets an id.
     const id = randomUUID();
     await this.joined.publish(principal.orgId, principal.userId, { correlationId: id, causationId: id });
-    this.remember(cacheKey, now);
+    this.remember(cacheKey, now, principal.userId);
   }
 
-  private remember(cacheKey: string, at: Date): void {
+  /** After a write: this process's cached memberships of the user are re-read. */
+  private remember(cacheKey: string, at: Date, userId: string): void {
+    this.memberships.invalidate(userId);
     if (this.seen.size >= CACHE_LIMIT) this.seen.clear();
     this.seen.set(cacheKey, at.getTime());
   }

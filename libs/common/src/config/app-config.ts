@@ -70,6 +70,8 @@ export interface PlatformConfig {
   cors: { allowedOrigins: string[] };
   /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
   orgPolicyCacheTtlMs: number;
+  /** Staleness bound of the per-process membership cache (status, methods, OrgAdminGuard) across instances (0 = no cache). */
+  membershipCacheTtlMs: number;
   enforcement: {
     /** How often the enforcement scheduler looks for due deadlines and unfinished fan-outs; 0 = only on demand. */
     schedulerIntervalMs: number;
@@ -184,6 +186,7 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
     },
     cors: { allowedOrigins: optional(env, 'CORS_ALLOWED_ORIGINS') === undefined ? [] : origins(env, 'CORS_ALLOWED_ORIGINS', '') },
     orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
+    membershipCacheTtlMs: integer(env, 'MEMBERSHIP_CACHE_TTL_MS', 1000, 0, 10_000),
     enforcement: {
       schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
       memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),

@@ -11,7 +11,9 @@ const forbidden = () => new AppError('forbidden', 'FORBIDDEN', 'Insufficient per
  * Org policy is read and changed only by an ADMINISTRATOR or OWNER of the caller's own org.
  * A guard, so the role is checked before the body is validated. The token's role first; then,
  * when the identity service's events confirmed the membership, its role wins (a demoted admin's
- * token that has not expired yet administers nothing).
+ * token that has not expired yet administers nothing). Memberships are read through the
+ * per-process cache: a downgrade processed by this instance applies at once, one processed by
+ * another instance within MEMBERSHIP_CACHE_TTL_MS.
  */
 @Injectable()
 export class OrgAdminGuard implements CanActivate {
@@ -27,7 +29,7 @@ export class OrgAdminGuard implements CanActivate {
       throw new AppError('validation', 'NO_ORGANIZATION', 'User not associated with an organization');
     }
     if (!isOrgAdmin(principal)) throw forbidden();
-    const confirmed = (await this.memberships.of(principal.userId, null, this.clock.now())).find(
+    const confirmed = (await this.memberships.ofCached(principal.userId, null, this.clock.now())).find(
       (m) => m.orgId === principal.orgId && m.source === 'event',
     );
     if (confirmed && !isAdminRole(confirmed.role)) throw forbidden();

@@ -22,6 +22,7 @@ export class OrgPolicyReadCache {
   private readonly entries = new Map<string, { view: OrgPolicyView | null; until: number }>();
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
+  private readonly reading = new Map<string, { read: Promise<OrgPolicyView | null>; generation: number }>();
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -33,8 +34,18 @@ export class OrgPolicyReadCache {
     const now = Date.now();
     const cached = this.entries.get(orgId);
     if (cached && cached.until > now) return cached.view;
+    // Concurrent misses of one org share one read (an expiry under load is one query, not one per request).
+    const pending = this.reading.get(orgId);
+    if (ttlMs > 0 && pending && pending.generation === this.generation) return pending.read;
     const generation = this.generation;
-    const view = await this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }, { projection: PROJECTION });
+    const read = this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }, { projection: PROJECTION });
+    if (ttlMs > 0) this.reading.set(orgId, { read, generation });
+    let view: OrgPolicyView | null;
+    try {
+      view = await read;
+    } finally {
+      if (this.reading.get(orgId)?.read === read) this.reading.delete(orgId);
+    }
     if (ttlMs > 0 && generation === this.generation) {
       this.entries.delete(orgId); // re-inserted last: the Map's order is the eviction order
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
@@ -47,6 +58,7 @@ export class OrgPolicyReadCache {
   invalidate(orgId: string): void {
     this.generation += 1;
     this.entries.delete(orgId);
+    this.reading.delete(orgId);
   }
 }
 

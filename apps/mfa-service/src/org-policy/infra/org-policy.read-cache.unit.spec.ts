@@ -53,4 +53,17 @@ describe('OrgPolicyReadCache', () => {
     void cache.get('org-1');
     expect(pending).toHaveLength(1);
   });
+
+  it('concurrent misses share one read; a miss after an invalidation does not join the read in flight', async () => {
+    const { cache, pending } = cacheWith(60_000);
+    const reads = [cache.get('org-1'), cache.get('org-1'), cache.get('org-1')];
+    expect(pending).toHaveLength(1);
+    cache.invalidate('org-1');
+    const fresh = cache.get('org-1');
+    expect(pending).toHaveLength(2);
+    pending.shift()!(policy(false));
+    pending.shift()!(policy(true));
+    expect(await Promise.all(reads)).toEqual([policy(false), policy(false), policy(false)]);
+    expect(await fresh).toEqual(policy(true));
+  });
 });

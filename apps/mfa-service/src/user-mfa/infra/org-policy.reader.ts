@@ -35,7 +35,7 @@ export interface PolicySubject {
 /**
  * The policies binding one user's factors: every organization they actively belong to (the
  * membership read model plus the token's `orgId`). Commands read the database (`forUser`);
- * the queries may read org policies through the cache (`forUserCached`).
+ * the queries may read memberships and org policies through the per-process caches (`forUserCached`).
  */
 @Injectable()
 export class OrgPolicyReader {
@@ -46,18 +46,18 @@ export class OrgPolicyReader {
   ) {}
 
   forUser(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
-    return this.read(subject, now, (orgId) =>
+    return this.read(subject, now, false, (orgId) =>
       this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }) as Promise<OrgPolicyView | null>,
     );
   }
 
   forUserCached(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
-    return this.read(subject, now, (orgId) => this.cache.get(orgId));
+    return this.read(subject, now, true, (orgId) => this.cache.get(orgId));
   }
 
-  private async read(subject: PolicySubject, now: Date, policyOf: (orgId: string) => Promise<OrgPolicyView | null>): Promise<UserPolicyRead> {
+  private async read(subject: PolicySubject, now: Date, cached: boolean, policyOf: (orgId: string) => Promise<OrgPolicyView | null>): Promise<UserPolicyRead> {
     const token: TokenMembership = { orgId: subject.orgId, role: subject.orgRole ?? null };
-    const memberships = await this.memberships.of(subject.userId, token, now);
+    const memberships = await (cached ? this.memberships.ofCached(subject.userId, token, now) : this.memberships.of(subject.userId, token, now));
     const views = await Promise.all(memberships.map((m) => policyOf(m.orgId)));
     const policy = userPolicyOf(
       memberships.map((m, i) => ({ orgId: m.orgId, policy: policySnapshotFor(views[i], subject.userId) })),
