@@ -4,7 +4,8 @@ import { Env, flag, integer, oneOf, optional, origins, required, url } from '@mf
 import type { NodeEnv, RateLimit } from '@mfa/common/config/app-config';
 
 /**
- * The MFA service's own settings (factors, mfaToken, step-up, trust, rate limits), next to the
+ * The MFA service's own settings (factors, mfaToken, step-up, trust, rate limits, caches, enforcement,
+ * retention), next to the
  * platform's configuration in libs/common. `AppConfig` (`@mfa/common`) includes them through the
  * declaration merge at the end of this file; `loadConfig` (./load-config.ts) reads both.
  */
@@ -64,6 +65,28 @@ export interface MfaSettings {
     /** Magic links sent to one address per window, whoever asks. */
     magicLinkRecipient: RateLimit;
   };
+  /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
+  orgPolicyCacheTtlMs: number;
+  /** Staleness bound of the per-process membership cache (status, methods, OrgAdminGuard) across instances (0 = no cache). */
+  membershipCacheTtlMs: number;
+  enforcement: {
+    /** How often the enforcement scheduler looks for due deadlines and unfinished fan-outs; 0 = only on demand. */
+    schedulerIntervalMs: number;
+    /** Member ids a fan-out reads per query (notified and checkpointed 200 at a time). */
+    memberPageSize: number;
+  };
+  /** How long bookkeeping collections keep documents (days; TTL indexes, or a sweep where TTL is missing). */
+  retention: {
+    /** event_log, the audit store: 0 = forever (default). */
+    eventLogDays: number;
+    /** Processed membership_inbox entries (the consumer's de-duplication memory). */
+    membershipInboxDays: number;
+    /** Superseded enforcement_jobs (a later enforcement replaced their revision). */
+    enforcementJobsDays: number;
+    outboxDeadLettersDays: number;
+    /** How often the sweep runs where the database has no TTL indexes (FerretDB). */
+    sweepIntervalMs: number;
+  };
 }
 
 export interface EncryptionKey {
@@ -92,6 +115,19 @@ export function loadMfaSettings(env: Env, nodeEnv: NodeEnv): MfaSettings {
   const signing = mfaTokenSigningKeys(env, nodeEnv);
   requireExplicitInProduction(env, nodeEnv);
   return {
+    orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
+    membershipCacheTtlMs: integer(env, 'MEMBERSHIP_CACHE_TTL_MS', 1000, 0, 10_000),
+    enforcement: {
+      schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
+      memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),
+    },
+    retention: {
+      eventLogDays: integer(env, 'EVENT_LOG_RETENTION_DAYS', 0, 0, 36_500),
+      membershipInboxDays: integer(env, 'MEMBERSHIP_INBOX_RETENTION_DAYS', 30, 1, 3_650),
+      enforcementJobsDays: integer(env, 'ENFORCEMENT_JOBS_RETENTION_DAYS', 30, 1, 3_650),
+      outboxDeadLettersDays: integer(env, 'OUTBOX_DEAD_LETTERS_RETENTION_DAYS', 90, 1, 3_650),
+      sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
+    },
     encryption: {
       current: encryptionKey(
         'MFA_ENCRYPTION_KEY',

@@ -5,8 +5,9 @@ import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from './kafka-sec
 /**
  * Configuration, read once from the environment and validated at start-up. A bad or
  * missing variable stops the process with an error that names it (never a stack trace).
- * This file holds the platform's part (server, database, Kafka, auth, CORS, retention); the
- * MFA settings and `loadConfig` live in the service (apps/mfa-service/src/config/).
+ * This file holds the platform's part (server, database, Kafka, auth, CORS); the MFA settings
+ * (factors, caches, enforcement, retention) and `loadConfig` live in the service
+ * (apps/mfa-service/src/config/).
  */
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -68,28 +69,6 @@ export interface PlatformConfig {
   };
   /** Exact browser origins allowed to call the API (CORS); empty = CORS off. */
   cors: { allowedOrigins: string[] };
-  /** Staleness bound of the per-process org policy cache of the status queries (0 = no cache). */
-  orgPolicyCacheTtlMs: number;
-  /** Staleness bound of the per-process membership cache (status, methods, OrgAdminGuard) across instances (0 = no cache). */
-  membershipCacheTtlMs: number;
-  enforcement: {
-    /** How often the enforcement scheduler looks for due deadlines and unfinished fan-outs; 0 = only on demand. */
-    schedulerIntervalMs: number;
-    /** Member ids a fan-out reads per query (notified and checkpointed 200 at a time). */
-    memberPageSize: number;
-  };
-  /** How long bookkeeping collections keep documents (days; TTL indexes, or a sweep where TTL is missing). */
-  retention: {
-    /** event_log, the audit store: 0 = forever (default). */
-    eventLogDays: number;
-    /** Processed membership_inbox entries (the consumer's de-duplication memory). */
-    membershipInboxDays: number;
-    /** Superseded enforcement_jobs (a later enforcement replaced their revision). */
-    enforcementJobsDays: number;
-    outboxDeadLettersDays: number;
-    /** How often the sweep runs where the database has no TTL indexes (FerretDB). */
-    sweepIntervalMs: number;
-  };
 }
 
 export interface RateLimit {
@@ -185,19 +164,6 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
       maxTokenAgeSeconds: integer(env, 'AUTH_MAX_TOKEN_AGE_SECONDS', 86_400, 60, 30 * 86_400),
     },
     cors: { allowedOrigins: optional(env, 'CORS_ALLOWED_ORIGINS') === undefined ? [] : origins(env, 'CORS_ALLOWED_ORIGINS', '') },
-    orgPolicyCacheTtlMs: integer(env, 'ORG_POLICY_CACHE_TTL_MS', 1000, 0, 60_000),
-    membershipCacheTtlMs: integer(env, 'MEMBERSHIP_CACHE_TTL_MS', 1000, 0, 10_000),
-    enforcement: {
-      schedulerIntervalMs: integer(env, 'MFA_SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
-      memberPageSize: integer(env, 'MFA_ENFORCEMENT_PAGE_SIZE', 5_000, 1, 100_000),
-    },
-    retention: {
-      eventLogDays: integer(env, 'EVENT_LOG_RETENTION_DAYS', 0, 0, 36_500),
-      membershipInboxDays: integer(env, 'MEMBERSHIP_INBOX_RETENTION_DAYS', 30, 1, 3_650),
-      enforcementJobsDays: integer(env, 'ENFORCEMENT_JOBS_RETENTION_DAYS', 30, 1, 3_650),
-      outboxDeadLettersDays: integer(env, 'OUTBOX_DEAD_LETTERS_RETENTION_DAYS', 90, 1, 3_650),
-      sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
-    },
   };
 }
 
