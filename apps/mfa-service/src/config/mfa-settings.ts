@@ -4,9 +4,8 @@ import { Env, flag, integer, oneOf, optional, origins, required, url } from '@mf
 import type { NodeEnv, RateLimit } from '@mfa/common/config/app-config';
 
 /**
- * The MFA service's own settings (factors, mfaToken, step-up, trust, rate limits, caches, enforcement,
- * retention), next to the
- * platform's configuration in libs/common. `AppConfig` (`@mfa/common`) includes them through the
+ * The MFA service's own settings (factors, mfaToken, step-up, trust, rate limits, caches,
+ * enforcement, retention), next to the platform's configuration in libs/common. `AppConfig` (`@mfa/common`) includes them through the
  * declaration merge at the end of this file; `loadConfig` (./load-config.ts) reads both.
  */
 export interface MfaSettings {
