@@ -1,26 +1,17 @@
-import { MongoClient } from 'mongodb';
+import { withOpsDatabase } from '../ops-database';
 import { readOpsEnv } from '../ops-env';
 import type { CommandIo } from '../replay/replay-command';
 import { EXIT_FAILED, EXIT_OK } from '../replay/replay-command';
 import type { RedriveOptions } from './redrive-options';
 import { DeadLetterRedriver } from './redriver';
 
-const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
-
 /** `redrive`: list (dry run) or put dead letters back into their outboxes. Returns the exit code. */
 export async function runRedriveCommand(options: RedriveOptions, io: CommandIo): Promise<number> {
   const env = readOpsEnv(io.env, { needKafka: false });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
-  const mongo = new MongoClient(env.mongoUrl, { serverSelectionTimeoutMS: env.mongoTimeoutMs, appName: 'mfa-ops' });
-  try {
-    try {
-      await mongo.connect();
-    } catch (error) {
-      err(`error: cannot reach MongoDB at ${redactUrl(env.mongoUrl)}: ${(error as Error).message}`);
-      return EXIT_FAILED;
-    }
-    const redriver = new DeadLetterRedriver(mongo.db(env.mongoDbName));
+  return withOpsDatabase(env, err, async (db) => {
+    const redriver = new DeadLetterRedriver(db);
     const letters = await redriver.list(options.ids);
     const found = new Set(letters.map((l) => l._id));
     const unknown = (options.ids ?? []).filter((id) => !found.has(id));
@@ -40,7 +31,5 @@ export async function runRedriveCommand(options: RedriveOptions, io: CommandIo):
     out(`${letters.length - failed.length} re-driven into their outboxes; the relay publishes them`);
     if (failed.length > 0) out(`not re-driven: ${failed.join(', ')}`);
     return failed.length > 0 || unknown.length > 0 || io.signal.aborted ? EXIT_FAILED : EXIT_OK;
-  } finally {
-    await mongo.close().catch(() => undefined);
-  }
+  });
 }

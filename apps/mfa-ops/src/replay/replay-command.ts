@@ -1,8 +1,7 @@
-import { ConfigError } from '@mfa/common/config/app-config';
 import { KafkaClient } from '@mfa/messaging';
-import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { EXIT_FAILED, withOpsDatabase } from '../ops-database';
 import { readOpsEnv } from '../ops-env';
 import { createProgress, ProgressStream } from '../progress';
 import { JobBusyError } from './replay-job';
@@ -20,11 +19,9 @@ export interface CommandIo {
 }
 
 export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
+export { EXIT_FAILED };
 export const EXIT_INTERRUPTED = 130;
 
-/** Never print a password that may be in a connection string. */
-const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 
 /** `replay`: plan (read-only), then either print the counts (dry run) or publish. Returns the exit code. */
 export async function runReplayCommand(options: ReplayOptions, io: CommandIo): Promise<number> {
@@ -40,22 +37,10 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
     restart: options.restart,
   };
 
-  let mongo: MongoClient;
-  try {
-    mongo = new MongoClient(env.mongoUrl, { serverSelectionTimeoutMS: env.mongoTimeoutMs, appName: 'mfa-ops' });
-  } catch (error) {
-    const reason = (error as Error).message.split(env.mongoUrl).join(redactUrl(env.mongoUrl));
-    throw new ConfigError('MONGO_URL', `is not a valid connection string: ${reason}`);
-  }
+  return withOpsDatabase(env, err, async (db) => {
   let kafka: KafkaClient | null = null;
   try {
-    try {
-      await mongo.connect();
-    } catch (error) {
-      err(`error: cannot reach MongoDB at ${redactUrl(env.mongoUrl)}: ${(error as Error).message}`);
-      return EXIT_FAILED;
-    }
-    const replayer = new Replayer(mongo.db(env.mongoDbName), { source: env.eventSource });
+    const replayer = new Replayer(db, { source: env.eventSource });
     const plan = await replayer.plan(request);
 
     if (options.dryRun) {
@@ -132,8 +117,8 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
     return EXIT_OK;
   } finally {
     await kafka?.stop().catch(() => undefined);
-    await mongo.close().catch(() => undefined);
   }
+  });
 }
 
 /**

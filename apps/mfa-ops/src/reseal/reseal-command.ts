@@ -1,16 +1,14 @@
 import { ConfigError } from '@mfa/common/config/app-config';
 import { loadEncryptionKeys } from '../../../mfa-service/src/config/mfa-settings';
-import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../../mfa-service/src/user-mfa/factors/secret-box';
+import { withOpsDatabase } from '../ops-database';
 import { readOpsEnv } from '../ops-env';
 import { createProgress } from '../progress';
 import type { CommandIo } from '../replay/replay-command';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../replay/replay-command';
 import type { ResealOptions } from './reseal-options';
 import { Resealer } from './resealer';
-
-const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
 
 /** `reseal`: count (dry run) or re-seal every secret still under an old key. Returns the exit code. */
 export async function runResealCommand(options: ResealOptions, io: CommandIo): Promise<number> {
@@ -25,15 +23,8 @@ export async function runResealCommand(options: ResealOptions, io: CommandIo): P
   const box = new SecretBox(keys);
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
-  const mongo = new MongoClient(env.mongoUrl, { serverSelectionTimeoutMS: env.mongoTimeoutMs, appName: 'mfa-ops' });
-  try {
-    try {
-      await mongo.connect();
-    } catch (error) {
-      err(`error: cannot reach MongoDB at ${redactUrl(env.mongoUrl)}: ${(error as Error).message}`);
-      return EXIT_FAILED;
-    }
-    const resealer = new Resealer(mongo.db(env.mongoDbName), box, keys.current.id);
+  return withOpsDatabase(env, err, async (db) => {
+    const resealer = new Resealer(db, box, keys.current.id);
     const counts = await resealer.count();
     const byKey = Object.entries(counts.byKey).map(([id, n]) => `${id}: ${n}`).join(', ');
     if (options.dryRun) {
@@ -66,7 +57,5 @@ export async function runResealCommand(options: ResealOptions, io: CommandIo): P
     }
     out('nothing is left under old keys: they can be removed from MFA_ENCRYPTION_PREVIOUS_KEYS');
     return EXIT_OK;
-  } finally {
-    await mongo.close().catch(() => undefined);
-  }
+  });
 }
