@@ -4,6 +4,7 @@ import { MEMBERSHIP_INBOX_COLLECTION, ORG_MEMBERS_COLLECTION } from '../membersh
 import { OUTBOX_DEAD_LETTERS_COLLECTION, OUTBOX_LEASES_COLLECTION } from '../outbox/outbox-relay';
 import { PENDING_OUTBOXES_COLLECTION } from '../outbox/pending-outboxes';
 import { ENFORCEMENT_JOBS_COLLECTION } from '../org-policy/enforcement/enforcement-job.document';
+import { ORG_EXEMPTIONS_COLLECTION } from '../org-policy/infra/org-exemption.document';
 import { ORG_POLICY_COLLECTION } from '../org-policy/infra/org-policy.document';
 import { RATE_LIMITS_COLLECTION } from '../user-mfa/infra/rate-limiter';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
@@ -43,6 +44,12 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
       OUTBOX_PENDING,
       // The scheduler's scan of enforced orgs in _id pages.
       { name: 'enforced_id_v1', key: { enforced: 1, _id: 1 } },
+    ],
+    [ORG_EXEMPTIONS_COLLECTION]: [
+      // The org's exemptions in force (compliance counts, `exemptions: n`); members' own are `_id` reads.
+      { name: 'orgId_activeUntil_v1', key: { orgId: 1, activeUntil: 1 } },
+      // Expired and revoked exemptions go once `activeUntil` has passed (TTL, or the sweep without it).
+      { name: 'activeUntil_ttl_0s_v1', key: { activeUntil: 1 }, expireAfterSeconds: 0 },
     ],
     [ORG_MEMBERS_COLLECTION]: [
       { name: 'orgId_userId_v1', key: { orgId: 1, userId: 1 } },

@@ -13,6 +13,8 @@ import { MemberNoticeWriter } from './enforcement/member-notices.writer';
 import { NewMemberNotifier } from './enforcement/new-member.notifier';
 import { ExemptionsController } from './http/exemptions.http.controller';
 import { OrgPolicyQueriesController } from './http/org-policy-queries.http.controller';
+import { ExemptionsMigration } from './infra/exemptions.migration';
+import { OrgExemptions } from './infra/org-exemptions';
 import { OrgPolicyRepository } from './infra/org-policy.repository';
 import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.handler';
 import { ListOrgMembersHandler } from './queries/list-org-members/list-org-members.handler';
@@ -22,6 +24,8 @@ import { ListOrgMembersHandler } from './queries/list-org-members/list-org-membe
   controllers: [EnforceOrgMfaController, ExemptionsController, OrgPolicyQueriesController],
   providers: [
     OrgPolicyRepository,
+    OrgExemptions,
+    ExemptionsMigration,
     EnforceOrgMfaHandler,
     GrantExemptionHandler,
     RevokeExemptionHandler,
