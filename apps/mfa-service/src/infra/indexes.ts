@@ -39,6 +39,8 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
       // allowed method are touched); its orgId prefix serves plain orgId queries.
       { name: 'orgId_enabledMethods_v1', key: { orgId: 1, enabledMethods: 1 }, multikey: ['enabledMethods'] },
       { name: 'magicLinkHashes_v1', key: { magicLinkHashes: 1 }, multikey: ['magicLinkHashes'] },
+      // The expired-entries sweep: users holding a magic link or challenge past its grace (only written documents have the field).
+      { name: 'pruneAt_sparse_v1', key: { pruneAt: 1 }, sparse: true },
     ],
     [ORG_POLICY_COLLECTION]: [
       OUTBOX_PENDING,
@@ -60,8 +62,8 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
     [RATE_LIMITS_COLLECTION]: [{ name: 'expiresAt_v1', key: { expiresAt: 1 } }],
     // The relay's poll and the backlog gauge read the pending-outbox markers oldest first (a small collection).
     [PENDING_OUTBOXES_COLLECTION]: [{ name: 'since_v1', key: { since: 1 } }],
-    // Live leases by expiry.
-    [OUTBOX_LEASES_COLLECTION]: [{ name: 'until_v1', key: { until: 1 } }],
+    // Live leases by expiry; a lease its holder never released (crash) goes an hour after it ran out.
+    [OUTBOX_LEASES_COLLECTION]: [{ name: 'until_ttl_1h_v1', key: { until: 1 }, expireAfterSeconds: 3_600 }],
     [EVENT_LOG_COLLECTION]: [
       // Replay reads in (time, sequence, id) order.
       { name: 'time_sequence_id_v1', key: { time: 1, sequence: 1, _id: 1 } },

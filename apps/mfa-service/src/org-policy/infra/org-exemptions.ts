@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { AppError } from '@mfa/common';
-import { CommandMeta, ConcurrencyConflict, isDuplicateKey } from '@mfa/persistence';
+import { CommandMeta, ConcurrencyConflict, isDuplicateKey, KeyedQueue } from '@mfa/persistence';
 import type { Decision } from '@mfa/common/domain/decision';
 import type { Collection, Document, Filter } from 'mongodb';
 import type { Connection } from 'mongoose';
@@ -33,6 +33,8 @@ const COUNT_BATCH = 5_000;
 export class OrgExemptions {
   private readonly exemptions: Collection<OrgExemptionDocument>;
   private readonly policies: Collection<OrgPolicyDocument>;
+  /** Changes to one org through this process run one after another (as the store's own commands do): no self-inflicted conflicts. */
+  private readonly queue = new KeyedQueue();
 
   constructor(
     @InjectConnection() connection: Connection,
@@ -58,7 +60,17 @@ export class OrgExemptions {
    * Loads the policy and the member's exemption, decides, commits the policy write (retrying on a
    * concurrent one), then applies the change. `revision` is the version the write gives the policy.
    */
-  async change(
+  change(
+    orgId: string,
+    userId: string,
+    decide: (state: OrgPolicyState | null, current: Exemption | null, revision: number) => Decision<OrgPolicyState>,
+    meta: CommandMeta,
+    now: Date,
+  ): Promise<void> {
+    return this.queue.run(orgId, () => this.decideAndCommit(orgId, userId, decide, meta, now));
+  }
+
+  private async decideAndCommit(
     orgId: string,
     userId: string,
     decide: (state: OrgPolicyState | null, current: Exemption | null, revision: number) => Decision<OrgPolicyState>,
