@@ -48,10 +48,11 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
       { name: 'enforced_id_v1', key: { enforced: 1, _id: 1 } },
     ],
     [ORG_EXEMPTIONS_COLLECTION]: [
-      // The org's exemptions in force (compliance counts, `exemptions: n`); members' own are `_id` reads.
-      { name: 'orgId_activeUntil_v1', key: { orgId: 1, activeUntil: 1 } },
-      // Expired and revoked exemptions go once `activeUntil` has passed (TTL, or the sweep without it).
-      { name: 'activeUntil_ttl_0s_v1', key: { activeUntil: 1 }, expireAfterSeconds: 0 },
+      // The org's exemptions in force (`exemptions: n`, compliance counts in userId pages); a member's own is an `_id` read.
+      { name: 'orgId_userId_v1', key: { orgId: 1, userId: 1 } },
+      // Expired and revoked exemptions go a day after `activeUntil` (TTL, or the sweep without it): until then
+      // a late, older change (org-exemptions.ts) finds the newer revision there and cannot bring one back.
+      ttl('activeUntil', 1),
     ],
     [ORG_MEMBERS_COLLECTION]: [
       { name: 'orgId_userId_v1', key: { orgId: 1, userId: 1 } },

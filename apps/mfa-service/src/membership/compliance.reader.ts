@@ -14,6 +14,8 @@ export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
  */
 export interface CompliancePolicy {
   allowedMethods: MfaMethod[];
+  /** How many exemptions are in force (members or not). */
+  exemptionCount(): Promise<number>;
   /** User ids of the exemptions in force, in batches. */
   exemptUserIds(): AsyncIterable<string[]>;
   /** The exemptions in force among these members: userId → expiry (null: none). */
@@ -68,6 +70,8 @@ export interface MemberPage {
 /** Members scanned per request at most when filtering, so one call stays bounded. */
 const MAX_SCAN = 5_000;
 const SCAN_BATCH = 500;
+/** Members whose exemptions one count step reads (one `_id` read each, concurrently). */
+const MEMBER_PAGE = 1_000;
 
 /**
  * Answers "who in this org has MFA, who is pending, who is exempt" from the member read
@@ -91,11 +95,17 @@ export class ComplianceReader {
 
   async counts(orgId: string, policy: CompliancePolicy): Promise<ComplianceCounts> {
     const withAllowed = { orgId, enabledMethods: { $in: policy.allowedMethods } };
-    const [total, withMethod] = await Promise.all([this.members().countDocuments({ orgId }), this.users().countDocuments(withAllowed)]);
-    // Exempt members count as exempt, not compliant: subtracted batch by batch (no 100,000-id `$nin`).
+    const [total, withMethod, exemptions] = await Promise.all([
+      this.members().countDocuments({ orgId }),
+      this.users().countDocuments(withAllowed),
+      policy.exemptionCount(),
+    ]);
+    // Exempt members count as exempt, not compliant: subtracted batch by batch (no 100,000-id `$nin`),
+    // walking whichever is smaller, the exemptions or the members.
     let exemptMembers = 0;
     let exemptWithMethod = 0;
-    for await (const exemptIds of policy.exemptUserIds()) {
+    const batches = exemptions === 0 ? [] : exemptions <= total ? policy.exemptUserIds() : this.exemptMembers(orgId, policy);
+    for await (const exemptIds of batches) {
       const [members, users] = await Promise.all([
         this.members().countDocuments({ orgId, userId: { $in: exemptIds } }),
         this.users().countDocuments({ ...withAllowed, _id: { $in: exemptIds } }),
@@ -105,6 +115,20 @@ export class ComplianceReader {
     }
     const compliant = withMethod - exemptWithMethod;
     return { total, compliant, exempt: exemptMembers, pending: Math.max(0, total - compliant - exemptMembers) };
+  }
+
+  /** The exempt members, found member by member (when the org has fewer members than exemptions). */
+  private async *exemptMembers(orgId: string, policy: CompliancePolicy): AsyncGenerator<string[]> {
+    for (let after: string | undefined; ; ) {
+      const page = await this.members()
+        .find({ orgId, ...(after !== undefined ? { userId: { $gt: after } } : {}) }, { projection: { userId: 1 }, sort: { userId: 1 }, limit: MEMBER_PAGE })
+        .toArray();
+      if (page.length === 0) return;
+      const exempt = await policy.exemptionsOf(page.map((m) => m.userId));
+      if (exempt.size > 0) yield [...exempt.keys()];
+      if (page.length < MEMBER_PAGE) return;
+      after = page[page.length - 1].userId;
+    }
   }
 
   /** Members ordered by user id, optionally filtered by status; `cursor` is the last user id seen. */

@@ -21,9 +21,9 @@ export interface OrgExemptionDocument {
   grantedAt: Date;
   /** The policy version whose change wrote this: an older change never overwrites it. */
   revision: number;
-  /** When it stops counting: `expiresAt` (FAR_FUTURE for none), or the revocation time. Queried and expired (TTL) by. */
+  /** When it stops counting: `expiresAt` (FAR_FUTURE for none), or the revocation time. Queried by; deleted a day after it (TTL). */
   activeUntil: Date;
-  /** Set on a revoked exemption, kept until `activeUntil` expires it so a late older change cannot bring it back. */
+  /** Set on a revoked exemption, kept a day (the TTL) so a late older change cannot bring it back. */
   revokedAt?: Date;
 }
 

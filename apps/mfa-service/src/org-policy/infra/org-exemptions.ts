@@ -107,6 +107,7 @@ export class OrgExemptions {
 
   /** Writes each change to the collection unless a newer one is there, then drops it from the policy document. */
   async apply(orgId: string, changes: ExemptionChange[]): Promise<void> {
+    const appliedAt = new Date();
     for (const change of changes) {
       const _id = exemptionKey(orgId, change.userId);
       const set: Partial<OrgExemptionDocument> = change.exemption
@@ -121,7 +122,7 @@ export class OrgExemptions {
             activeUntil: change.exemption.expiresAt ?? FAR_FUTURE,
           }
         : // Revoked: a tombstone that stops counting now and expires with the other expired exemptions.
-          { orgId, userId: change.userId, revision: change.revision, revokedAt: new Date(), activeUntil: new Date() };
+          { orgId, userId: change.userId, revision: change.revision, revokedAt: appliedAt, activeUntil: appliedAt };
       try {
         await this.exemptions.updateOne(
           { _id, revision: { $lt: change.revision } } as Filter<OrgExemptionDocument>,
@@ -142,6 +143,7 @@ export class OrgExemptions {
     await this.settle(orgId);
     return {
       allowedMethods,
+      exemptionCount: () => this.countActive(orgId, now),
       exemptUserIds: () => this.activeUserIds(orgId, now),
       exemptionsOf: async (userIds) => {
         const found = await Promise.all(userIds.map((userId) => storedExemption(this.exemptions, orgId, userId)));
@@ -160,16 +162,18 @@ export class OrgExemptions {
     return this.exemptions.countDocuments({ orgId, activeUntil: { $gt: now } });
   }
 
-  /** The user ids of the org's exemptions in force at `now`, in batches (never all at once). */
+  /** The user ids of the org's exemptions in force at `now`, in `userId` pages (never all at once, no long-lived cursor). */
   async *activeUserIds(orgId: string, now: Date): AsyncGenerator<string[]> {
-    let batch: string[] = [];
-    for await (const doc of this.exemptions.find({ orgId, activeUntil: { $gt: now } }, { projection: { userId: 1 }, batchSize: COUNT_BATCH })) {
-      batch.push(doc.userId);
-      if (batch.length === COUNT_BATCH) {
-        yield batch;
-        batch = [];
-      }
+    for (let after: string | undefined; ; ) {
+      const page = await this.exemptions
+        .find(
+          { orgId, ...(after !== undefined ? { userId: { $gt: after } } : {}), activeUntil: { $gt: now } },
+          { projection: { userId: 1 }, sort: { userId: 1 }, limit: COUNT_BATCH },
+        )
+        .toArray();
+      if (page.length > 0) yield page.map((doc) => doc.userId);
+      if (page.length < COUNT_BATCH) return;
+      after = page[page.length - 1].userId;
     }
-    if (batch.length > 0) yield batch;
   }
 }
