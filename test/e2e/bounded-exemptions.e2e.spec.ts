@@ -8,6 +8,8 @@ import { requireInfra, uniqueName } from '../harness/test-env';
 import { memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
 import { ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
+import { decideGrantExemption } from '../../apps/mfa-service/src/org-policy/domain/org-policy';
+import { OrgPolicyRepository } from '../../apps/mfa-service/src/org-policy/infra/org-policy.repository';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 
 const OWNER = 255;
@@ -149,6 +151,31 @@ describe('an organization with 100,000 exemptions', () => {
     expect(kafka.events((e) => e.subject === orgId)).toHaveLength(count);
   });
 
+  it('a change committed with its event but not applied (a crash between the two writes) counts at once and is applied by the next read', async () => {
+    const orgs = t.app.get(OrgPolicyRepository);
+    const loaded = await orgs.load(orgId);
+    const now = new Date();
+    const grant = { orgId, userId: 'n-2', reason: 'crash', expiresAt: null, maxExpiresAt: new Date(now.getTime() + 30 * DAY), actorId: owner, revision: loaded.version + 1 };
+    // The policy write alone, as the exemption commands make it; the process "dies" before applying it.
+    await orgs.commit(orgId, loaded, decideGrantExemption(loaded.state, null, grant, now), { correlationId: 'c-crash', causationId: 'c-crash', actorId: owner, actorType: 'admin' }, now);
+    const key = memberKey(orgId, 'n-2');
+    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: key as never })).toBeNull();
+    expect(Object.keys((await orgDoc())?.exemptionChanges ?? {})).toHaveLength(1);
+
+    // Status reads the pending change; the event is published like any other.
+    expect(await status('n-2')).toMatchObject({ exempt: true, isEnforced: false });
+    await kafka.waitFor((all) => all.some((e) => e.subject === orgId && e.type === 'UserMfaExemptionGranted' && (e.data as { userId: string }).userId === 'n-2'), 20_000, 'the committed grant');
+
+    // The next read of the org's members applies it, and it leaves the policy document.
+    const page = await t.http.get('/mfa/organization/members?status=exempt&limit=1').set('Authorization', ownerAuth);
+    expect(page.status).toBe(200);
+    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: key as never })).toMatchObject({ userId: 'n-2', reason: 'crash', revision: grant.revision });
+    expect((await orgDoc())?.exemptionChanges).toEqual({});
+
+    expect((await t.http.delete('/mfa/organization/exemptions/n-2').set('Authorization', ownerAuth)).status).toBe(200);
+    expect(await status('n-2')).toMatchObject({ exempt: false, isEnforced: true });
+  });
+
   it('the members report pages through exempt members', async () => {
     const first = await timed('a page of exempt members', () => t.http.get('/mfa/organization/members?status=exempt&limit=10').set('Authorization', ownerAuth));
     expect(first.status).toBe(200);
@@ -166,6 +193,7 @@ describe('an organization with 100,000 exemptions', () => {
     const bytes = BSON.calculateObjectSize(doc!);
     process.stdout.write(`100k exemptions: the policy document is ${bytes} bytes of BSON\n`);
     expect(bytes).toBeLessThan(2_048);
-    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).countDocuments({ orgId })).toBe(EXEMPTIONS + 1);
+    // The seeded ones, and the revoked ones kept a day (g-1, n-2).
+    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).countDocuments({ orgId })).toBe(EXEMPTIONS + 2);
   });
 });

@@ -23,6 +23,7 @@ const PAGE = 200;
 export class ExpiredEntriesSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  private stopping = false;
   private readonly log: Logger;
 
   constructor(
@@ -41,9 +42,10 @@ export class ExpiredEntriesSweeper implements OnApplicationBootstrap, OnApplicat
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Not awaited: a sweep stops after the document it is on (each rewrite stands on its own), so shutdown never waits for it. */
+  onApplicationShutdown(): void {
+    this.stopping = true;
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
   }
 
   private sweepOnce(): Promise<number> {
@@ -62,11 +64,12 @@ export class ExpiredEntriesSweeper implements OnApplicationBootstrap, OnApplicat
     const documents = this.connection.collection<UserMfaDocument>(USER_MFA_COLLECTION);
     const seen = new Set<string>();
     let rewritten = 0;
-    while (seen.size < MAX_PER_SWEEP) {
+    while (seen.size < MAX_PER_SWEEP && !this.stopping) {
       const page = await documents.find({ pruneAt: { $lte: now } }, { projection: { _id: 1 }, limit: PAGE }).toArray();
       const fresh = page.map((doc) => doc._id).filter((id) => !seen.has(id));
       if (fresh.length === 0) break;
       for (const userId of fresh) {
+        if (this.stopping) break;
         seen.add(userId);
         const id = uuidv7(now.getTime());
         // No decision of its own: the store's commit drops what has expired and recomputes `pruneAt`.
