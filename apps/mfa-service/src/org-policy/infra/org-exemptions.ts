@@ -26,7 +26,7 @@ const COUNT_BATCH = 5_000;
  * 2. the change applied to `org_exemptions` (only over an older revision), then removed from the
  *    policy document (only if it is still that revision).
  * A crash after 1 loses nothing: the change is committed with its event, readers look at pending
- * changes before the collection, and the next command on the org or read of its members applies
+ * changes before the collection, and the next exemption change or read of the org's members applies
  * it (settle). A crash before 1 wrote nothing, so no event exists for a change that did not happen.
  */
 @Injectable()
