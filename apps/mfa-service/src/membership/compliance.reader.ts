@@ -14,8 +14,6 @@ export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
  */
 export interface CompliancePolicy {
   allowedMethods: MfaMethod[];
-  /** How many exemptions are in force (members or not), counted up to `limit` at most. */
-  exemptionCount(limit: number): Promise<number>;
   /** User ids of the exemptions in force, in batches. */
   exemptUserIds(): AsyncIterable<string[]>;
   /** The exemptions in force among these members: userId → expiry (null: none). */
@@ -72,6 +70,8 @@ const MAX_SCAN = 5_000;
 const SCAN_BATCH = 500;
 /** Members whose exemptions one count step reads (one `_id` read each, concurrently). */
 const MEMBER_PAGE = 1_000;
+/** Up to this many members, the counts read each member's exemption instead of the org's exemptions. */
+const MEMBER_WALK_MAX = 2_000;
 
 /**
  * Answers "who in this org has MFA, who is pending, who is exempt" from the member read
@@ -96,13 +96,12 @@ export class ComplianceReader {
   async counts(orgId: string, policy: CompliancePolicy): Promise<ComplianceCounts> {
     const withAllowed = { orgId, enabledMethods: { $in: policy.allowedMethods } };
     const [total, withMethod] = await Promise.all([this.members().countDocuments({ orgId }), this.users().countDocuments(withAllowed)]);
-    // Exempt members count as exempt, not compliant: subtracted batch by batch (no 100,000-id `$nin`),
-    // walking whichever is smaller, the exemptions or the members. Counting stops past the members:
-    // an org with 100,000 exemptions and a few members never counts them all.
-    const exemptions = await policy.exemptionCount(total + 1);
+    // Exempt members count as exempt, not compliant: subtracted batch by batch (no 100,000-id `$nin`).
+    // A small org is walked member by member (one `_id` read each), so an org with 100,000 exemptions
+    // and few members never reads them all; a large one pages through its exemptions.
     let exemptMembers = 0;
     let exemptWithMethod = 0;
-    const batches = exemptions === 0 ? [] : exemptions <= total ? policy.exemptUserIds() : this.exemptMembers(orgId, policy);
+    const batches = total <= MEMBER_WALK_MAX ? this.exemptMembers(orgId, policy) : policy.exemptUserIds();
     for await (const exemptIds of batches) {
       const [members, users] = await Promise.all([
         this.members().countDocuments({ orgId, userId: { $in: exemptIds } }),
@@ -115,7 +114,7 @@ export class ComplianceReader {
     return { total, compliant, exempt: exemptMembers, pending: Math.max(0, total - compliant - exemptMembers) };
   }
 
-  /** The exempt members, found member by member (when the org has fewer members than exemptions). */
+  /** The exempt members, found member by member. */
   private async *exemptMembers(orgId: string, policy: CompliancePolicy): AsyncGenerator<string[]> {
     for (let after: string | undefined; ; ) {
       const page = await this.members()

@@ -143,7 +143,6 @@ export class OrgExemptions {
     await this.settle(orgId);
     return {
       allowedMethods,
-      exemptionCount: (limit) => this.countActive(orgId, now, limit),
       exemptUserIds: () => this.activeUserIds(orgId, now),
       exemptionsOf: async (userIds) => {
         const found = await Promise.all(userIds.map((userId) => storedExemption(this.exemptions, orgId, userId)));
@@ -157,9 +156,9 @@ export class OrgExemptions {
     };
   }
 
-  /** How many exemptions of the org are in force at `now` (up to `limit` when given). */
-  countActive(orgId: string, now: Date, limit?: number): Promise<number> {
-    return this.exemptions.countDocuments({ orgId, activeUntil: { $gt: now } }, limit !== undefined ? { limit } : {});
+  /** How many exemptions of the org are in force at `now`. */
+  countActive(orgId: string, now: Date): Promise<number> {
+    return this.exemptions.countDocuments({ orgId, activeUntil: { $gt: now } });
   }
 
   /** The user ids of the org's exemptions in force at `now`, in `userId` pages (never all at once, no long-lived cursor). */

@@ -65,7 +65,8 @@ export class ExpiredEntriesSweeper implements OnApplicationBootstrap, OnApplicat
     const seen = new Set<string>();
     let rewritten = 0;
     while (seen.size < MAX_PER_SWEEP && !this.stopping) {
-      const page = await documents.find({ pruneAt: { $lte: now } }, { projection: { _id: 1 }, limit: PAGE }).toArray();
+      // Sorted, so the database reads the page to its end (FerretDB keeps an abandoned scan open).
+      const page = await documents.find({ pruneAt: { $lte: now } }, { projection: { _id: 1 }, sort: { pruneAt: 1 }, limit: PAGE }).toArray();
       const fresh = page.map((doc) => doc._id).filter((id) => !seen.has(id));
       if (fresh.length === 0) break;
       for (const userId of fresh) {
