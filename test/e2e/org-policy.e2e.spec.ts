@@ -6,6 +6,7 @@ import { startTestApp, TestApp } from '../harness/test-app';
 import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
+import { ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 
 const OWNER = 255;
@@ -335,7 +336,11 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     );
     expect(results.map((r) => r.status)).toEqual(users.map(() => 200));
     const doc = await t.db.collection(ORG_POLICY_COLLECTION).findOne({ _id: orgId as never });
-    expect((doc?.exemptions as Array<{ userId: string }>).map((e) => e.userId).sort()).toEqual(users);
+    const stored = await t.db.collection(ORG_EXEMPTIONS_COLLECTION).find({ orgId }).toArray();
+    expect(stored.map((e) => e.userId).sort()).toEqual(users);
+    // Each change was applied to the exemptions' collection and left the policy document.
+    expect(doc?.exemptionChanges).toEqual({});
+    expect(doc?.exemptions).toBeUndefined();
     expect(doc?.version).toBe(20);
     const events = await kafka.waitFor((all) => all.filter((e) => e.subject === orgId).length >= 20, 20_000);
     const mine = events.filter((e) => e.subject === orgId);

@@ -14,6 +14,7 @@ import {
 } from '../../apps/mfa-service/src/membership/org-member.document';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
 import { SoftwareAuthenticator } from '../harness/software-authenticator';
+import { ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
 
 const OWNER = 255;
 const ADMIN = 254;
@@ -244,7 +245,7 @@ describe('trust model: who may change whose factors, and what proves it', () => 
       });
       const ok = await exempt(memberId, { amr: ['pwd', 'otp'] });
       expect(ok.status).toBe(200);
-      const stored = (await orgDoc(orgId))?.exemptions as Array<{ userId: string; expiresAt: Date }>;
+      const stored = (await t.db.collection(ORG_EXEMPTIONS_COLLECTION).find({ orgId }).toArray()) as unknown as Array<{ userId: string; expiresAt: Date }>;
       // Without expiresAt an exemption lasts the longest allowed (365 days by default), not forever.
       expect(stored.find((e) => e.userId === memberId)?.expiresAt).toEqual(new Date(clock.now().getTime() + 365 * DAY));
     });

@@ -3,6 +3,7 @@ import type { KafkaCollector } from './kafka-collector';
 import { signToken, TokenClaims } from './tokens';
 import { ActiveMembershipsReader } from '../../apps/mfa-service/src/membership/active-memberships.reader';
 import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
+import { ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
@@ -33,7 +34,12 @@ export function trustFixture(app: () => TestApp, kafka: () => KafkaCollector, cl
   /** Runs `attempt`, then proves it changed nothing: the raw documents are as before and no event about them was published. */
   async function refusedWithoutTrace(ids: { users?: string[]; orgs?: string[] }, attempt: () => Promise<void>): Promise<void> {
     await settle();
-    const read = async () => ({ users: await Promise.all((ids.users ?? []).map(doc)), orgs: await Promise.all((ids.orgs ?? []).map(orgDoc)) });
+    const read = async () => ({
+      users: await Promise.all((ids.users ?? []).map(doc)),
+      orgs: await Promise.all((ids.orgs ?? []).map(orgDoc)),
+      // The orgs' exemptions live in their own collection.
+      exemptions: await app().db.collection(ORG_EXEMPTIONS_COLLECTION).find({ orgId: { $in: ids.orgs ?? [] } }).sort({ _id: 1 }).toArray(),
+    });
     const subjects = [...(ids.users ?? []), ...(ids.orgs ?? [])];
     const before = await read();
     const counts = subjects.map((id) => eventsAbout(id).length);

@@ -4,6 +4,7 @@ import { MEMBERSHIP_INBOX_COLLECTION, ORG_MEMBERS_COLLECTION } from '../membersh
 import { OUTBOX_DEAD_LETTERS_COLLECTION, OUTBOX_LEASES_COLLECTION } from '../outbox/outbox-relay';
 import { PENDING_OUTBOXES_COLLECTION } from '../outbox/pending-outboxes';
 import { ENFORCEMENT_JOBS_COLLECTION } from '../org-policy/enforcement/enforcement-job.document';
+import { ORG_EXEMPTIONS_COLLECTION } from '../org-policy/infra/org-exemption.document';
 import { ORG_POLICY_COLLECTION } from '../org-policy/infra/org-policy.document';
 import { RATE_LIMITS_COLLECTION } from '../user-mfa/infra/rate-limiter';
 import { USER_MFA_COLLECTION } from '../user-mfa/infra/user-mfa.document';
@@ -38,11 +39,20 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
       // allowed method are touched); its orgId prefix serves plain orgId queries.
       { name: 'orgId_enabledMethods_v1', key: { orgId: 1, enabledMethods: 1 }, multikey: ['enabledMethods'] },
       { name: 'magicLinkHashes_v1', key: { magicLinkHashes: 1 }, multikey: ['magicLinkHashes'] },
+      // The expired-entries sweep: users holding a magic link or challenge past its grace (only written documents have the field).
+      { name: 'pruneAt_sparse_v1', key: { pruneAt: 1 }, sparse: true },
     ],
     [ORG_POLICY_COLLECTION]: [
       OUTBOX_PENDING,
       // The scheduler's scan of enforced orgs in _id pages.
       { name: 'enforced_id_v1', key: { enforced: 1, _id: 1 } },
+    ],
+    [ORG_EXEMPTIONS_COLLECTION]: [
+      // The org's exemptions in force (`exemptions: n`, compliance counts in userId pages); a member's own is an `_id` read.
+      { name: 'orgId_userId_v1', key: { orgId: 1, userId: 1 } },
+      // Expired and revoked exemptions go a day after `activeUntil` (TTL, or the sweep without it): until then
+      // a late, older change (org-exemptions.ts) finds the newer revision there and cannot bring one back.
+      ttl('activeUntil', 1),
     ],
     [ORG_MEMBERS_COLLECTION]: [
       { name: 'orgId_userId_v1', key: { orgId: 1, userId: 1 } },
@@ -53,8 +63,8 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
     [RATE_LIMITS_COLLECTION]: [{ name: 'expiresAt_v1', key: { expiresAt: 1 } }],
     // The relay's poll and the backlog gauge read the pending-outbox markers oldest first (a small collection).
     [PENDING_OUTBOXES_COLLECTION]: [{ name: 'since_v1', key: { since: 1 } }],
-    // Live leases by expiry.
-    [OUTBOX_LEASES_COLLECTION]: [{ name: 'until_v1', key: { until: 1 } }],
+    // Live leases by expiry; a lease its holder never released (crash) goes an hour after it ran out.
+    [OUTBOX_LEASES_COLLECTION]: [{ name: 'until_ttl_1h_v1', key: { until: 1 }, expireAfterSeconds: 3_600 }],
     [EVENT_LOG_COLLECTION]: [
       // Replay reads in (time, sequence, id) order.
       { name: 'time_sequence_id_v1', key: { time: 1, sequence: 1, _id: 1 } },

@@ -7,10 +7,17 @@ import { memberKey, ORG_MEMBERS_COLLECTION, OrgMemberDocument } from './org-memb
 
 export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
 
-/** What compliance needs to know of the policy: which methods count and who is exempt until when. */
+/**
+ * What compliance needs to know of the policy: which methods count and who is exempt until when.
+ * Exemptions are read as needed (an org may have 100,000): the ids in force in batches for the
+ * counts, and a page's members one by one.
+ */
 export interface CompliancePolicy {
   allowedMethods: MfaMethod[];
-  exemptions: Array<{ userId: string; expiresAt: Date | null }>;
+  /** User ids of the exemptions in force, in batches. */
+  exemptUserIds(): AsyncIterable<string[]>;
+  /** The exemptions in force among these members: userId → expiry (null: none). */
+  exemptionsOf(userIds: string[]): Promise<Map<string, Date | null>>;
 }
 
 export interface ComplianceCounts {
@@ -61,14 +68,10 @@ export interface MemberPage {
 /** Members scanned per request at most when filtering, so one call stays bounded. */
 const MAX_SCAN = 5_000;
 const SCAN_BATCH = 500;
-
-function activeExemptions(policy: CompliancePolicy, now: Date): Map<string, Date | null> {
-  return new Map(
-    policy.exemptions
-      .filter((e) => e.expiresAt === null || e.expiresAt.getTime() > now.getTime())
-      .map((e) => [e.userId, e.expiresAt]),
-  );
-}
+/** Members whose exemptions one count step reads (one `_id` read each, concurrently). */
+const MEMBER_PAGE = 1_000;
+/** Up to this many members, the counts read each member's exemption instead of the org's exemptions. */
+const MEMBER_WALK_MAX = 2_000;
 
 /**
  * Answers "who in this org has MFA, who is pending, who is exempt" from the member read
@@ -90,20 +93,43 @@ export class ComplianceReader {
     return (await this.members().countDocuments({ _id: memberKey(orgId, userId) }, { limit: 1 })) > 0;
   }
 
-  async counts(orgId: string, policy: CompliancePolicy, now: Date): Promise<ComplianceCounts> {
-    const exempt = activeExemptions(policy, now);
-    const exemptIds = [...exempt.keys()];
-    const [total, compliant, exemptMembers] = await Promise.all([
-      this.members().countDocuments({ orgId }),
-      this.users().countDocuments({ orgId, enabledMethods: { $in: policy.allowedMethods }, _id: { $nin: exemptIds } }),
-      exemptIds.length === 0 ? 0 : this.members().countDocuments({ orgId, userId: { $in: exemptIds } }),
-    ]);
+  async counts(orgId: string, policy: CompliancePolicy): Promise<ComplianceCounts> {
+    const withAllowed = { orgId, enabledMethods: { $in: policy.allowedMethods } };
+    const [total, withMethod] = await Promise.all([this.members().countDocuments({ orgId }), this.users().countDocuments(withAllowed)]);
+    // Exempt members count as exempt, not compliant: subtracted batch by batch (no 100,000-id `$nin`).
+    // A small org is walked member by member (one `_id` read each), so an org with 100,000 exemptions
+    // and few members never reads them all; a large one pages through its exemptions.
+    let exemptMembers = 0;
+    let exemptWithMethod = 0;
+    const batches = total <= MEMBER_WALK_MAX ? this.exemptMembers(orgId, policy) : policy.exemptUserIds();
+    for await (const exemptIds of batches) {
+      const [members, users] = await Promise.all([
+        this.members().countDocuments({ orgId, userId: { $in: exemptIds } }),
+        this.users().countDocuments({ ...withAllowed, _id: { $in: exemptIds } }),
+      ]);
+      exemptMembers += members;
+      exemptWithMethod += users;
+    }
+    const compliant = withMethod - exemptWithMethod;
     return { total, compliant, exempt: exemptMembers, pending: Math.max(0, total - compliant - exemptMembers) };
   }
 
+  /** The exempt members, found member by member. */
+  private async *exemptMembers(orgId: string, policy: CompliancePolicy): AsyncGenerator<string[]> {
+    for (let after: string | undefined; ; ) {
+      const page = await this.members()
+        .find({ orgId, ...(after !== undefined ? { userId: { $gt: after } } : {}) }, { projection: { userId: 1 }, sort: { userId: 1 }, limit: MEMBER_PAGE })
+        .toArray();
+      if (page.length === 0) return;
+      const exempt = await policy.exemptionsOf(page.map((m) => m.userId));
+      if (exempt.size > 0) yield [...exempt.keys()];
+      if (page.length < MEMBER_PAGE) return;
+      after = page[page.length - 1].userId;
+    }
+  }
+
   /** Members ordered by user id, optionally filtered by status; `cursor` is the last user id seen. */
-  async page(orgId: string, policy: CompliancePolicy, now: Date, options: { status?: ComplianceStatus; cursor?: string; limit: number }): Promise<MemberPage> {
-    const exempt = activeExemptions(policy, now);
+  async page(orgId: string, policy: CompliancePolicy, options: { status?: ComplianceStatus; cursor?: string; limit: number }): Promise<MemberPage> {
     const items: MemberCompliance[] = [];
     let cursor = options.cursor;
     let scanned = 0;
@@ -117,11 +143,11 @@ export class ComplianceReader {
       if (batch.length === 0) return { items, nextCursor: null };
       const userIds = batch.map((m) => m.userId);
       // One `_id` lookup per member, concurrently: `{_id: {$in}}` would scan the collection on FerretDB.
-      const users = (
-        await Promise.all(
-          userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1, passkeyCredentialIds: 1, backupCodes: 1 } })),
-        )
-      ).filter((u): u is NonNullable<typeof u> => u !== null);
+      const [found, exempt] = await Promise.all([
+        Promise.all(userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1, passkeyCredentialIds: 1, backupCodes: 1 } }))),
+        policy.exemptionsOf(userIds),
+      ]);
+      const users = found.filter((u): u is NonNullable<typeof u> => u !== null);
       const methodsByUser = new Map(users.map((u) => [u._id, u.enabledMethods ?? []]));
       const countsByUser = new Map(users.map((u) => [u._id, methodCountsOf(u)]));
       for (const userId of userIds) {

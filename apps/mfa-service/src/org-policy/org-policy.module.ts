@@ -13,6 +13,8 @@ import { EnforcementJobRunner } from './enforcement/enforcement-job.runner';
 import { EnforcementScheduler } from './enforcement/enforcement.scheduler';
 import { MemberNoticeWriter } from './enforcement/member-notices.writer';
 import { NewMemberNotifier } from './enforcement/new-member.notifier';
+import { ExemptionsMigration } from './infra/exemptions.migration';
+import { OrgExemptions } from './infra/org-exemptions';
 import { OrgPolicyRepository } from './infra/org-policy.repository';
 import { GetOrgPolicyHandler } from './queries/get-org-policy/get-org-policy.handler';
 import { GetOrgPolicyController } from './queries/get-org-policy/get-org-policy.http.controller';
@@ -24,6 +26,8 @@ import { ListOrgMembersController } from './queries/list-org-members/list-org-me
   controllers: [EnforceOrgMfaController, GrantExemptionController, RevokeExemptionController, GetOrgPolicyController, ListOrgMembersController],
   providers: [
     OrgPolicyRepository,
+    OrgExemptions,
+    ExemptionsMigration,
     EnforceOrgMfaHandler,
     GrantExemptionHandler,
     RevokeExemptionHandler,

@@ -46,6 +46,7 @@ import { FACTOR_PROVIDERS } from './infra/factor-providers';
 import { OrgPolicyReader } from './infra/org-policy.reader';
 import { RateLimiter } from './infra/rate-limiter';
 import { UserMfaRepository } from './infra/user-mfa.repository';
+import { ExpiredEntriesSweeper } from './infra/expired-entries.sweeper';
 import { GetMfaMethodsController } from './queries/get-mfa-methods/get-mfa-methods.http.controller';
 import { GetMfaMethodsHandler } from './queries/get-mfa-methods/get-mfa-methods.handler';
 import { GetMfaStatusController } from './queries/get-mfa-status/get-mfa-status.http.controller';
@@ -79,6 +80,7 @@ import { GetMfaStatusHandler } from './queries/get-mfa-status/get-mfa-status.han
   providers: [
     ...FACTOR_PROVIDERS,
     UserMfaRepository,
+    ExpiredEntriesSweeper,
     OrgPolicyReader,
     RateLimiter,
     GetMfaStatusHandler,

@@ -48,6 +48,8 @@ export interface MemberMfa {
   userId: string;
   enabledMethods: MfaMethod[];
   notices: string[];
+  /** The member's exemption in this org, if any (read per member, not from the policy document). */
+  exemption: { expiresAt: Date | null } | null;
 }
 
 export interface NoticeDecision {
@@ -61,7 +63,7 @@ export function decideNotice(kind: NoticeKind, policy: OrgPolicyState, member: M
   if (!policy.enforced) return null;
   const deadline = policy.enforcementDeadline;
   if (kind === 'deadline-passed' && (deadline === null || deadline.getTime() > now.getTime())) return null;
-  if (activeExemption(policy, member.userId, now)) return null;
+  if (activeExemption(member.exemption, now)) return null;
   if (member.enabledMethods.some((m) => policy.allowedMethods.includes(m))) return null;
   const key = noticeKey(kind, policy.orgId, deadline);
   if (member.notices.includes(key)) return null;

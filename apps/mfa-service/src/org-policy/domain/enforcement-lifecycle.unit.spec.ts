@@ -1,5 +1,5 @@
 import { decideNotice, dueNotices, enforcementJobId, isSuperseded, MAX_NOTICE_MARKERS, MemberMfa, noticeKey } from './enforcement-lifecycle';
-import { decideEnforcement, decideGrantExemption, OrgPolicyState } from './org-policy';
+import { decideEnforcement, OrgPolicyState } from './org-policy';
 
 const enforcedAt = new Date('2026-01-10T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -14,7 +14,7 @@ function enforcedPolicy(over: Partial<OrgPolicyState> = {}): OrgPolicyState {
   );
   return { ...state, ...over };
 }
-const member = (over: Partial<MemberMfa> = {}): MemberMfa => ({ userId: 'u1', enabledMethods: [], notices: [], ...over });
+const member = (over: Partial<MemberMfa> = {}): MemberMfa => ({ userId: 'u1', enabledMethods: [], notices: [], exemption: null, ...over });
 
 describe('enforcement lifecycle: which members are told', () => {
   it('given a member without an allowed method, when the fan-out runs, then UserMfaSetupRequired with the deadline and a marker', () => {
@@ -38,9 +38,9 @@ describe('enforcement lifecycle: which members are told', () => {
 
   it('an exemption counts only while it has not expired, judged at processing time', () => {
     const expiresAt = new Date(enforcedAt.getTime() + 3 * DAY);
-    const { state } = decideGrantExemption(enforcedPolicy(), { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt, actorId: 'admin', maxExpiresAt: new Date(enforcedAt.getTime() + 365 * DAY) }, enforcedAt);
-    expect(decideNotice('setup-required', state, member(), enforcedAt)).toBeNull();
-    expect(decideNotice('deadline-passed', state, member(), afterDeadline)?.event).toEqual({
+    const exempt = member({ exemption: { expiresAt } });
+    expect(decideNotice('setup-required', enforcedPolicy(), exempt, enforcedAt)).toBeNull();
+    expect(decideNotice('deadline-passed', enforcedPolicy(), exempt, afterDeadline)?.event).toEqual({
       type: 'UserMfaEnforcementDeadlinePassed',
       data: { userId: 'u1', orgId: 'org-1' },
     });

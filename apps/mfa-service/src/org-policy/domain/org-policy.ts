@@ -11,7 +11,12 @@ export interface OrgPolicyState {
   gracePeriodDays: number;
   enforcementDeadline: Date | null;
   allowedMethods: MfaMethod[];
-  exemptions: Exemption[];
+  /**
+   * Exemption changes committed with their event but not yet applied to the exemptions' own
+   * collection (one document per member, not here: an org may exempt 100,000 members). At most one
+   * per user, the latest; removed once applied, so normally empty.
+   */
+  exemptionChanges: ExemptionChange[];
   /**
    * Counts enforcement changes (each OrgMfaEnforced / OrgMfaEnforcementLifted). The
    * enforcement lifecycle jobs (fan-out, deadline) belong to one revision and stop once it is superseded.
@@ -29,6 +34,14 @@ export interface Exemption {
   grantedAt: Date;
 }
 
+/** A member's exemption as a committed change made it: granted (or replaced), or revoked (null). */
+export interface ExemptionChange {
+  userId: string;
+  exemption: Exemption | null;
+  /** The org's version that committed it: a change applies only over an older one. */
+  revision: number;
+}
+
 export const MAX_GRACE_PERIOD_DAYS = 90;
 export const MAX_REMEMBER_DEVICE_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -42,7 +55,7 @@ export function newOrgPolicy(orgId: string): OrgPolicyState {
     gracePeriodDays: 0,
     enforcementDeadline: null,
     allowedMethods: [...MFA_METHODS],
-    exemptions: [],
+    exemptionChanges: [],
     enforcementRevision: 0,
     rememberDeviceDays: 0,
   };
@@ -151,11 +164,21 @@ export function weakensPolicy(before: OrgPolicyState | null, after: OrgPolicySta
   return after.gracePeriodDays > before.gracePeriodDays || after.allowedMethods.some((m) => !before.allowedMethods.includes(m));
 }
 
-export function activeExemption(state: OrgPolicyState | null, userId: string, now: Date): Exemption | null {
-  const exemption = state?.exemptions.find((e) => e.userId === userId);
+/** The exemption when it is still in force at `now`, else null. */
+export function activeExemption<E extends { expiresAt: Date | null }>(exemption: E | null | undefined, now: Date): E | null {
   if (!exemption) return null;
   return exemption.expiresAt === null || exemption.expiresAt.getTime() > now.getTime() ? exemption : null;
 }
+
+/** The user's change still waiting in the policy, if any (it is newer than the stored exemption). */
+export function pendingExemptionChange(state: OrgPolicyState | null, userId: string): ExemptionChange | undefined {
+  return state?.exemptionChanges.find((c) => c.userId === userId);
+}
+
+const withChange = (state: OrgPolicyState, change: ExemptionChange): OrgPolicyState => ({
+  ...state,
+  exemptionChanges: [...state.exemptionChanges.filter((c) => c.userId !== change.userId), change],
+});
 
 export interface GrantExemption {
   orgId: string;
@@ -166,6 +189,8 @@ export interface GrantExemption {
   /** The latest an exemption may expire (now + MFA_EXEMPTION_MAX_DAYS). */
   maxExpiresAt: Date;
   actorId: string;
+  /** The version this write gives the policy (ExemptionChange.revision). */
+  revision: number;
 }
 
 /**
@@ -173,7 +198,13 @@ export interface GrantExemption {
  * (no exemption is forever). An admin cannot exempt themself (403). Granting the same exemption
  * again is a no-op.
  */
-export function decideGrantExemption(current: OrgPolicyState | null, command: GrantExemption, now: Date): Decision<OrgPolicyState> {
+export function decideGrantExemption(
+  current: OrgPolicyState | null,
+  /** The member's exemption now: their pending change, else the stored one. */
+  stored: Exemption | null,
+  command: GrantExemption,
+  now: Date,
+): Decision<OrgPolicyState> {
   if (command.userId === command.actorId) {
     throw new AppError('forbidden', 'FORBIDDEN', 'An administrator cannot exempt themself');
   }
@@ -185,7 +216,7 @@ export function decideGrantExemption(current: OrgPolicyState | null, command: Gr
   }
   const expiresAt = command.expiresAt ?? command.maxExpiresAt;
   const state = current ?? newOrgPolicy(command.orgId);
-  const existing = activeExemption(state, command.userId, now);
+  const existing = activeExemption(stored, now);
   if (existing && existing.reason === command.reason && (command.expiresAt === null || existing.expiresAt?.getTime() === expiresAt.getTime())) {
     return { state, events: [] };
   }
@@ -197,7 +228,7 @@ export function decideGrantExemption(current: OrgPolicyState | null, command: Gr
     grantedAt: now,
   };
   return {
-    state: { ...state, exemptions: [...state.exemptions.filter((e) => e.userId !== command.userId), exemption] },
+    state: withChange(state, { userId: command.userId, exemption, revision: command.revision }),
     events: [
       {
         type: 'UserMfaExemptionGranted',
@@ -217,13 +248,19 @@ export interface RevokeExemption {
   orgId: string;
   userId: string;
   actorId: string;
+  revision: number;
 }
 
-export function decideRevokeExemption(current: OrgPolicyState | null, command: RevokeExemption, now: Date): Decision<OrgPolicyState> {
-  const exemption = activeExemption(current, command.userId, now);
+export function decideRevokeExemption(
+  current: OrgPolicyState | null,
+  stored: Exemption | null,
+  command: RevokeExemption,
+  now: Date,
+): Decision<OrgPolicyState> {
+  const exemption = activeExemption(stored, now);
   if (!current || !exemption) throw new AppError('not_found', 'EXEMPTION_NOT_FOUND', 'Exemption not found');
   return {
-    state: { ...current, exemptions: current.exemptions.filter((e) => e.userId !== command.userId) },
+    state: withChange(current, { userId: command.userId, exemption: null, revision: command.revision }),
     events: [
       {
         type: 'UserMfaExemptionRevoked',

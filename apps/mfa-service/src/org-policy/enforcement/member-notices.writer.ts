@@ -8,6 +8,7 @@ import type { MfaMethod } from '../../user-mfa/domain/mfa-method';
 import { USER_MFA_COLLECTION } from '../../user-mfa/infra/user-mfa.document';
 import { decideNotice, NoticeKind } from '../domain/enforcement-lifecycle';
 import type { OrgPolicyState } from '../domain/org-policy';
+import { OrgExemptions } from '../infra/org-exemptions';
 
 /** The fields of a user_mfa document the notices read; `enforcementNotices` is written only here. */
 interface NoticeView {
@@ -40,6 +41,7 @@ export class MemberNoticeWriter {
   constructor(
     @InjectConnection() connection: Connection,
     private readonly relay: OutboxRelay,
+    private readonly exemptions: OrgExemptions,
   ) {
     this.users = connection.db!.collection(USER_MFA_COLLECTION);
   }
@@ -49,7 +51,7 @@ export class MemberNoticeWriter {
     let pending = userIds;
     let written = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const byId = await this.read(pending);
+      const [byId, exemptions] = await Promise.all([this.read(pending), this.exemptions.ofMembers(policy, pending)]);
       const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of pending) {
@@ -57,7 +59,7 @@ export class MemberNoticeWriter {
         const decision = decideNotice(
           kind,
           policy,
-          { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [] },
+          { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [], exemption: exemptions.get(userId) ?? null },
           now,
         );
         if (!decision) continue;

@@ -4,10 +4,11 @@ import { APP_CONFIG, AppConfig } from '@mfa/common';
 import type { Connection } from 'mongoose';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 
-/** What the read side needs of a policy: whether, until when, which methods, and who is exempt. */
-export type OrgPolicyView = Pick<OrgPolicyDocument, 'enforced' | 'enforcementDeadline' | 'allowedMethods' | 'exemptions' | 'rememberDeviceDays'>;
+/** What the read side needs of a policy: whether, until when, which methods, and exemption changes still pending. */
+export type OrgPolicyView = Pick<OrgPolicyDocument, 'enforced' | 'enforcementDeadline' | 'allowedMethods' | 'exemptionChanges' | 'rememberDeviceDays'>;
 
-const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exemptions: 1, rememberDeviceDays: 1 } as const;
+// Exemptions are not here (their own collection, read per user); only changes not yet applied there.
+const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exemptionChanges: 1, rememberDeviceDays: 1 } as const;
 const MAX_ENTRIES = 10_000;
 
 /**

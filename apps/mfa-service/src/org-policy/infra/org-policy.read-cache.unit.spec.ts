@@ -9,7 +9,7 @@ function fakeConnection() {
   return { connection, pending };
 }
 
-const policy = (enforced: boolean): OrgPolicyView => ({ enforced, enforcementDeadline: null, allowedMethods: [], exemptions: [] });
+const policy = (enforced: boolean): OrgPolicyView => ({ enforced, enforcementDeadline: null, allowedMethods: [], exemptionChanges: {} });
 const cacheWith = (ttlMs: number) => {
   const fake = fakeConnection();
   return { ...fake, cache: new OrgPolicyReadCache(fake.connection, { orgPolicyCacheTtlMs: ttlMs } as AppConfig) };

@@ -5,7 +5,7 @@ import type { Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { OrgPolicyState } from '../domain/org-policy';
-import { ORG_POLICY_COLLECTION } from './org-policy.document';
+import { exemptionChangeKey, ExemptionChangeDocument, ORG_POLICY_COLLECTION } from './org-policy.document';
 import { OrgPolicyReadCache } from './org-policy.read-cache';
 
 /** OrgPolicy aggregates in MongoDB (one document per org, state and outbox together). */
@@ -24,11 +24,14 @@ export class OrgPolicyRepository extends AggregateStore<OrgPolicyState> {
           gracePeriodDays: doc.gracePeriodDays ?? 0,
           enforcementDeadline: doc.enforcementDeadline ?? null,
           allowedMethods: doc.allowedMethods ?? [],
-          exemptions: doc.exemptions ?? [],
+          exemptionChanges: Object.values((doc.exemptionChanges ?? {}) as Record<string, ExemptionChangeDocument>),
           enforcementRevision: doc.enforcementRevision ?? 0,
           rememberDeviceDays: doc.rememberDeviceDays ?? 0,
         }),
-        toDocument: ({ orgId: _orgId, ...state }: OrgPolicyState): Document => ({ ...state }),
+        toDocument: ({ orgId: _orgId, exemptionChanges, ...state }: OrgPolicyState): Document => ({
+          ...state,
+          exemptionChanges: Object.fromEntries(exemptionChanges.map((change) => [exemptionChangeKey(change.userId), change])),
+        }),
       },
       (orgId, events) => {
         readCache.invalidate(orgId);

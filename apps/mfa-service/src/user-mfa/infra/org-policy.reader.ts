@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { ActiveMembership, ActiveMembershipsReader, TokenMembership } from '../../membership/active-memberships.reader';
+import { ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, pendingIn, storedExemption } from '../../org-policy/infra/org-exemption.document';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from '../../org-policy/infra/org-policy.document';
 import { OrgPolicyReadCache, OrgPolicyView } from '../../org-policy/infra/org-policy.read-cache';
 import type { OrgPolicySnapshot } from '../domain/mfa-status';
 import { userPolicyOf, UserPolicy } from '../domain/user-policy';
 
-/** One user's view of an org's policy: their own exemption, if any, instead of the whole list. */
-export function policySnapshotFor(view: OrgPolicyView | null, userId: string): OrgPolicySnapshot | null {
+/** One user's view of an org's policy: their own exemption (read by the caller), if any. */
+export function policySnapshotFor(view: OrgPolicyView | null, exemption: { expiresAt: Date | null } | null): OrgPolicySnapshot | null {
   if (!view) return null;
-  const exemption = (view.exemptions ?? []).find((e) => e.userId === userId);
   return {
     enforced: view.enforced,
     enforcementDeadline: view.enforcementDeadline,
@@ -59,10 +59,22 @@ export class OrgPolicyReader {
     const token: TokenMembership = { orgId: subject.orgId, role: subject.orgRole ?? null };
     const memberships = await (cached ? this.memberships.ofCached(subject.userId, token, now) : this.memberships.of(subject.userId, token, now));
     const views = await Promise.all(memberships.map((m) => policyOf(m.orgId)));
+    const exemptions = await Promise.all(memberships.map((m, i) => this.exemptionOf(views[i], m.orgId, subject.userId)));
     const policy = userPolicyOf(
-      memberships.map((m, i) => ({ orgId: m.orgId, policy: policySnapshotFor(views[i], subject.userId) })),
+      memberships.map((m, i) => ({ orgId: m.orgId, policy: policySnapshotFor(views[i], exemptions[i]) })),
       now,
     );
     return { policy, memberships };
+  }
+
+  /**
+   * The user's exemption in one org: only where it enforces (elsewhere it changes nothing), their
+   * change still pending in the policy if any, else one `_id` read of their exemption document.
+   */
+  private async exemptionOf(view: OrgPolicyView | null, orgId: string, userId: string): Promise<{ expiresAt: Date | null } | null> {
+    if (!view?.enforced) return null;
+    const pending = pendingIn(view.exemptionChanges, userId);
+    if (pending) return pending.exemption;
+    return storedExemption(this.connection.collection<OrgExemptionDocument>(ORG_EXEMPTIONS_COLLECTION), orgId, userId);
   }
 }

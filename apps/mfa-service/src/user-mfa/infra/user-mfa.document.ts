@@ -40,6 +40,8 @@ export interface UserMfaDocument {
    * that user's own document (another user's token simply matches nothing there).
    */
   trustedDevices?: TrustedDeviceState[];
+  /** When a magic link or challenge here may be dropped (expired-entries.ts); the sweep's lookup field. */
+  pruneAt?: Date | null;
   version: number;
 }
 

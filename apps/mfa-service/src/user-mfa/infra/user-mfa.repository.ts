@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { AggregateStore, isDuplicateKey } from '@mfa/persistence';
+import { AggregateStore, CommandMeta, isDuplicateKey, Loaded, StoredEvent } from '@mfa/persistence';
+import type { Decision } from '@mfa/common/domain/decision';
 import type { Collection as MongoCollection, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { OutboxRelay } from '../../outbox/outbox-relay';
@@ -18,6 +19,7 @@ import {
   UserMfaState,
 } from '../domain/user-mfa';
 import { verificationFromStored } from '../domain/verification-state';
+import { firstRemovableAt, withoutExpiredEntries } from '../domain/expired-entries';
 import { SecretBox, totpSecretAad } from '../factors/secret-box';
 import { PASSKEY_CREDENTIALS_COLLECTION, PasskeyCredentialClaim, USER_MFA_COLLECTION } from './user-mfa.document';
 
@@ -74,6 +76,8 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
           totp: state.totp && { ...state.totp, secret: resealed(secrets, state.totp.secret, userId) },
           magicLinkHashes: state.magicLinks.map((l) => l.tokenHash),
           passkeyCredentialIds: state.passkeys.map((p) => p.credentialId),
+          // When the expired-entries sweep should look at this document again (null: nothing transient).
+          pruneAt: firstRemovableAt(state),
         }),
       },
       (userId, events) => {
@@ -85,6 +89,11 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);
+  }
+
+  /** Every write also drops magic links and challenges long expired (expired-entries.ts): the document never accumulates them. */
+  override commit(id: string, loaded: Loaded<UserMfaState>, decision: Decision<UserMfaState>, meta: CommandMeta, at: Date): Promise<StoredEvent[]> {
+    return super.commit(id, loaded, { ...decision, state: withoutExpiredEntries(decision.state, at) }, meta, at);
   }
 
   /**

@@ -8,6 +8,7 @@ import { ComplianceReader } from '../../../membership/compliance.reader';
 import { decideEnforcement, OrgPolicyState, weakensPolicy } from '../../domain/org-policy';
 import { StepUpPolicy } from '../../../user-mfa/infra/step-up.policy';
 import { EnforcementScheduler } from '../../enforcement/enforcement.scheduler';
+import { OrgExemptions } from '../../infra/org-exemptions';
 import { OrgPolicyRepository } from '../../infra/org-policy.repository';
 import { EnforceOrgMfaCommand, EnforceOrgMfaResult } from './enforce-org-mfa.command';
 
@@ -18,6 +19,7 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
   constructor(
     private readonly orgs: OrgPolicyRepository,
     private readonly compliance: ComplianceReader,
+    private readonly exemptions: OrgExemptions,
     private readonly scheduler: EnforcementScheduler,
     private readonly stepUp: StepUpPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -52,7 +54,7 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
     const loaded = await this.orgs.load(command.orgId);
     const probe = decide(loaded.state, 0);
     if (probe.events.length === 0) return { enforced: probe.state.enforced, changed: false };
-    const affectedUsers = probe.state.enforced ? (await this.compliance.counts(command.orgId, probe.state, now)).pending : 0;
+    const affectedUsers = probe.state.enforced ? (await this.compliance.counts(command.orgId, await this.exemptions.forCompliance(command.orgId, probe.state.allowedMethods, now))).pending : 0;
 
     let result: CommitResult<OrgPolicyState>;
     try {

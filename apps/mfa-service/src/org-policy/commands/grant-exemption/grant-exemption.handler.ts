@@ -4,13 +4,13 @@ import { APP_CONFIG, AppConfig, AppError, CLOCK, Clock } from '@mfa/common';
 import { StepUpPolicy } from '../../../user-mfa/infra/step-up.policy';
 import { ComplianceReader } from '../../../membership/compliance.reader';
 import { decideGrantExemption } from '../../domain/org-policy';
-import { OrgPolicyRepository } from '../../infra/org-policy.repository';
+import { OrgExemptions } from '../../infra/org-exemptions';
 import { GrantExemptionCommand } from './grant-exemption.command';
 
 @CommandHandler(GrantExemptionCommand)
 export class GrantExemptionHandler implements ICommandHandler<GrantExemptionCommand, void> {
   constructor(
-    private readonly orgs: OrgPolicyRepository,
+    private readonly exemptions: OrgExemptions,
     private readonly compliance: ComplianceReader,
     private readonly stepUp: StepUpPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -30,14 +30,16 @@ export class GrantExemptionHandler implements ICommandHandler<GrantExemptionComm
       expiresAt: command.expiresAt,
       maxExpiresAt: new Date(now.getTime() + this.config.trust.exemptionMaxMs),
       actorId: command.meta.actorId,
+      revision: 0,
     };
     // The pure rules first (self-exemption, expiry cap), then the admin's own MFA and step-up:
     // an exemption lowers security, so a stolen admin password session alone cannot grant one.
-    decideGrantExemption(null, grant, now);
+    decideGrantExemption(null, null, grant, now);
     await this.stepUp.assertAdmin(command.actor, now);
-    await this.orgs.execute(
+    await this.exemptions.change(
       command.orgId,
-      (state) => decideGrantExemption(state, grant, now),
+      command.userId,
+      (state, current, revision) => decideGrantExemption(state, current, { ...grant, revision }, now),
       command.meta,
       now,
     );

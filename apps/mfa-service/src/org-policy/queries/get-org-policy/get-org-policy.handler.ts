@@ -5,6 +5,7 @@ import { CLOCK, Clock } from '@mfa/common';
 import type { Connection } from 'mongoose';
 import { ComplianceReader } from '../../../membership/compliance.reader';
 import { MFA_METHODS } from '../../../user-mfa/domain/mfa-method';
+import { OrgExemptions } from '../../infra/org-exemptions';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from '../../infra/org-policy.document';
 import { GetOrgPolicyQuery, OrgPolicyView } from './get-org-policy.query';
 
@@ -13,6 +14,7 @@ export class GetOrgPolicyHandler implements IQueryHandler<GetOrgPolicyQuery, Org
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly compliance: ComplianceReader,
+    private readonly exemptions: OrgExemptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -20,10 +22,9 @@ export class GetOrgPolicyHandler implements IQueryHandler<GetOrgPolicyQuery, Org
     const now = this.clock.now();
     const doc = await this.connection
       .collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION)
-      .findOne({ _id: orgId }, { projection: { outbox: 0 } });
+      .findOne({ _id: orgId }, { projection: { outbox: 0, exemptionChanges: 0, exemptions: 0 } });
     const allowedMethods = doc?.allowedMethods ?? [...MFA_METHODS];
-    const exemptions = doc?.exemptions ?? [];
-    const members = await this.compliance.counts(orgId, { allowedMethods, exemptions }, now);
+    const members = await this.compliance.counts(orgId, await this.exemptions.forCompliance(orgId, allowedMethods, now));
     return {
       orgId,
       enforced: doc?.enforced ?? false,
@@ -33,7 +34,7 @@ export class GetOrgPolicyHandler implements IQueryHandler<GetOrgPolicyQuery, Org
       enforcementDeadline: doc?.enforced ? (doc.enforcementDeadline?.toISOString() ?? null) : null,
       allowedMethods,
       rememberDeviceDays: doc?.enforced ? (doc.rememberDeviceDays ?? 0) : 0,
-      exemptions: exemptions.filter((e) => e.expiresAt === null || e.expiresAt.getTime() > now.getTime()).length,
+      exemptions: await this.exemptions.countActive(orgId, now),
       members,
     };
   }
