@@ -2,6 +2,8 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '@mfa/common';
 import type { Connection } from 'mongoose';
+import type { Exemption } from '../domain/org-policy';
+import { ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, storedExemption } from './org-exemption.document';
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 
 /** What the read side needs of a policy: whether, until when, which methods, and exemption changes still pending. */
@@ -17,6 +19,8 @@ const MAX_ENTRIES = 10_000;
  * their org at once (read-your-writes); commits through another instance are seen within
  * ORG_POLICY_CACHE_TTL_MS. Time-dependent answers (deadlines, exemption expiry) are computed at
  * request time from the cached view, never cached themselves. Commands never read through here.
+ * A member's stored exemption (org_exemptions) is cached the same way, per org and member: every
+ * exemption change commits to the policy document first, so the same invalidation covers it.
  */
 @Injectable()
 export class OrgPolicyReadCache {
@@ -24,6 +28,9 @@ export class OrgPolicyReadCache {
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
   private readonly reading = new Map<string, { read: Promise<OrgPolicyView | null>; generation: number }>();
+  /** Stored exemptions by org, then member. */
+  private readonly exemptions = new Map<string, Map<string, { exemption: Exemption | null; until: number }>>();
+  private exemptionEntries = 0;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -55,11 +62,37 @@ export class OrgPolicyReadCache {
     return view;
   }
 
-  /** After a commit to the org's policy through this process. */
+  /** A member's stored exemption in an org (one `_id` read on a miss). */
+  async exemption(orgId: string, userId: string): Promise<Exemption | null> {
+    const ttlMs = this.config.orgPolicyCacheTtlMs;
+    const now = Date.now();
+    const cached = this.exemptions.get(orgId)?.get(userId);
+    if (cached && cached.until > now) return cached.exemption;
+    const generation = this.generation;
+    const exemption = await storedExemption(this.connection.collection<OrgExemptionDocument>(ORG_EXEMPTIONS_COLLECTION), orgId, userId);
+    if (ttlMs > 0 && generation === this.generation) {
+      // Bounded like the policies: past the limit, start over (entries are cheap to read again).
+      if (this.exemptionEntries >= MAX_ENTRIES) this.dropExemptions();
+      let members = this.exemptions.get(orgId);
+      if (!members) this.exemptions.set(orgId, (members = new Map()));
+      if (!members.has(userId)) this.exemptionEntries += 1;
+      members.set(userId, { exemption, until: now + ttlMs });
+    }
+    return exemption;
+  }
+
+  /** After a commit to the org's policy (exemption changes included) through this process. */
   invalidate(orgId: string): void {
     this.generation += 1;
     this.entries.delete(orgId);
     this.reading.delete(orgId);
+    this.exemptionEntries -= this.exemptions.get(orgId)?.size ?? 0;
+    this.exemptions.delete(orgId);
+  }
+
+  private dropExemptions(): void {
+    this.exemptions.clear();
+    this.exemptionEntries = 0;
   }
 }
 

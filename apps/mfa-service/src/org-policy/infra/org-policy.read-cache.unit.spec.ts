@@ -66,4 +66,28 @@ describe('OrgPolicyReadCache', () => {
     expect(await Promise.all(reads)).toEqual([policy(false), policy(false), policy(false)]);
     expect(await fresh).toEqual(policy(true));
   });
+
+  it("members' stored exemptions are cached per org and member, and dropped with their org's invalidation", async () => {
+    const { cache, pending } = cacheWith(60_000);
+    const granted = { userId: 'u1', reason: 'r', expiresAt: null, grantedBy: 'admin', grantedAt: new Date(0), activeUntil: new Date(0) };
+    const first = cache.exemption('org-1', 'u1');
+    (pending.shift() as unknown as (doc: unknown) => void)(granted);
+    expect(await first).toMatchObject({ userId: 'u1' });
+    expect(await cache.exemption('org-1', 'u1')).toMatchObject({ userId: 'u1' });
+    expect(pending).toHaveLength(0);
+
+    void cache.exemption('org-1', 'u2'); // another member: its own read
+    expect(pending).toHaveLength(1);
+    (pending.shift() as unknown as (doc: unknown) => void)(null);
+
+    cache.invalidate('org-2'); // another org's commit keeps this org's entries
+    expect(await cache.exemption('org-1', 'u1')).toMatchObject({ userId: 'u1' });
+    expect(pending).toHaveLength(0);
+
+    cache.invalidate('org-1'); // e.g. the exemption was revoked through this instance
+    const after = cache.exemption('org-1', 'u1');
+    expect(pending).toHaveLength(1);
+    (pending.shift() as unknown as (doc: unknown) => void)({ ...granted, revokedAt: new Date(1) });
+    expect(await after).toBeNull();
+  });
 });

@@ -59,7 +59,7 @@ export class OrgPolicyReader {
     const token: TokenMembership = { orgId: subject.orgId, role: subject.orgRole ?? null };
     const memberships = await (cached ? this.memberships.ofCached(subject.userId, token, now) : this.memberships.of(subject.userId, token, now));
     const views = await Promise.all(memberships.map((m) => policyOf(m.orgId)));
-    const exemptions = await Promise.all(memberships.map((m, i) => this.exemptionOf(views[i], m.orgId, subject.userId)));
+    const exemptions = await Promise.all(memberships.map((m, i) => this.exemptionOf(views[i], m.orgId, subject.userId, cached)));
     const policy = userPolicyOf(
       memberships.map((m, i) => ({ orgId: m.orgId, policy: policySnapshotFor(views[i], exemptions[i]) })),
       now,
@@ -69,12 +69,14 @@ export class OrgPolicyReader {
 
   /**
    * The user's exemption in one org: only where it enforces (elsewhere it changes nothing), their
-   * change still pending in the policy if any, else one `_id` read of their exemption document.
+   * change still pending in the policy if any, else one `_id` read of their exemption document
+   * (through the per-process cache on the query path).
    */
-  private async exemptionOf(view: OrgPolicyView | null, orgId: string, userId: string): Promise<{ expiresAt: Date | null } | null> {
+  private async exemptionOf(view: OrgPolicyView | null, orgId: string, userId: string, cached: boolean): Promise<{ expiresAt: Date | null } | null> {
     if (!view?.enforced) return null;
     const pending = pendingIn(view.exemptionChanges, userId);
     if (pending) return pending.exemption;
+    if (cached) return this.cache.exemption(orgId, userId);
     return storedExemption(this.connection.collection<OrgExemptionDocument>(ORG_EXEMPTIONS_COLLECTION), orgId, userId);
   }
 }
