@@ -13,11 +13,7 @@ module.exports = {
       comment: 'Domain code must not depend on frameworks, drivers or infrastructure.',
       from: { path: '(^|/)domain/' },
       to: {
-        pathNot: [
-          '(^|/)domain/',
-          '^libs/common/src/(errors|domain|time|ids)/',
-          '^libs/contracts/src/',
-        ],
+        pathNot: ['(^|/)domain/', '^libs/common/src/(errors|domain|time|ids)/', '^libs/contracts/src/'],
       },
     },
     {
@@ -31,7 +27,7 @@ module.exports = {
       name: 'one-folder-per-factor',
       severity: 'error',
       comment:
-        'A factor folder (user-mfa/factors/<factor>/) uses no other factor\'s folder: what they share sits in user-mfa/domain or ' +
+        "A factor folder (user-mfa/factors/<factor>/) uses no other factor's folder: what they share sits in user-mfa/domain or " +
         'factors/ itself. The one exception: a TOTP setup issues backup codes, so it knows their stored shape.',
       from: { path: '^apps/mfa-service/src/user-mfa/factors/([^/]+)/' },
       to: {
@@ -44,7 +40,7 @@ module.exports = {
       severity: 'error',
       comment: 'libs/contracts is what downstream services import: no service code, no drivers.',
       from: { path: '^libs/contracts/' },
-      to: { pathNot: '^libs/contracts/' , dependencyTypesNot: ['core'] },
+      to: { pathNot: '^libs/contracts/', dependencyTypesNot: ['core'] },
     },
     {
       name: 'client-stands-alone',

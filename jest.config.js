@@ -25,8 +25,25 @@ module.exports = {
   globalTeardown: '<rootDir>/test/harness/global-teardown.js',
   reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/unit-timeout.js'] },
-    { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'], slowTestThreshold: 30 },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'], slowTestThreshold: 60 },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/harness/unit-timeout.js'],
+    },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'],
+      slowTestThreshold: 30,
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/harness/long-timeout.js'],
+      slowTestThreshold: 60,
+    },
   ],
 };

@@ -28,8 +28,16 @@ function methods() {
 async function seedOrgs(db) {
   await db.collection('org_policies').insertMany(
     Array.from({ length: ORGS }, (_, i) => ({
-      _id: `bench-org-${i}`, enforced: false, enforcedAt: null, enforcedBy: null, gracePeriodDays: 0, enforcementDeadline: null,
-      allowedMethods: methods(), exemptions: [], version: 1, lastSequence: 0,
+      _id: `bench-org-${i}`,
+      enforced: false,
+      enforcedAt: null,
+      enforcedBy: null,
+      gracePeriodDays: 0,
+      enforcementDeadline: null,
+      allowedMethods: methods(),
+      exemptions: [],
+      version: 1,
+      lastSequence: 0,
     })),
   );
 }
@@ -45,7 +53,10 @@ async function rawWrites(db) {
     Array.from({ length: CONNECTIONS }, async () => {
       while (Date.now() < until) {
         const i = next++ % ORGS;
-        await col.updateOne({ _id: `raw-${i}` }, { $set: { enforced: i % 2 === 0 }, $inc: { version: 1 }, $push: { outbox: { id: `e${next}`, sequence: next } } });
+        await col.updateOne(
+          { _id: `raw-${i}` },
+          { $set: { enforced: i % 2 === 0 }, $inc: { version: 1 }, $push: { outbox: { id: `e${next}`, sequence: next } } },
+        );
         done++;
       }
     }),
@@ -61,7 +72,10 @@ export async function commandPath() {
   const db = mongo.db(env.MONGO_DB_NAME);
   await seedOrgs(db);
   const service = await startService(env);
-  await seedAdminMfa(db, Array.from({ length: ORGS }, (_, i) => `admin-${i}`));
+  await seedAdminMfa(
+    db,
+    Array.from({ length: ORGS }, (_, i) => `admin-${i}`),
+  );
   const tokens = await Promise.all(Array.from({ length: ORGS }, (_, i) => token(adminClaims(`admin-${i}`, `bench-org-${i}`))));
   // Warm-up, not measured: every admin's first request registers his membership (two writes).
   let warm = 0;
@@ -103,8 +117,14 @@ export async function commandPath() {
     orgs: ORGS,
     connections: CONNECTIONS,
     commandsPerSecond: summary(results.map((r) => r.rps)),
-    p50: summary(results.map((r) => r.p50), 1),
-    p99: summary(results.map((r) => r.p99), 1),
+    p50: summary(
+      results.map((r) => r.p50),
+      1,
+    ),
+    p99: summary(
+      results.map((r) => r.p99),
+      1,
+    ),
     rawWritesPerSecond: summary(raw),
     commandsPerRawWrite: `${summary(results.map((r, i) => (r.rps / raw[i]) * 100))} %`,
     errors: results.reduce((n, r) => n + r.errors, 0),

@@ -26,7 +26,9 @@ export async function dbCosts(sizes = [1000, 10000]) {
         insertOneMs: (await time((i) => col.insertOne({ _id: `new-${i}` }))).toFixed(1),
         // What the relay used to claim and re-read a batch with: FerretDB cannot use the _id index for $in.
         findIdIn50Ms: (await time((r) => col.find({ _id: { $in: Array.from({ length: 50 }, (_, i) => `d-${r * 50 + i}`) } }).toArray(), 3)).toFixed(1),
-        updateManyIdIn50Ms: (await time((r) => col.updateMany({ _id: { $in: Array.from({ length: 50 }, (_, i) => `d-${r * 50 + i}`) } }, { $set: { y: r } }), 3)).toFixed(1),
+        updateManyIdIn50Ms: (
+          await time((r) => col.updateMany({ _id: { $in: Array.from({ length: 50 }, (_, i) => `d-${r * 50 + i}`) } }, { $set: { y: r } }), 3)
+        ).toFixed(1),
       });
     }
   } finally {

@@ -48,7 +48,11 @@ async function measure(service, consumer, concurrency, samples) {
     // One org per worker: its events are strictly ordered, so (org, sequence) names each sample.
     const orgId = `lat-${runId}-${w}`;
     const auth = `Bearer ${await token(adminClaims(`admin-${w}`, orgId))}`;
-    for (let sequence = 1; issued < samples && Date.now() - started < (samples < SAMPLES / 2 && concurrency !== MAIN_LEVEL ? MAX_RUN_MS * 0.6 : MAX_RUN_MS); sequence++) {
+    for (
+      let sequence = 1;
+      issued < samples && Date.now() - started < (samples < SAMPLES / 2 && concurrency !== MAIN_LEVEL ? MAX_RUN_MS * 0.6 : MAX_RUN_MS);
+      sequence++
+    ) {
       issued++;
       const res = await fetch(`${service.url}/mfa/organization/enforce`, {
         method: 'POST',
@@ -82,7 +86,10 @@ export async function eventLatency() {
   const env = serviceEnv(infra);
   // Lifting enforcement lowers security: the admins have MFA and stepped-up sessions.
   const mongo = await MongoClient.connect(infra.mongoUrl);
-  await seedAdminMfa(mongo.db(env.MONGO_DB_NAME), Array.from({ length: Math.max(...LEVELS) }, (_, w) => `admin-${w}`));
+  await seedAdminMfa(
+    mongo.db(env.MONGO_DB_NAME),
+    Array.from({ length: Math.max(...LEVELS) }, (_, w) => `admin-${w}`),
+  );
   await mongo.close();
   const service = await startService(env);
   const consumer = await collector(infra.kafkaBrokers);

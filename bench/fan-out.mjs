@@ -72,7 +72,10 @@ async function rawWriteCeiling(mongoUrl, seconds = 4, concurrency = 10) {
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
         const i = next++ % n;
-        await col.updateOne({ _id: `u-${i}`, version: { $gte: 1 } }, { $inc: { version: 1, lastSequence: 1 }, $push: { outbox: { id: `e-${i}`, sequence: 1 } } });
+        await col.updateOne(
+          { _id: `u-${i}`, version: { $gte: 1 } },
+          { $inc: { version: 1, lastSequence: 1 }, $push: { outbox: { id: `e-${i}`, sequence: 1 } } },
+        );
         done++;
       }
     }),
@@ -136,12 +139,20 @@ export async function fanOut() {
         if (/ (insert|update|delete|findAndModify)$/.test(key)) writesSent += n;
       }
       if (delivered === 0) {
-        skipped = notAvailable(`enforcing an org of ${MEMBERS} members published no ${TYPE} within ${FIRST_EVENT_TIMEOUT_MS / 1000} s (BENCH_FANOUT_TIMEOUT_S) — the job's first member page and notices did not get through the database in that time`);
+        skipped = notAvailable(
+          `enforcing an org of ${MEMBERS} members published no ${TYPE} within ${FIRST_EVENT_TIMEOUT_MS / 1000} s (BENCH_FANOUT_TIMEOUT_S) — the job's first member page and notices did not get through the database in that time`,
+        );
         break;
       }
       runs.push({
-        delivered, complete: delivered >= MEMBERS, seconds, perSecond: delivered / seconds, peakRssMb,
-        cpuUsPerMember, commandsPerMember: commandsSent / delivered, writesPerMember: writesSent / delivered,
+        delivered,
+        complete: delivered >= MEMBERS,
+        seconds,
+        perSecond: delivered / seconds,
+        peakRssMb,
+        cpuUsPerMember,
+        commandsPerMember: commandsSent / delivered,
+        writesPerMember: writesSent / delivered,
       });
       console.log(`fan-out run ${run + 1}:`, runs[runs.length - 1]);
       // An incomplete run already says the rate; more would only blow the suite's time budget.
@@ -150,7 +161,10 @@ export async function fanOut() {
   } finally {
     await events.stop();
     await service.stop();
-    await mongo.db(env.MONGO_DB_NAME).dropDatabase().catch(() => undefined);
+    await mongo
+      .db(env.MONGO_DB_NAME)
+      .dropDatabase()
+      .catch(() => undefined);
     await mongo.close();
   }
   if (skipped) return skipped;
@@ -167,15 +181,27 @@ export async function fanOut() {
     members: MEMBERS,
     complete: `${runs.filter((r) => r.complete).length}/${runs.length} runs delivered all${runs.some((r) => !r.complete) ? ` (a run stops after ${RUN_TIMEOUT_MS / 1000} s; later runs skipped)` : ''}`,
     delivered: summary(runs.map((r) => r.delivered)),
-    seconds: summary(runs.map((r) => r.seconds), 1),
+    seconds: summary(
+      runs.map((r) => r.seconds),
+      1,
+    ),
     eventsPerSecond: summary(runs.map((r) => r.perSecond)),
     rawPerSecond: summary(raw),
     ratio: `${summary(ratios, 2)} %`,
     rawWritesPerSecond: summary(ceiling),
-    ofWriteCeiling: `${summary(runs.map((r, i) => (r.perSecond / ceiling[i]) * 100), 1)} %`,
+    ofWriteCeiling: `${summary(
+      runs.map((r, i) => (r.perSecond / ceiling[i]) * 100),
+      1,
+    )} %`,
     cpuUsPerMember: summary(runs.map((r) => r.cpuUsPerMember)),
-    dbCommandsPerMember: summary(runs.map((r) => r.commandsPerMember), 2),
-    dbWritesPerMember: summary(runs.map((r) => r.writesPerMember), 2),
+    dbCommandsPerMember: summary(
+      runs.map((r) => r.commandsPerMember),
+      2,
+    ),
+    dbWritesPerMember: summary(
+      runs.map((r) => r.writesPerMember),
+      2,
+    ),
     peakRssMb: summary(runs.map((r) => r.peakRssMb)),
     maxPeakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
     goalMet: ratios.every((r) => r >= 30) && runs.every((r) => r.complete && r.peakRssMb < 300),

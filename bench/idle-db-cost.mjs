@@ -22,9 +22,20 @@ const env = serviceEnv(infra, { MONGO_DB_NAME: `mfa_idle_${Date.now().toString(3
 const mongo = await MongoClient.connect(infra.mongoUrl);
 const db = mongo.db(env.MONGO_DB_NAME);
 for (let i = 0; i < USERS; i += 500) {
-  await db.collection('user_mfa').insertMany(Array.from({ length: Math.min(500, USERS - i) }, (_, k) => ({ _id: `idle-${i + k}`, version: 1, lastSequence: 0, enabledMethods: [], methods: {}, outbox: [] })));
+  await db.collection('user_mfa').insertMany(
+    Array.from({ length: Math.min(500, USERS - i) }, (_, k) => ({
+      _id: `idle-${i + k}`,
+      version: 1,
+      lastSequence: 0,
+      enabledMethods: [],
+      methods: {},
+      outbox: [],
+    })),
+  );
 }
-const children = PORTS.map((port) => spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: { ...env, PORT: port }, stdio: 'ignore' }));
+const children = PORTS.map((port) =>
+  spawn(process.execPath, [path.join(ROOT, 'dist/apps/mfa-service/src/main.js')], { env: { ...env, PORT: port }, stdio: 'ignore' }),
+);
 const infraDir = process.env.MFA_INFRA_DIR ?? path.join(ROOT, '.infra');
 const dbPid = Number(readFileSync(path.join(infraDir, 'mongo.pid'), 'utf8'));
 await new Promise((resolve) => setTimeout(resolve, 15_000)); // started, start-up sweep done

@@ -86,7 +86,10 @@ export async function startService(env, nodeArgs = []) {
       if (env.MONGO_DB_NAME?.startsWith('mfa_bench_') && !process.env.BENCH_KEEP_DB) {
         const { MongoClient } = await import('mongodb');
         const mongo = await MongoClient.connect(env.MONGO_URL).catch(() => null);
-        await mongo?.db(env.MONGO_DB_NAME).dropDatabase().catch(() => undefined);
+        await mongo
+          ?.db(env.MONGO_DB_NAME)
+          .dropDatabase()
+          .catch(() => undefined);
         await mongo?.close();
       }
     },
@@ -170,7 +173,8 @@ export async function environment(infra) {
     const info = await mongo.db('admin').command({ buildInfo: 1 });
     // The local launcher is built from the module proxy without version stamping: take it from its go.mod.
     const fromGoMod = /github\.com\/FerretDB\/FerretDB v([\d.]+)/.exec(readFileSync(path.join(ROOT, 'infra/ferretdb/go.mod'), 'utf8'))?.[1];
-    const ferret = info.ferretdbVersion && info.ferretdbVersion !== 'unknown' ? info.ferretdbVersion : fromGoMod ? `v${fromGoMod} (infra/ferretdb/go.mod)` : 'unknown';
+    const ferret =
+      info.ferretdbVersion && info.ferretdbVersion !== 'unknown' ? info.ferretdbVersion : fromGoMod ? `v${fromGoMod} (infra/ferretdb/go.mod)` : 'unknown';
     database = 'ferretdbVersion' in info ? `FerretDB ${ferret}, reports MongoDB ${info.version}` : `MongoDB ${info.version}`;
   } finally {
     await mongo.close();
@@ -211,7 +215,12 @@ export function rssSampler(rssMb, everyMs = 100) {
 export function barChart(rows, { width = 40, unit = '' } = {}) {
   const max = Math.max(...rows.map(([, v]) => v), 1);
   const labelWidth = Math.max(...rows.map(([l]) => String(l).length));
-  return rows.map(([label, value]) => `${String(label).padEnd(labelWidth)} |${'█'.repeat(Math.max(0, Math.round((value / max) * width))).padEnd(width)}| ${value.toFixed(value < 10 ? 1 : 0)}${unit}`).join('\n');
+  return rows
+    .map(
+      ([label, value]) =>
+        `${String(label).padEnd(labelWidth)} |${'█'.repeat(Math.max(0, Math.round((value / max) * width))).padEnd(width)}| ${value.toFixed(value < 10 ? 1 : 0)}${unit}`,
+    )
+    .join('\n');
 }
 
 /** A raw kafkajs producer baseline: sends `count` records of `valueBytes` in batches; returns records/s. */

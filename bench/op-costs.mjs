@@ -63,7 +63,12 @@ async function pool(items, concurrency, fn) {
 }
 
 async function post(url, path, auth, body) {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: auth },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
   return { status: res.status, json: await res.json().catch(() => ({})) };
 }
 
@@ -139,11 +144,34 @@ async function rawDriver(mongoUrl, dbName) {
   const col = mongo.db(dbName).collection('bench_raw_ops');
   const n = 2000;
   await col.insertMany(Array.from({ length: n }, (_, i) => ({ _id: `r-${i}`, version: 1, enabledMethods: ['GOOGLE_AUTH'], outbox: [] })));
-  const each = (fn) => () => pool(Array.from({ length: n }, (_, i) => i), CONNECTIONS, fn);
+  const each = (fn) => () =>
+    pool(
+      Array.from({ length: n }, (_, i) => i),
+      CONNECTIONS,
+      fn,
+    );
   const rows = [
-    { operation: 'raw driver findOne by _id', ...(await clientCpu(n, each((i) => col.findOne({ _id: `r-${i}` })))) },
-    { operation: 'raw driver guarded updateOne ({_id, version})', ...(await clientCpu(n, each((i) => col.updateOne({ _id: `r-${i}`, version: 1 }, { $set: { x: i }, $inc: { version: 1 } })))) },
-    { operation: 'raw driver insertOne', ...(await clientCpu(n, each((i) => col.insertOne({ _id: `n-${i}`, x: i })))) },
+    {
+      operation: 'raw driver findOne by _id',
+      ...(await clientCpu(
+        n,
+        each((i) => col.findOne({ _id: `r-${i}` })),
+      )),
+    },
+    {
+      operation: 'raw driver guarded updateOne ({_id, version})',
+      ...(await clientCpu(
+        n,
+        each((i) => col.updateOne({ _id: `r-${i}`, version: 1 }, { $set: { x: i }, $inc: { version: 1 } })),
+      )),
+    },
+    {
+      operation: 'raw driver insertOne',
+      ...(await clientCpu(
+        n,
+        each((i) => col.insertOne({ _id: `n-${i}`, x: i })),
+      )),
+    },
   ];
   await col.drop().catch(() => undefined);
   await mongo.close();
@@ -159,10 +187,23 @@ async function rawProducer(brokers) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const n = 20_000;
-  const value = JSON.stringify({ orgId: 'org-raw', userId: 'user-raw-000000', enforcementDeadline: new Date().toISOString(), allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'] });
+  const value = JSON.stringify({
+    orgId: 'org-raw',
+    userId: 'user-raw-000000',
+    enforcementDeadline: new Date().toISOString(),
+    allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'],
+  });
   const row = await clientCpu(n, async () => {
     for (let i = 0; i < n; i += 500) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, (_, j) => ({ key: `u-${(i + j) % 1000}`, value, headers: { ce_id: randomUUID(), ce_type: 'UserMfaSetupRequired' } })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: 500 }, (_, j) => ({
+          key: `u-${(i + j) % 1000}`,
+          value,
+          headers: { ce_id: randomUUID(), ce_type: 'UserMfaSetupRequired' },
+        })),
+      });
     }
   });
   await producer.disconnect();
@@ -174,7 +215,9 @@ async function rawProducer(brokers) {
 export async function opCosts() {
   const infra = infrastructure();
   // The caches' TTLs may be set for before/after comparisons (0 = every request reads the database).
-  const ttls = Object.fromEntries(['MEMBERSHIP_CACHE_TTL_MS', 'ORG_POLICY_CACHE_TTL_MS'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+  const ttls = Object.fromEntries(
+    ['MEMBERSHIP_CACHE_TTL_MS', 'ORG_POLICY_CACHE_TTL_MS'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  );
   const env = serviceEnv(infra, { MFA_SCHEDULER_INTERVAL_MS: '0', ...ttls });
   const mongo = await MongoClient.connect(infra.mongoUrl);
   const db = mongo.db(env.MONGO_DB_NAME);
@@ -194,7 +237,16 @@ export async function opCosts() {
     // Read paths: a member of an enforced org, whose token shows another org.
     const enforcedOrg = 'oc-org-enforced';
     await seedAdminMfa(db, ['oc-owner']);
-    await db.collection('org_members').insertOne({ _id: `${enforcedOrg}:oc-user`, orgId: enforcedOrg, userId: 'oc-user', role: 0, source: 'event', joinedAt: new Date(), lastSeenAt: new Date(), membershipUpdatedAt: new Date() });
+    await db.collection('org_members').insertOne({
+      _id: `${enforcedOrg}:oc-user`,
+      orgId: enforcedOrg,
+      userId: 'oc-user',
+      role: 0,
+      source: 'event',
+      joinedAt: new Date(),
+      lastSeenAt: new Date(),
+      membershipUpdatedAt: new Date(),
+    });
     const owner = `Bearer ${await token(adminClaims('oc-owner', enforcedOrg))}`;
     console.error(`op costs: service at ${service.url} (pid ${service.pid}); seeding the read paths`);
     if ((await post(service.url, '/mfa/organization/enforce', owner, { enforced: true })).status !== 200) throw new Error('enforce failed');
@@ -209,13 +261,32 @@ export async function opCosts() {
       const t0 = Date.now();
       await load({ url: bare.url, connections: CONNECTIONS, amount: HTTP_REQUESTS });
       const seconds = (Date.now() - t0) / 1000;
-      rows.push({ operation: 'baseline: bare node:http, status JSON from memory', operations: HTTP_REQUESTS, opsPerSecond: Math.round(HTTP_REQUESTS / seconds), cpuUsPerOp: Math.round(((cpuMs(bare.pid) - cpu0) * 1000) / HTTP_REQUESTS), dbCommandsPerOp: 0, kafkaRecordsPerOp: 0 });
+      rows.push({
+        operation: 'baseline: bare node:http, status JSON from memory',
+        operations: HTTP_REQUESTS,
+        opsPerSecond: Math.round(HTTP_REQUESTS / seconds),
+        cpuUsPerOp: Math.round(((cpuMs(bare.pid) - cpu0) * 1000) / HTTP_REQUESTS),
+        dbCommandsPerOp: 0,
+        kafkaRecordsPerOp: 0,
+      });
     } finally {
       bare.stop();
     }
-    rows.push(await measure('baseline: GET /health/live (no-op route)', HTTP_REQUESTS, () => load({ url: `${service.url}/health/live`, connections: CONNECTIONS, amount: HTTP_REQUESTS })));
-    rows.push(await measure('GET /mfa/status', HTTP_REQUESTS, () => load({ url: `${service.url}/mfa/status`, connections: CONNECTIONS, amount: HTTP_REQUESTS, headers: { authorization: userAuth } })));
-    rows.push(await measure('GET /mfa/methods', HTTP_REQUESTS, () => load({ url: `${service.url}/mfa/methods`, connections: CONNECTIONS, amount: HTTP_REQUESTS, headers: { authorization: userAuth } })));
+    rows.push(
+      await measure('baseline: GET /health/live (no-op route)', HTTP_REQUESTS, () =>
+        load({ url: `${service.url}/health/live`, connections: CONNECTIONS, amount: HTTP_REQUESTS }),
+      ),
+    );
+    rows.push(
+      await measure('GET /mfa/status', HTTP_REQUESTS, () =>
+        load({ url: `${service.url}/mfa/status`, connections: CONNECTIONS, amount: HTTP_REQUESTS, headers: { authorization: userAuth } }),
+      ),
+    );
+    rows.push(
+      await measure('GET /mfa/methods', HTTP_REQUESTS, () =>
+        load({ url: `${service.url}/mfa/methods`, connections: CONNECTIONS, amount: HTTP_REQUESTS, headers: { authorization: userAuth } }),
+      ),
+    );
 
     // Factor commands, one per distinct user: setup → verify-setup → (next time step) verify-login.
     const users = await Promise.all(Array.from({ length: USERS }, async (_, i) => ({ id: `oc-u${i}`, auth: `Bearer ${await token({ sub: `oc-u${i}` })}` })));
@@ -248,7 +319,11 @@ export async function opCosts() {
         'POST /mfa/verify-login (TOTP), with its event published',
         USERS,
         async () => {
-          const statuses = await pool(users, CONNECTIONS, async (u) => (await post(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) })).status);
+          const statuses = await pool(
+            users,
+            CONNECTIONS,
+            async (u) => (await post(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) })).status,
+          );
           if (statuses.some((s) => s !== 200)) throw new Error(`verify-login ${[...new Set(statuses)]}`);
         },
         { expectRecords: USERS, aggregate: 'user_mfa' },
@@ -266,8 +341,18 @@ export async function opCosts() {
       `POST /mfa/organization/enforce, ${ORGS} orgs toggled twice (1 member each)`,
       toggles.length,
       async () => {
-        const statuses = await pool(toggles.slice(0, ORGS), CONNECTIONS, async (t) => (await post(service.url, '/mfa/organization/enforce', t.auth, { enforced: t.enforced })).status);
-        statuses.push(...(await pool(toggles.slice(ORGS), CONNECTIONS, async (t) => (await post(service.url, '/mfa/organization/enforce', t.auth, { enforced: t.enforced })).status)));
+        const statuses = await pool(
+          toggles.slice(0, ORGS),
+          CONNECTIONS,
+          async (t) => (await post(service.url, '/mfa/organization/enforce', t.auth, { enforced: t.enforced })).status,
+        );
+        statuses.push(
+          ...(await pool(
+            toggles.slice(ORGS),
+            CONNECTIONS,
+            async (t) => (await post(service.url, '/mfa/organization/enforce', t.auth, { enforced: t.enforced })).status,
+          )),
+        );
         if (statuses.some((s) => s !== 200)) throw new Error(`enforce ${[...new Set(statuses)]}`);
       },
       { expectRecords: toggles.length, aggregate: 'org_policies' },
@@ -278,7 +363,16 @@ export async function opCosts() {
     const now = new Date();
     for (let i = 0; i < BIG_ORG; i += 1000) {
       await db.collection('org_members').insertMany(
-        Array.from({ length: Math.min(1000, BIG_ORG - i) }, (_, j) => ({ _id: `${bigOrg}:m${i + j}`, orgId: bigOrg, userId: `m${i + j}`, role: 0, source: 'event', joinedAt: now, lastSeenAt: now, membershipUpdatedAt: now })),
+        Array.from({ length: Math.min(1000, BIG_ORG - i) }, (_, j) => ({
+          _id: `${bigOrg}:m${i + j}`,
+          orgId: bigOrg,
+          userId: `m${i + j}`,
+          role: 0,
+          source: 'event',
+          joinedAt: now,
+          lastSeenAt: now,
+          membershipUpdatedAt: now,
+        })),
       );
     }
     await seedAdminMfa(db, ['oc-big-admin']);

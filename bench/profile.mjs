@@ -26,7 +26,9 @@ export function summarize(file, top = 25) {
     const where = f.url.replace(/^file:\/\//, '').replace(ROOT + '/', '');
     const fn = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith('dist/') ? 'service code' : where.startsWith('node:') ? 'node core' : f.functionName || '(native)');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+      (where.startsWith('dist/') ? 'service code' : where.startsWith('node:') ? 'node core' : f.functionName || '(native)');
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
   }
   const pct = (us) => `${((us / total) * 100).toFixed(1)} %`;
@@ -47,7 +49,10 @@ try {
   } else {
     const orgs = 1000;
     const mongo = await MongoClient.connect(infrastructure().mongoUrl);
-    await seedAdminMfa(mongo.db(serviceConfig.MONGO_DB_NAME), Array.from({ length: orgs }, (_, i) => `admin-${i}`));
+    await seedAdminMfa(
+      mongo.db(serviceConfig.MONGO_DB_NAME),
+      Array.from({ length: orgs }, (_, i) => `admin-${i}`),
+    );
     await mongo.close();
     const tokens = await Promise.all(Array.from({ length: orgs }, (_, i) => token(adminClaims(`admin-${i}`, `prof-org-${i}`))));
     console.log(
@@ -66,4 +71,6 @@ try {
 }
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
 const summary = summarize(path.join(dir, file));
-console.log(`profile: ${path.join(dir, file)} (${summary.totalMs} ms sampled)\n\nSelf time by package:\n${summary.packages.join('\n')}\n\nTop functions:\n${summary.functions.join('\n')}`);
+console.log(
+  `profile: ${path.join(dir, file)} (${summary.totalMs} ms sampled)\n\nSelf time by package:\n${summary.packages.join('\n')}\n\nTop functions:\n${summary.functions.join('\n')}`,
+);

@@ -23,9 +23,19 @@ export async function queryPath() {
         connections,
         baselineRps: summary(live.map((r) => r.rps)),
         statusRps: summary(status.map((r) => r.rps)),
-        ratio: summary(ratio.map((r) => r * 100), 0) + ' %',
-        statusP50: summary(status.map((r) => r.p50), 1),
-        statusP99: summary(status.map((r) => r.p99), 1),
+        ratio:
+          summary(
+            ratio.map((r) => r * 100),
+            0,
+          ) + ' %',
+        statusP50: summary(
+          status.map((r) => r.p50),
+          1,
+        ),
+        statusP99: summary(
+          status.map((r) => r.p99),
+          1,
+        ),
         errors: status.reduce((n, r) => n + r.errors, 0),
       });
       console.log(`query path @${connections}:`, rows[rows.length - 1]);

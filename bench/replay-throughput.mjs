@@ -18,9 +18,24 @@ function seedEvents(count) {
     const sequence = Math.floor(i / 1000) + 1;
     const id = randomUUID();
     return {
-      _id: id, id, type: 'OrgMfaEnforcementLifted', topic: 'mfa.org-policy.v1', key: org, aggregate: 'org', sequence,
-      time: new Date(base + i * 10), schemaVersion: 1, orgId: org, userId: null, correlationId: 'bench', causationId: 'bench',
-      actorId: 'bench', actorType: 'system', data: { orgId: org, liftedBy: 'bench' }, replayable: true, publishedAt: new Date(),
+      _id: id,
+      id,
+      type: 'OrgMfaEnforcementLifted',
+      topic: 'mfa.org-policy.v1',
+      key: org,
+      aggregate: 'org',
+      sequence,
+      time: new Date(base + i * 10),
+      schemaVersion: 1,
+      orgId: org,
+      userId: null,
+      correlationId: 'bench',
+      causationId: 'bench',
+      actorId: 'bench',
+      actorType: 'system',
+      data: { orgId: org, liftedBy: 'bench' },
+      replayable: true,
+      publishedAt: new Date(),
     };
   });
 }
@@ -32,7 +47,11 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
   const mongo = await MongoClient.connect(infra.mongoUrl);
   const events = seedEvents(EVENTS);
   const seedStarted = Date.now();
-  for (let i = 0; i < events.length; i += 5000) await mongo.db(dbName).collection('event_log').insertMany(events.slice(i, i + 5000));
+  for (let i = 0; i < events.length; i += 5000)
+    await mongo
+      .db(dbName)
+      .collection('event_log')
+      .insertMany(events.slice(i, i + 5000));
   console.log(`seeded ${EVENTS} events in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
 
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
@@ -73,13 +92,31 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
     // Under bash so that `times` reports the CLI's own CPU time (user + system of the child).
     const cli = spawnSync(
       'bash',
-      ['-c', '"$@"; code=$?; times >&2; exit $code', 'replay', process.execPath, path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'), 'replay', '--all', '--to-topic', replayTopic, '--batch-size', String(BATCH)],
-      { env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
+      [
+        '-c',
+        '"$@"; code=$?; times >&2; exit $code',
+        'replay',
+        process.execPath,
+        path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'),
+        'replay',
+        '--all',
+        '--to-topic',
+        replayTopic,
+        '--batch-size',
+        String(BATCH),
+      ],
+      {
+        env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB_NAME: dbName, KAFKA_BROKERS: infra.kafkaBrokers },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
     );
     if (cli.status !== 0) throw new Error(`replay exited ${cli.status}: ${String(cli.stderr).slice(-500)}`);
     const output = String(cli.stdout);
     const childTimes = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(String(cli.stderr).trim());
-    cpuUsPerEvent.push(childTimes ? ((Number(childTimes[1]) * 60 + Number(childTimes[2]) + Number(childTimes[3]) * 60 + Number(childTimes[4])) * 1e6) / EVENTS : NaN);
+    cpuUsPerEvent.push(
+      childTimes ? ((Number(childTimes[1]) * 60 + Number(childTimes[2]) + Number(childTimes[3]) * 60 + Number(childTimes[4])) * 1e6) / EVENTS : NaN,
+    );
     process.stdout.write(output);
     replay.push(EVENTS / ((Date.now() - replayStarted) / 1000));
     // The CLI's own figure: from its first query to the last acknowledged batch (no process start, no counting).

@@ -51,7 +51,12 @@ const table = (rows) => {
   return [`| ${keys.join(' | ')} |`, `| ${keys.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
 };
 const lead = (figure) => Number(String(figure).split(' ')[0]);
-const status = (result, render) => (result.failed ? `**Failed**: ${result.why}` : result.skipped ? `**Not available yet**: ${result.why}. Re-run \`npm run bench\` once the feature is merged.` : render(result));
+const status = (result, render) =>
+  result.failed
+    ? `**Failed**: ${result.why}`
+    : result.skipped
+      ? `**Not available yet**: ${result.why}. Re-run \`npm run bench\` once the feature is merged.`
+      : render(result);
 const goal = (met) => (met ? '**met**' : '**missed**');
 
 // Goals, judged on the medians.
@@ -62,21 +67,69 @@ const lat50 = latency.rows?.find((r) => r.connections === 50);
 const latencyMet = lat50 && lat50.pooledP50 <= 50 && lat50.pooledP99 <= 250;
 
 const queryChart = query.rows
-  ? barChart(query.rows.flatMap((r) => [[`live   @${r.connections}`, lead(r.baselineRps)], [`status @${r.connections}`, lead(r.statusRps)]]), { unit: ' req/s' }) +
+  ? barChart(
+      query.rows.flatMap((r) => [
+        [`live   @${r.connections}`, lead(r.baselineRps)],
+        [`status @${r.connections}`, lead(r.statusRps)],
+      ]),
+      { unit: ' req/s' },
+    ) +
     '\n\n' +
-    barChart(query.rows.map((r) => [`status p99 @${r.connections}`, lead(r.statusP99)]), { unit: ' ms' })
+    barChart(
+      query.rows.map((r) => [`status p99 @${r.connections}`, lead(r.statusP99)]),
+      { unit: ' ms' },
+    )
   : '';
 const latencyChart = latency.rows
-  ? barChart(latency.rows.flatMap((r) => [[`p50 @${r.connections}`, r.pooledP50], [`p99 @${r.connections}`, r.pooledP99]]), { unit: ' ms' })
+  ? barChart(
+      latency.rows.flatMap((r) => [
+        [`p50 @${r.connections}`, r.pooledP50],
+        [`p99 @${r.connections}`, r.pooledP99],
+      ]),
+      { unit: ' ms' },
+    )
   : '';
 
 const summaryRows = [
-  { figure: '1. GET /mfa/status vs /health/live @50', measured: at50 ? `${at50.ratio} of baseline; p99 ${at50.statusP99} ms` : 'failed', goal: '≥ 50 %, p99 ≤ 25 ms', verdict: goal(queryMet) },
-  { figure: '2. enforce toggles, 1,000 orgs', measured: command.failed ? 'failed' : `${command.commandsPerSecond} commands/s (raw DB writes ${command.rawWritesPerSecond}/s)`, goal: '≥ 1,000/s', verdict: goal(commandMet) },
-  { figure: '3. event latency @50', measured: lat50 ? `p50 ${lat50.pooledP50} ms, p99 ${lat50.pooledP99} ms (${lat50.samples} samples)` : 'failed', goal: 'p50 ≤ 50, p99 ≤ 250 ms', verdict: goal(latencyMet) },
-  { figure: '4. replay 100,000 events vs raw', measured: replay.failed ? 'failed' : `${replay.ratio} (${replay.replayPerSecond} vs ${replay.rawPerSecond} events/s)`, goal: '≥ 50 %', verdict: replay.failed ? 'failed' : goal(replay.goalMet) },
-  { figure: '5. fan-out 100,000 members vs raw', measured: fan.skipped || fan.failed ? 'not available yet' : `${fan.ratio}; ${fan.complete}; peak RSS ${fan.peakRssMb} MB`, goal: '≥ 30 %, RSS < 300 MB', verdict: fan.skipped || fan.failed ? 'not measured' : goal(fan.goalMet) },
-  { figure: '6. TOTP verify-login', measured: verify.skipped || verify.failed ? 'not available yet' : `${verify.rows[0].perSecond} logins/s; wrong code ${verify.wrongVsValid}, locked ${verify.lockedVsValid} of valid throughput`, goal: '(report)', verdict: verify.skipped || verify.failed ? 'not measured' : 'measured' },
+  {
+    figure: '1. GET /mfa/status vs /health/live @50',
+    measured: at50 ? `${at50.ratio} of baseline; p99 ${at50.statusP99} ms` : 'failed',
+    goal: '≥ 50 %, p99 ≤ 25 ms',
+    verdict: goal(queryMet),
+  },
+  {
+    figure: '2. enforce toggles, 1,000 orgs',
+    measured: command.failed ? 'failed' : `${command.commandsPerSecond} commands/s (raw DB writes ${command.rawWritesPerSecond}/s)`,
+    goal: '≥ 1,000/s',
+    verdict: goal(commandMet),
+  },
+  {
+    figure: '3. event latency @50',
+    measured: lat50 ? `p50 ${lat50.pooledP50} ms, p99 ${lat50.pooledP99} ms (${lat50.samples} samples)` : 'failed',
+    goal: 'p50 ≤ 50, p99 ≤ 250 ms',
+    verdict: goal(latencyMet),
+  },
+  {
+    figure: '4. replay 100,000 events vs raw',
+    measured: replay.failed ? 'failed' : `${replay.ratio} (${replay.replayPerSecond} vs ${replay.rawPerSecond} events/s)`,
+    goal: '≥ 50 %',
+    verdict: replay.failed ? 'failed' : goal(replay.goalMet),
+  },
+  {
+    figure: '5. fan-out 100,000 members vs raw',
+    measured: fan.skipped || fan.failed ? 'not available yet' : `${fan.ratio}; ${fan.complete}; peak RSS ${fan.peakRssMb} MB`,
+    goal: '≥ 30 %, RSS < 300 MB',
+    verdict: fan.skipped || fan.failed ? 'not measured' : goal(fan.goalMet),
+  },
+  {
+    figure: '6. TOTP verify-login',
+    measured:
+      verify.skipped || verify.failed
+        ? 'not available yet'
+        : `${verify.rows[0].perSecond} logins/s; wrong code ${verify.wrongVsValid}, locked ${verify.lockedVsValid} of valid throughput`,
+    goal: '(report)',
+    verdict: verify.skipped || verify.failed ? 'not measured' : 'measured',
+  },
 ];
 
 // Issue 16's budgets: engine-independent where they can be (CPU per operation against the no-op
@@ -103,33 +156,48 @@ const bigEnforce = opRow('POST /mfa/organization/enforce, one org');
 const toggleRow = opRow('POST /mfa/organization/enforce, ');
 const lat10 = latency.rows?.find((r) => r.connections === 10);
 const budgets = [
-  { budget: 'status: ≤ 1 database command per request (org policy cached; the caches\' once-per-TTL refresh amortized in: judged at ≤ 1.05)', measured: status16.commands, verdict: verdict(status16.commandsMet) },
+  {
+    budget: "status: ≤ 1 database command per request (org policy cached; the caches' once-per-TTL refresh amortized in: judged at ≤ 1.05)",
+    measured: status16.commands,
+    verdict: verdict(status16.commandsMet),
+  },
   { budget: 'status: service CPU ≤ 2× the no-op route', measured: status16.cpu, verdict: verdict(status16.cpuMet) },
   { budget: 'methods: ≤ 1 database command per request (same)', measured: methods16.commands, verdict: verdict(methods16.commandsMet) },
   { budget: 'methods: service CPU ≤ 2× the no-op route', measured: methods16.cpu, verdict: verdict(methods16.cpuMet) },
   {
     budget: 'verify-login (TOTP): ≤ 2 database commands on the request path, CPU ≤ 3× no-op',
-    measured: login ? `${login.requestPathCommandsPerOp} commands on the request path (${login.dbCommandsPerOp} with its event's publication); CPU ${login.cpuUsPerOp} µs = ${fmtX(cpuX(login))} no-op (publication included)` : 'failed',
+    measured: login
+      ? `${login.requestPathCommandsPerOp} commands on the request path (${login.dbCommandsPerOp} with its event's publication); CPU ${login.cpuUsPerOp} µs = ${fmtX(cpuX(login))} no-op (publication included)`
+      : 'failed',
     verdict: verdict(login ? login.requestPathCommandsPerOp <= 2 && cpuX(login) <= 3 : null),
   },
   {
     budget: 'enforce: database commands that do not grow with the org (no counting scans on the command path)',
-    measured: bigEnforce ? `${bigEnforce.countingQueriesPerOp} counting queries (countDocuments over members) in one enforcement of a ${bigEnforce.operation.match(/of (\d+)/)?.[1]}-member org; ${toggleRow?.requestPathCommandsPerOp ?? '?'} commands per toggle on the request path` : 'failed',
+    measured: bigEnforce
+      ? `${bigEnforce.countingQueriesPerOp} counting queries (countDocuments over members) in one enforcement of a ${bigEnforce.operation.match(/of (\d+)/)?.[1]}-member org; ${toggleRow?.requestPathCommandsPerOp ?? '?'} commands per toggle on the request path`
+      : 'failed',
     verdict: verdict(bigEnforce ? bigEnforce.countingQueriesPerOp === 0 : null),
   },
   {
     budget: 'relay: ≤ 1 database write per published event, amortized over a batch',
-    measured: ops.relay ? `${(ops.relay.writes / ops.relay.records).toFixed(2)} writes per event (${ops.relay.writes} writes for ${ops.relay.records} events of the enforce toggles)` : 'failed',
+    measured: ops.relay
+      ? `${(ops.relay.writes / ops.relay.records).toFixed(2)} writes per event (${ops.relay.writes} writes for ${ops.relay.records} events of the enforce toggles)`
+      : 'failed',
     verdict: verdict(ops.relay ? ops.relay.writes / ops.relay.records <= 1 : null),
   },
   {
     budget: 'replay: ≥ 50 % of the raw kafkajs producer, same run',
-    measured: replay.failed ? 'failed' : `${replay.ratio} (${replay.replayPerSecond} vs ${replay.rawPerSecond} events/s); CLI CPU ${replay.cliCpuUsPerEvent} µs/event vs raw producer ${replay.rawProducerCpuUsPerEvent} µs/event`,
+    measured: replay.failed
+      ? 'failed'
+      : `${replay.ratio} (${replay.replayPerSecond} vs ${replay.rawPerSecond} events/s); CLI CPU ${replay.cliCpuUsPerEvent} µs/event vs raw producer ${replay.rawProducerCpuUsPerEvent} µs/event`,
     verdict: verdict(replay.failed ? null : replay.ratioMedian >= 50),
   },
   {
-    budget: 'fan-out of 100,000 members: ≥ 50 % of the database\'s write ceiling (one write per member), RSS < 300 MB',
-    measured: fan.skipped || fan.failed ? 'failed' : `${fan.ofWriteCeiling} of ${fan.rawWritesPerSecond} raw writes/s (${fan.eventsPerSecond} members/s); ${fan.dbWritesPerMember} writes and ${fan.dbCommandsPerMember} commands per member; CPU ${fan.cpuUsPerMember} µs/member; ${fan.complete}; peak RSS ${fan.peakRssMb} MB`,
+    budget: "fan-out of 100,000 members: ≥ 50 % of the database's write ceiling (one write per member), RSS < 300 MB",
+    measured:
+      fan.skipped || fan.failed
+        ? 'failed'
+        : `${fan.ofWriteCeiling} of ${fan.rawWritesPerSecond} raw writes/s (${fan.eventsPerSecond} members/s); ${fan.dbWritesPerMember} writes and ${fan.dbCommandsPerMember} commands per member; CPU ${fan.cpuUsPerMember} µs/member; ${fan.complete}; peak RSS ${fan.peakRssMb} MB`,
     verdict: verdict(fan.skipped || fan.failed ? null : fan.budgetMet),
   },
   {
@@ -148,7 +216,8 @@ const opsTable = ops.rows
         'db commands/op': r.dbCommandsPerOp ?? '',
         'of which request path': r.requestPathCommandsPerOp ?? '',
         'Kafka records/op': r.kafkaRecordsPerOp ?? '',
-        'largest (collection command per op)': r.top ?? (r.countingQueriesPerOp !== undefined ? `counting queries ${r.countingQueriesPerOp}; answered in ${r.answeredMs} ms` : ''),
+        'largest (collection command per op)':
+          r.top ?? (r.countingQueriesPerOp !== undefined ? `counting queries ${r.countingQueriesPerOp}; answered in ${r.answeredMs} ms` : ''),
       })),
     )
   : `**Failed**: ${ops.why}`;

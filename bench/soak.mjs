@@ -32,7 +32,12 @@ const TOTP_SHARE = Number(process.env.SOAK_TOTP_SHARE ?? 0.1);
 const MONGO_PORT = Number(process.env.SOAK_MONGO_PORT ?? 3790);
 const KAFKA_PORT = Number(process.env.SOAK_KAFKA_PORT ?? 3791);
 const SERVICE_PORTS = (process.env.SOAK_SERVICE_PORTS ?? '3780,3781').split(',').map(Number);
-const INFRA = { MFA_INFRA_DIR: path.join(ROOT, '.infra', 'soak'), MFA_INFRA_MONGO_PORT: String(MONGO_PORT), MFA_INFRA_KAFKA_PORT: String(KAFKA_PORT), MFA_INFRA_KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1) };
+const INFRA = {
+  MFA_INFRA_DIR: path.join(ROOT, '.infra', 'soak'),
+  MFA_INFRA_MONGO_PORT: String(MONGO_PORT),
+  MFA_INFRA_KAFKA_PORT: String(KAFKA_PORT),
+  MFA_INFRA_KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1),
+};
 const TOPICS = ['mfa.org-policy.v1', 'mfa.user-mfa.v1', 'mfa.delivery.v1'];
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -86,7 +91,13 @@ function infra(args) {
     ),
   );
 }
-const infraEnv = () => Object.fromEntries(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'env'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+const infraEnv = () =>
+  Object.fromEntries(
+    readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'env'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+  );
 const mongoPid = () => Number(readFileSync(path.join(INFRA.MFA_INFRA_DIR, 'mongo.pid'), 'utf8'));
 
 // ------------------------------------------------------------------ instances and balancer
@@ -139,7 +150,8 @@ class Instance {
       file.write(chunk);
       const text = chunk.toString();
       this.crashLines += (text.match(/"msg":"consumer crashed"/g) ?? []).length;
-      if (this.child === child && this.listening.length < this.startups.length + 1 && text.includes('mfa-service listening on')) this.listening.push(now() - spawned);
+      if (this.child === child && this.listening.length < this.startups.length + 1 && text.includes('mfa-service listening on'))
+        this.listening.push(now() - spawned);
       this.lastLines = text.slice(-3000);
     };
     child.stdout.on('data', scan);
@@ -223,7 +235,13 @@ async function send(balancer, kind, pathName, auth, body) {
         target = balancer.pick(target);
         if (target) continue;
       }
-      outcomes.push({ at: started, ms: now() - started, status: 0, code: error?.name === 'TimeoutError' ? 'TIMEOUT' : (error?.cause?.code ?? 'NETWORK'), kind });
+      outcomes.push({
+        at: started,
+        ms: now() - started,
+        status: 0,
+        code: error?.name === 'TimeoutError' ? 'TIMEOUT' : (error?.cause?.code ?? 'NETWORK'),
+        kind,
+      });
       return { status: 0, json: {} };
     }
   }
@@ -378,7 +396,10 @@ function outcomeCounts(list) {
     const key = o.status === 0 ? o.code : o.status >= 200 && o.status < 300 ? '2xx' : `${o.status}${o.code ? ` ${o.code}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
 }
 
 /** From the end of a fault: the first second from which three 1-s buckets in a row are ≥ 95 % 2xx. */
@@ -400,7 +421,9 @@ async function main() {
   log(`starting private infrastructure (FerretDB :${MONGO_PORT}, Kafka :${KAFKA_PORT})`);
   await infra(['stop']); // a fresh state every run
   await new Promise((resolve, reject) =>
-    execFile('bash', [path.join(ROOT, 'scripts/infra.sh'), 'start'], { env: { ...process.env, ...INFRA, MFA_INFRA_FRESH: '1' } }, (e) => (e ? reject(e) : resolve())),
+    execFile('bash', [path.join(ROOT, 'scripts/infra.sh'), 'start'], { env: { ...process.env, ...INFRA, MFA_INFRA_FRESH: '1' } }, (e) =>
+      e ? reject(e) : resolve(),
+    ),
   );
   const { MONGO_URL, KAFKA_BROKERS } = infraEnv();
   const infraInfo = { mongoUrl: MONGO_URL, kafkaBrokers: KAFKA_BROKERS };
@@ -410,7 +433,14 @@ async function main() {
   // Aggregates already there, as in a real deployment: any full scan would show.
   for (let i = 0; i < SEED_USERS; i += 500) {
     await db.collection('user_mfa').insertMany(
-      Array.from({ length: Math.min(500, SEED_USERS - i) }, (_, k) => ({ _id: `seed-${i + k}`, version: 1, lastSequence: 0, enabledMethods: [], methods: {}, outbox: [] })),
+      Array.from({ length: Math.min(500, SEED_USERS - i) }, (_, k) => ({
+        _id: `seed-${i + k}`,
+        version: 1,
+        lastSequence: 0,
+        enabledMethods: [],
+        methods: {},
+        outbox: [],
+      })),
     );
   }
 
@@ -484,8 +514,15 @@ async function main() {
   // Events owed: every committed event, per aggregate 1..lastSequence (read from the database);
   // delivered: everything on the topics, read again from the beginning.
   const owed = new Map();
-  for (const [collection, topic] of [['org_policies', TOPICS[0]], ['user_mfa', TOPICS[1]]]) {
-    for (const doc of await db.collection(collection).find({ lastSequence: { $gt: 0 } }, { projection: { lastSequence: 1 } }).toArray()) owed.set(`${topic}|${doc._id}`, doc.lastSequence);
+  for (const [collection, topic] of [
+    ['org_policies', TOPICS[0]],
+    ['user_mfa', TOPICS[1]],
+  ]) {
+    for (const doc of await db
+      .collection(collection)
+      .find({ lastSequence: { $gt: 0 } }, { projection: { lastSequence: 1 } })
+      .toArray())
+      owed.set(`${topic}|${doc._id}`, doc.lastSequence);
   }
   const collector = { records: await readAll(KAFKA_BROKERS) };
   const delivered = () => {
@@ -523,18 +560,29 @@ async function main() {
   const inRecovery = (o) => windows.some((w) => o.at >= w.ended && o.at < w.recoveryEnd);
   const loadOutcomes = outcomes.filter((o) => o.at >= t0 && o.at < loadEnd);
   const outside = loadOutcomes.filter((o) => !inFault(o) && !inRecovery(o));
-  const latency = (list) => (list.length === 0 ? 'n/a' : `${percentile(list.map((o) => o.ms), 50)} / ${percentile(list.map((o) => o.ms), 99)} ms`);
+  const latency = (list) =>
+    list.length === 0
+      ? 'n/a'
+      : `${percentile(
+          list.map((o) => o.ms),
+          50,
+        )} / ${percentile(
+          list.map((o) => o.ms),
+          99,
+        )} ms`;
 
   // Under steady load the backlog is never exactly 0 for long (events are always on their way): "drained"
   // is back to the level of the 20 s before the outage (at least 0); exact zeros are reported too.
-  const kafkaReturns = windows.filter((w) => w.kind === 'kafka-outage').map((w) => {
-    const before = backlog.filter((b) => b.at >= w.started - 20_000 && b.at < w.started && b.events !== null).map((b) => b.events);
-    const level = before.length > 0 ? Math.max(...before) : 0;
-    const back = backlog.find((b) => b.at >= w.ended && b.events !== null && b.events <= level);
-    const zero = backlog.find((b) => b.at >= w.ended && b.events === 0);
-    const peak = Math.max(0, ...backlog.filter((b) => b.at >= w.started && b.at <= (back?.at ?? w.ended + 120_000)).map((b) => b.events ?? 0));
-    return { at: w.started - t0, peak, level, seconds: back ? (back.at - w.ended) / 1000 : null, zeroSeconds: zero ? (zero.at - w.ended) / 1000 : null };
-  });
+  const kafkaReturns = windows
+    .filter((w) => w.kind === 'kafka-outage')
+    .map((w) => {
+      const before = backlog.filter((b) => b.at >= w.started - 20_000 && b.at < w.started && b.events !== null).map((b) => b.events);
+      const level = before.length > 0 ? Math.max(...before) : 0;
+      const back = backlog.find((b) => b.at >= w.ended && b.events !== null && b.events <= level);
+      const zero = backlog.find((b) => b.at >= w.ended && b.events === 0);
+      const peak = Math.max(0, ...backlog.filter((b) => b.at >= w.started && b.at <= (back?.at ?? w.ended + 120_000)).map((b) => b.events ?? 0));
+      return { at: w.started - t0, peak, level, seconds: back ? (back.at - w.ended) / 1000 : null, zeroSeconds: zero ? (zero.at - w.ended) / 1000 : null };
+    });
   const faultRows = windows.map((w) => {
     const during = loadOutcomes.filter((o) => o.at >= w.started && o.at < w.ended);
     const after = loadOutcomes.filter((o) => o.at >= w.ended && o.at < w.recoveryEnd);
@@ -543,7 +591,11 @@ async function main() {
 
   const targets = [
     ['0 events lost', lost === 0, `${lost} lost of ${totalOwed} owed (${collector.records.length} records received)`],
-    ['≥ 99 % 2xx outside fault windows (and their 10 s after)', okOf(outside) / outside.length >= 0.99, `${pct(okOf(outside), outside.length)} of ${outside.length}`],
+    [
+      '≥ 99 % 2xx outside fault windows (and their 10 s after)',
+      okOf(outside) / outside.length >= 0.99,
+      `${pct(okOf(outside), outside.length)} of ${outside.length}`,
+    ],
     ...faultRows.map(({ w, after }) => [
       `≥ 95 % 2xx within 10 s after ${w.kind} at ${((w.started - t0) / 1000).toFixed(0)} s`,
       after.length > 0 && okOf(after) / after.length >= 0.95,
@@ -561,11 +613,18 @@ async function main() {
   for (let at = t0; at < loadEnd; at += 10_000) {
     const list = loadOutcomes.filter((o) => o.at >= at && o.at < at + 10_000);
     const b = backlog.filter((x) => x.at >= at && x.at < at + 10_000 && x.events !== null).map((x) => x.events);
-    const faultHere = windows.filter((w) => w.started < at + 10_000 && w.ended >= at).map((w) => w.kind).join(', ');
-    buckets.push(`| ${((at - t0) / 1000).toFixed(0)} | ${list.length} | ${pct(okOf(list), list.length)} | ${latency(list)} | ${b.length ? Math.max(...b) : '–'} | ${faultHere} |`);
+    const faultHere = windows
+      .filter((w) => w.started < at + 10_000 && w.ended >= at)
+      .map((w) => w.kind)
+      .join(', ');
+    buckets.push(
+      `| ${((at - t0) / 1000).toFixed(0)} | ${list.length} | ${pct(okOf(list), list.length)} | ${latency(list)} | ${b.length ? Math.max(...b) : '–'} | ${faultHere} |`,
+    );
   }
   const shutdowns = instances.flatMap((i) => i.shutdowns.map((x) => `${(x.ms / 1000).toFixed(1)} s (exit ${x.code})`));
-  const startups = instances.flatMap((i) => i.startups.map((x, k) => `${(x / 1000).toFixed(1)} s (listening after ${i.listening[k] === undefined ? '?' : (i.listening[k] / 1000).toFixed(1)} s)`));
+  const startups = instances.flatMap((i) =>
+    i.startups.map((x, k) => `${(x / 1000).toFixed(1)} s (listening after ${i.listening[k] === undefined ? '?' : (i.listening[k] / 1000).toFixed(1)} s)`),
+  );
 
   const report = `# Fault-injection soak (issue 17)
 
@@ -596,7 +655,10 @@ ${targets.map(([name, met, figure]) => `| ${name} | ${met ? 'met' : '**missed**'
 | Fault | At (s) | Detail | During: requests, outcomes | During p50 / p99 | 10 s after: 2xx | Recovery (s) |
 | --- | --- | --- | --- | --- | --- | --- |
 ${faultRows
-  .map(({ w, during, after, recovery }) => `| ${w.kind} | ${((w.started - t0) / 1000).toFixed(0)} | ${w.detail} | ${during.length}: ${outcomeCounts(during) || '–'} | ${latency(during)} | ${pct(okOf(after), after.length)} of ${after.length} | ${recovery ?? '> 120'} |`)
+  .map(
+    ({ w, during, after, recovery }) =>
+      `| ${w.kind} | ${((w.started - t0) / 1000).toFixed(0)} | ${w.detail} | ${during.length}: ${outcomeCounts(during) || '–'} | ${latency(during)} | ${pct(okOf(after), after.length)} of ${after.length} | ${recovery ?? '> 120'} |`,
+  )
   .join('\n')}
 
 Outside fault windows and their 10 s after: ${outside.length} requests, ${outcomeCounts(outside)}; p50 / p99 ${latency(outside)}.

@@ -16,7 +16,11 @@ const STEP = 30_000;
 
 async function call(url, path, auth, body) {
   const started = performance.now();
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: auth },
+    body: JSON.stringify(body),
+  });
   const json = await res.json().catch(() => ({}));
   return { status: res.status, json, ms: performance.now() - started };
 }
@@ -52,20 +56,44 @@ const wrongCode = (secret) => String((Number(authenticator.generate(secret)) + 5
 
 function figures(batch, expectStatus) {
   const ok = batch.results.filter((r) => r.status === expectStatus).length;
-  return { perSecond: batch.results.length / batch.seconds, p50: percentile(batch.results.map((r) => r.ms), 50), p99: percentile(batch.results.map((r) => r.ms), 99), unexpected: batch.results.length - ok, statuses: [...new Set(batch.results.map((r) => r.status))].join('/') };
+  return {
+    perSecond: batch.results.length / batch.seconds,
+    p50: percentile(
+      batch.results.map((r) => r.ms),
+      50,
+    ),
+    p99: percentile(
+      batch.results.map((r) => r.ms),
+      99,
+    ),
+    unexpected: batch.results.length - ok,
+    statuses: [...new Set(batch.results.map((r) => r.status))].join('/'),
+  };
 }
 
 export async function verifyLogin() {
   const infra = infrastructure();
   const service = await startService(serviceEnv(infra));
   try {
-    const probe = await call(service.url, '/mfa/verify-login', `Bearer ${await token({ sub: `vl-probe-${randomUUID()}` })}`, { mfaType: 'GOOGLE_AUTH', code: '000000' });
+    const probe = await call(service.url, '/mfa/verify-login', `Bearer ${await token({ sub: `vl-probe-${randomUUID()}` })}`, {
+      mfaType: 'GOOGLE_AUTH',
+      code: '000000',
+    });
     if (probe.status === 404) return notAvailable('POST /mfa/verify-login answered 404 (not built yet)');
 
     const runId = randomUUID().slice(0, 8);
     const seedStarted = Date.now();
     const sets = [];
-    for (let s = 0; s < RUNS + 1; s++) sets.push((await pool(Array.from({ length: USERS }, (_, i) => s * USERS + i), 10, (i) => seedUser(service.url, runId, i))).results);
+    for (let s = 0; s < RUNS + 1; s++)
+      sets.push(
+        (
+          await pool(
+            Array.from({ length: USERS }, (_, i) => s * USERS + i),
+            10,
+            (i) => seedUser(service.url, runId, i),
+          )
+        ).results,
+      );
     console.log(`verify-login: set up ${(RUNS + 1) * USERS} TOTP users in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
     // A code is single use per time step: never log in within the step of the user's verify-setup.
     const lastSetupStep = Math.max(...sets.flat().map((u) => u.setupStep));
@@ -73,7 +101,9 @@ export async function verifyLogin() {
 
     const valid = [];
     for (let run = 0; run < RUNS; run++) {
-      const batch = await pool(sets[run], CONCURRENCY, (u) => call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) }));
+      const batch = await pool(sets[run], CONCURRENCY, (u) =>
+        call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) }),
+      );
       valid.push(figures(batch, 200));
       console.log(`verify-login valid run ${run + 1}:`, valid[valid.length - 1]);
     }
@@ -82,26 +112,40 @@ export async function verifyLogin() {
     const wrong = [];
     const locked = [];
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const batch = await pool(spare, CONCURRENCY, (u) => call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: wrongCode(u.secret) }));
+      const batch = await pool(spare, CONCURRENCY, (u) =>
+        call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: wrongCode(u.secret) }),
+      );
       if (attempt <= RUNS) wrong.push(figures(batch, 400));
     }
     for (let run = 0; run < RUNS; run++) {
-      const batch = await pool(spare, CONCURRENCY, (u) => call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) }));
+      const batch = await pool(spare, CONCURRENCY, (u) =>
+        call(service.url, '/mfa/verify-login', u.auth, { mfaType: 'GOOGLE_AUTH', code: authenticator.generate(u.secret) }),
+      );
       locked.push(figures(batch, 423));
     }
     const row = (name, runs, expected) => ({
       case: name,
       expected,
       perSecond: summary(runs.map((r) => r.perSecond)),
-      p50: summary(runs.map((r) => r.p50), 1),
-      p99: summary(runs.map((r) => r.p99), 1),
+      p50: summary(
+        runs.map((r) => r.p50),
+        1,
+      ),
+      p99: summary(
+        runs.map((r) => r.p99),
+        1,
+      ),
       unexpected: `${runs.reduce((n, r) => n + r.unexpected, 0)} (${[...new Set(runs.map((r) => r.statuses))].join(', ')})`,
     });
     const ratio = (runs) => `${summary(runs.map((r, i) => (r.perSecond / valid[i].perSecond) * 100))} %`;
     return {
       users: USERS,
       concurrency: CONCURRENCY,
-      rows: [row('valid code (distinct users)', valid, '200'), row('wrong code (failure recorded)', wrong, '400'), row('locked out (after 5 failures)', locked, '423')],
+      rows: [
+        row('valid code (distinct users)', valid, '200'),
+        row('wrong code (failure recorded)', wrong, '400'),
+        row('locked out (after 5 failures)', locked, '423'),
+      ],
       wrongVsValid: ratio(wrong),
       lockedVsValid: ratio(locked),
       validMedian: median(valid.map((r) => r.perSecond)),

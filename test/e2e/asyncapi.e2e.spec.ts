@@ -36,12 +36,37 @@ describe('AsyncAPI 3.0 document (/docs/asyncapi.json)', () => {
     const { document: parsed } = await new Parser().parse(JSON.stringify(document));
     const channels = parsed!.channels().all();
     expect(channels.map((c) => c.address()).sort()).toEqual([...PUBLISHED_TOPICS, Topics.membership].sort());
-    const sends = parsed!.operations().filterBySend().flatMap((o) => o.channels().all().map((c) => c.address()));
+    const sends = parsed!
+      .operations()
+      .filterBySend()
+      .flatMap((o) =>
+        o
+          .channels()
+          .all()
+          .map((c) => c.address()),
+      );
     expect(sends.sort()).toEqual([...PUBLISHED_TOPICS].sort());
-    expect(parsed!.operations().filterByReceive().flatMap((o) => o.channels().all().map((c) => c.address()))).toEqual([Topics.membership]);
+    expect(
+      parsed!
+        .operations()
+        .filterByReceive()
+        .flatMap((o) =>
+          o
+            .channels()
+            .all()
+            .map((c) => c.address()),
+        ),
+    ).toEqual([Topics.membership]);
 
     const topicOf = new Map<string, string>();
-    const messages = new Map(channels.flatMap((c) => c.messages().all().map((m) => [m.name()!, m] as const)));
+    const messages = new Map(
+      channels.flatMap((c) =>
+        c
+          .messages()
+          .all()
+          .map((m) => [m.name()!, m] as const),
+      ),
+    );
     for (const c of channels) for (const m of c.messages().all()) topicOf.set(m.name()!, c.address()!);
     for (const [type, definition] of Object.entries(EVENT_CATALOGUE)) {
       const m = messages.get(type);

@@ -49,7 +49,15 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
     await kafka.stop();
   });
 
-  const { call, doc, settle, eventsAbout, codeAt, refusedWithoutTrace, member: memberAs } = trustFixture(
+  const {
+    call,
+    doc,
+    settle,
+    eventsAbout,
+    codeAt,
+    refusedWithoutTrace,
+    member: memberAs,
+  } = trustFixture(
     () => t,
     () => kafka,
     clock,
@@ -58,10 +66,14 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
   const member = (orgId: string, userId: string, role: number, managed = true) => memberAs(orgId, userId, role, managed);
   const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-
   /** A passkey registered through the real ceremony (a software authenticator); returns the device. */
   async function registerPasskey(userId: string, orgId: string, name?: string, aaguid?: string): Promise<SoftwareAuthenticator> {
-    const device = new SoftwareAuthenticator({ rpId: RP_ID, origin: ORIGIN, transports: ['internal', 'hybrid'], aaguid: aaguid ? Buffer.from(aaguid.replace(/-/g, ''), 'hex') : undefined });
+    const device = new SoftwareAuthenticator({
+      rpId: RP_ID,
+      origin: ORIGIN,
+      transports: ['internal', 'hybrid'],
+      aaguid: aaguid ? Buffer.from(aaguid.replace(/-/g, ''), 'hex') : undefined,
+    });
     const claims = { sub: userId, orgId, orgRole: USER, amr: STEPPED };
     const setup = await call('post', '/mfa/setup', claims, { mfaType: 'PASSKEY', ...(name ? { deviceInfo: { name, type: 'platform' } } : {}) });
     expect(setup.status).toBe(200);
@@ -156,7 +168,10 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       const stranger = uniqueName('stranger');
       await enrollTotp(stranger, orgId);
       await refusedWithoutTrace({ users: [userId, stranger] }, async () => {
-        for (const [method, body] of [['patch', { name: 'mine now' }], ['delete', undefined]] as const) {
+        for (const [method, body] of [
+          ['patch', { name: 'mine now' }],
+          ['delete', undefined],
+        ] as const) {
           const res = await call(method, `/mfa/authenticators/${a.id}`, { sub: stranger, orgId, orgRole: USER, amr: STEPPED }, body);
           expect([res.status, res.body]).toEqual([404, { success: false, error: 'Authenticator not found', code: 'AUTHENTICATOR_NOT_FOUND' }]);
         }
@@ -213,7 +228,16 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       expect(list.body.data).toEqual([
         expect.objectContaining({ type: 'PASSKEY', name: 'Key' }),
         { id: 'totp', type: 'GOOGLE_AUTH', enabled: true, name: null, createdAt: expect.any(String), lastUsedAt: clock.now().toISOString() },
-        { id: 'backup-codes', type: 'BACKUP_CODES', enabled: true, name: null, createdAt: expect.any(String), lastUsedAt: null, remaining: 10, generatedAt: expect.any(String) },
+        {
+          id: 'backup-codes',
+          type: 'BACKUP_CODES',
+          enabled: true,
+          name: null,
+          createdAt: expect.any(String),
+          lastUsedAt: null,
+          remaining: 10,
+          generatedAt: expect.any(String),
+        },
       ]);
       const text = JSON.stringify(list.body);
       expect(text).not.toContain(stored!.totp.secret.ciphertext);
@@ -290,7 +314,10 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       expect(removed[0].data).toEqual({ userId: target, orgId, orgIds: [orgId], authenticatorId: lost.id, type: 'PASSKEY', removedBy: admin });
       expect(removed[0].actortype).toBe('admin');
       // The member still logs in with the app.
-      expect((await call('post', '/mfa/verify-login', { sub: target, orgId, orgRole: USER, amr: PASSWORD }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status).toBe(200);
+      expect(
+        (await call('post', '/mfa/verify-login', { sub: target, orgId, orgRole: USER, amr: PASSWORD }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) }))
+          .status,
+      ).toBe(200);
     });
   });
 
@@ -304,7 +331,12 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       expect(policy.body.data).toMatchObject({ enforced: true, rememberDeviceDays: 30 });
       const secret = await enrollTotp(userId, orgId);
 
-      const login = await call('post', '/mfa/verify-login', me, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret), rememberDevice: true, deviceName: ' Home PC ' });
+      const login = await call('post', '/mfa/verify-login', me, {
+        mfaType: 'GOOGLE_AUTH',
+        code: codeAt(secret),
+        rememberDevice: true,
+        deviceName: ' Home PC ',
+      });
       expect(login.status).toBe(200);
       const { deviceToken, deviceId, deviceExpiresAt } = login.body.data;
       secrets.push(deviceToken);
@@ -348,7 +380,12 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
         }
         const missing = await call('post', '/mfa/verify-login', me, { mfaType: 'TRUSTED_DEVICE' });
         expect([missing.status, missing.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-        const foreign = await call('post', '/mfa/verify-login', { sub: other, orgId, orgRole: USER, amr: PASSWORD }, { mfaType: 'TRUSTED_DEVICE', token: deviceToken });
+        const foreign = await call(
+          'post',
+          '/mfa/verify-login',
+          { sub: other, orgId, orgRole: USER, amr: PASSWORD },
+          { mfaType: 'TRUSTED_DEVICE', token: deviceToken },
+        );
         expect([foreign.status, foreign.body.code]).toEqual([400, 'METHOD_NOT_ENABLED']);
         const badName = await call('post', '/mfa/verify-login', me, { mfaType: 'GOOGLE_AUTH', code: '000000', rememberDevice: true, deviceName: 'tab\there' });
         expect([badName.status, badName.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -375,7 +412,9 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
         ['TrustedDeviceRegistered', { userId, orgId, deviceId, expiresAt: deviceExpiresAt }],
         ['TrustedDeviceRevoked', { userId, orgId, deviceId, reason: 'user' }],
       ]);
-      const verified = eventsAbout(userId).filter((e) => e.type === 'MfaVerificationSucceeded').map((e) => (e.data as { method: string }).method);
+      const verified = eventsAbout(userId)
+        .filter((e) => e.type === 'MfaVerificationSucceeded')
+        .map((e) => (e.data as { method: string }).method);
       expect(verified).toEqual(['GOOGLE_AUTH', 'TRUSTED_DEVICE']);
     });
 
@@ -408,7 +447,11 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       const expired = await call('post', '/mfa/verify-login', me, { mfaType: 'TRUSTED_DEVICE', token });
       expect([expired.status, expired.body.code]).toEqual([400, 'VERIFICATION_FAILED']);
       await settle();
-      expect(eventsAbout(userId).filter((e) => e.type === 'MfaVerificationFailed').at(-1)!.data).toEqual({
+      expect(
+        eventsAbout(userId)
+          .filter((e) => e.type === 'MfaVerificationFailed')
+          .at(-1)!.data,
+      ).toEqual({
         userId,
         orgId: generous,
         method: 'TRUSTED_DEVICE',
@@ -418,10 +461,20 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       // Out of range policy values are refused without trace.
       await refusedWithoutTrace({ orgs: [strict] }, async () => {
         for (const rememberDeviceDays of [-1, 91, 1.5, '30']) {
-          const res = await call('post', '/mfa/organization/enforce', { sub: `owner-${strict}`, orgId: strict, orgRole: OWNER, amr: STEPPED }, { enforced: true, rememberDeviceDays });
+          const res = await call(
+            'post',
+            '/mfa/organization/enforce',
+            { sub: `owner-${strict}`, orgId: strict, orgRole: OWNER, amr: STEPPED },
+            { enforced: true, rememberDeviceDays },
+          );
           expect([rememberDeviceDays, res.status, res.body.code]).toEqual([rememberDeviceDays, 400, 'VALIDATION_FAILED']);
         }
-        const lifted = await call('post', '/mfa/organization/enforce', { sub: `owner-${strict}`, orgId: strict, orgRole: OWNER, amr: STEPPED }, { enforced: false, rememberDeviceDays: 0 });
+        const lifted = await call(
+          'post',
+          '/mfa/organization/enforce',
+          { sub: `owner-${strict}`, orgId: strict, orgRole: OWNER, amr: STEPPED },
+          { enforced: false, rememberDeviceDays: 0 },
+        );
         expect([lifted.status, lifted.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       });
     });
@@ -430,18 +483,33 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       const orgId = uniqueName('org');
       const owner = `owner-${orgId}`;
       await refusedWithoutTrace({ orgs: [orgId] }, async () => {
-        const res = await call('post', '/mfa/organization/enforce', { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD }, { enforced: true, rememberDeviceDays: 30 });
+        const res = await call(
+          'post',
+          '/mfa/organization/enforce',
+          { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD },
+          { enforced: true, rememberDeviceDays: 30 },
+        );
         expect([res.status, res.body.code]).toEqual([403, 'ADMIN_MFA_REQUIRED']);
       });
       await enforce(orgId, { enforced: true, rememberDeviceDays: 30 });
       await refusedWithoutTrace({ orgs: [orgId] }, async () => {
-        const res = await call('post', '/mfa/organization/enforce', { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD }, { enforced: true, rememberDeviceDays: 60 });
+        const res = await call(
+          'post',
+          '/mfa/organization/enforce',
+          { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD },
+          { enforced: true, rememberDeviceDays: 60 },
+        );
         expect([res.status, res.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
       });
       // Shortening only raises security.
-      expect((await call('post', '/mfa/organization/enforce', { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD }, { enforced: true, rememberDeviceDays: 10 })).status).toBe(200);
+      expect(
+        (await call('post', '/mfa/organization/enforce', { sub: owner, orgId, orgRole: OWNER, amr: PASSWORD }, { enforced: true, rememberDeviceDays: 10 }))
+          .status,
+      ).toBe(200);
       await settle();
-      expect(kafka.events((e) => e.subject === orgId && e.type === 'OrgMfaEnforced').map((e) => (e.data as { rememberDeviceDays: number }).rememberDeviceDays)).toEqual([30, 10]);
+      expect(
+        kafka.events((e) => e.subject === orgId && e.type === 'OrgMfaEnforced').map((e) => (e.data as { rememberDeviceDays: number }).rememberDeviceDays),
+      ).toEqual([30, 10]);
     });
 
     it('reset revokes every device; an admin revokes a member’s devices; removing the factor that created one revokes it', async () => {
@@ -460,7 +528,11 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
             ? await call('post', '/mfa/verify-login', me, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret), rememberDevice: true })
             : await (async () => {
                 const options = await call('post', '/mfa/passkey/auth-options', me);
-                return call('post', '/mfa/verify-login', me, { mfaType: 'PASSKEY', credential: phone.assert(options.body.data.challenge), rememberDevice: true });
+                return call('post', '/mfa/verify-login', me, {
+                  mfaType: 'PASSKEY',
+                  credential: phone.assert(options.body.data.challenge),
+                  rememberDevice: true,
+                });
               })();
         expect(res.status).toBe(200);
         clock.advance(STEP_MS);
@@ -486,7 +558,10 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
         expect([noMfa.status, noMfa.body.code]).toEqual([403, 'ADMIN_MFA_REQUIRED']);
       });
       await seedAdminMfa(t.db, admin);
-      expect((await call('delete', adminPath, { sub: admin, orgId, orgRole: ADMIN, amr: STEPPED })).body).toEqual({ success: true, message: 'Trusted devices revoked' });
+      expect((await call('delete', adminPath, { sub: admin, orgId, orgRole: ADMIN, amr: STEPPED })).body).toEqual({
+        success: true,
+        message: 'Trusted devices revoked',
+      });
       expect((await doc(userId))!.trustedDevices).toEqual([]);
 
       // Reset revokes every remaining device.

@@ -106,7 +106,11 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       await kafka.stopAsync();
       for (const instance of instances) {
         const ready = await eventually(
-          () => fetch(`${instance!.url}/health/ready`).then(async (r) => ({ status: r.status, body: (await r.json()) as { checks: Record<string, string>; outbox: { backlogEvents: number } } })),
+          () =>
+            fetch(`${instance!.url}/health/ready`).then(async (r) => ({
+              status: r.status,
+              body: (await r.json()) as { checks: Record<string, string>; outbox: { backlogEvents: number } },
+            })),
           (r) => r.body.checks.kafka === 'down' && r.body.outbox.backlogEvents > 0,
           'readiness reporting Kafka down with a backlog',
           15_000,
@@ -186,8 +190,16 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       const owed = new Map<string, number>();
       const readOwed = async () => {
         owed.clear();
-        for (const doc of await db.collection('org_policies').find({}, { projection: { lastSequence: 1 } }).toArray()) owed.set(`org:${String(doc._id)}`, doc.lastSequence ?? 0);
-        for (const doc of await db.collection('user_mfa').find({}, { projection: { lastSequence: 1 } }).toArray()) owed.set(`user:${String(doc._id)}`, doc.lastSequence ?? 0);
+        for (const doc of await db
+          .collection('org_policies')
+          .find({}, { projection: { lastSequence: 1 } })
+          .toArray())
+          owed.set(`org:${String(doc._id)}`, doc.lastSequence ?? 0);
+        for (const doc of await db
+          .collection('user_mfa')
+          .find({}, { projection: { lastSequence: 1 } })
+          .toArray())
+          owed.set(`user:${String(doc._id)}`, doc.lastSequence ?? 0);
       };
       const keyOf = (r: (typeof collector.records)[number]) => `${r.topic === Topics.orgPolicy ? 'org' : 'user'}:${r.key}`;
       await eventually(
@@ -203,12 +215,24 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
       ).catch(async (error: Error) => {
         // What was left where, to tell a stuck relay from a lost marker from a slow collector.
         const markers = await db.collection('outbox_pending').find({}).toArray();
-        const waiting = await db.collection('org_policies').find({ outboxSince: { $exists: true } }, { projection: { lastSequence: 1, 'outbox.sequence': 1 } }).toArray();
+        const waiting = await db
+          .collection('org_policies')
+          .find({ outboxSince: { $exists: true } }, { projection: { lastSequence: 1, 'outbox.sequence': 1 } })
+          .toArray();
         const leases = await db.collection('outbox_leases').find({}).toArray();
         const ready = await Promise.all(instances.map((i) => (i ? fetch(`${i.url}/health/ready`).then((r) => r.text()) : 'down')));
         throw new Error(
           `${error.message}\nmarkers ${JSON.stringify(markers)}\nwaiting ${JSON.stringify(waiting)}\nleases ${JSON.stringify(leases)}\nready ${ready.join(' | ')}\n` +
-            `collected ${collector.records.length}\n${instances.map((i) => i?.output().split('\n').filter((l) => /warn|error|relay|outbox/i.test(l)).slice(-15).join('\n')).join('\n----\n')}`,
+            `collected ${collector.records.length}\n${instances
+              .map((i) =>
+                i
+                  ?.output()
+                  .split('\n')
+                  .filter((l) => /warn|error|relay|outbox/i.test(l))
+                  .slice(-15)
+                  .join('\n'),
+              )
+              .join('\n----\n')}`,
         );
       });
       const total = [...owed.values()].reduce((a, b) => a + b, 0);
@@ -283,7 +307,12 @@ describe('availability under faults (Kafka outage, database freeze, SIGTERM, SIG
     try {
       const events = await collector.waitFor((all) => all.some((e) => e.subject === orgId), 30_000, 'the unmarked event');
       expect(events.filter((e) => e.subject === orgId)).toEqual([expect.objectContaining({ type: 'OrgMfaEnforced', sequence: 1, id: stored?.outbox[0].id })]);
-      await eventually(() => db.collection('outbox_pending').countDocuments({}), (n) => n === 0, 'markers cleared after publishing', 15_000);
+      await eventually(
+        () => db.collection('outbox_pending').countDocuments({}),
+        (n) => n === 0,
+        'markers cleared after publishing',
+        15_000,
+      );
       expect(second.output()).toContain('outbox sweep: pending outboxes marked');
     } finally {
       second.kill('SIGTERM');

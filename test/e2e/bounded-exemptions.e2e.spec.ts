@@ -58,7 +58,17 @@ describe('an organization with 100,000 exemptions', () => {
       for (let from = 0; from < EXEMPTIONS; from += BATCH) {
         const docs = Array.from({ length: Math.min(BATCH, EXEMPTIONS - from) }, (_, i) => {
           const userId = `e-${pad(from + i)}`;
-          return { _id: memberKey(orgId, userId), orgId, userId, reason: 'seeded', expiresAt, grantedBy: owner, grantedAt: now, revision: 0, activeUntil: expiresAt };
+          return {
+            _id: memberKey(orgId, userId),
+            orgId,
+            userId,
+            reason: 'seeded',
+            expiresAt,
+            grantedBy: owner,
+            grantedAt: now,
+            revision: 0,
+            activeUntil: expiresAt,
+          };
         });
         await t.db.collection(ORG_EXEMPTIONS_COLLECTION).insertMany(docs as never[], { ordered: false });
       }
@@ -86,7 +96,9 @@ describe('an organization with 100,000 exemptions', () => {
   });
 
   it('enforcing counts and notifies only the members who are not exempt', async () => {
-    const res = await timed('enforce', () => t.http.post('/mfa/organization/enforce').set('Authorization', ownerAuth).send({ enforced: true, gracePeriodDays: 7 }));
+    const res = await timed('enforce', () =>
+      t.http.post('/mfa/organization/enforce').set('Authorization', ownerAuth).send({ enforced: true, gracePeriodDays: 7 }),
+    );
     expect(res.status).toBe(200);
     await kafka.waitFor((all) => all.some((e) => e.subject === orgId && e.type === 'OrgMfaEnforced'), 20_000, 'OrgMfaEnforced');
     const [enforced] = kafka.events((e) => e.subject === orgId && e.type === 'OrgMfaEnforced');
@@ -117,7 +129,12 @@ describe('an organization with 100,000 exemptions', () => {
   });
 
   it('status: one exempt and one not, each read by its own point read', async () => {
-    expect(await timed('status of an exempt member', () => status('e-050000'))).toMatchObject({ exempt: true, isEnforced: false, isRequired: false, setupRequired: false });
+    expect(await timed('status of an exempt member', () => status('e-050000'))).toMatchObject({
+      exempt: true,
+      isEnforced: false,
+      isRequired: false,
+      setupRequired: false,
+    });
     expect(await status('n-1')).toMatchObject({ exempt: false, isEnforced: true, isRequired: true, setupRequired: true, requiredBy: 'organization' });
   });
 
@@ -149,7 +166,9 @@ describe('an organization with 100,000 exemptions', () => {
     const again = await t.http.delete(`/mfa/organization/exemptions/${target}`).set('Authorization', ownerAuth);
     expect([again.status, again.body.code]).toEqual([404, 'EXEMPTION_NOT_FOUND']);
     await settle();
-    expect({ org: await orgDoc(), exemption: await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: memberKey(orgId, target) as never }) }).toEqual(before);
+    expect({ org: await orgDoc(), exemption: await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: memberKey(orgId, target) as never }) }).toEqual(
+      before,
+    );
     expect(kafka.events((e) => e.subject === orgId)).toHaveLength(count);
   });
 
@@ -157,21 +176,43 @@ describe('an organization with 100,000 exemptions', () => {
     const orgs = t.app.get(OrgPolicyRepository);
     const loaded = await orgs.load(orgId);
     const now = new Date();
-    const grant = { orgId, userId: 'n-2', reason: 'crash', expiresAt: null, maxExpiresAt: new Date(now.getTime() + 30 * DAY), actorId: owner, revision: loaded.version + 1 };
+    const grant = {
+      orgId,
+      userId: 'n-2',
+      reason: 'crash',
+      expiresAt: null,
+      maxExpiresAt: new Date(now.getTime() + 30 * DAY),
+      actorId: owner,
+      revision: loaded.version + 1,
+    };
     // The policy write alone, as the exemption commands make it; the process "dies" before applying it.
-    await orgs.commit(orgId, loaded, decideGrantExemption(loaded.state, null, grant, now), { correlationId: 'c-crash', causationId: 'c-crash', actorId: owner, actorType: 'admin' }, now);
+    await orgs.commit(
+      orgId,
+      loaded,
+      decideGrantExemption(loaded.state, null, grant, now),
+      { correlationId: 'c-crash', causationId: 'c-crash', actorId: owner, actorType: 'admin' },
+      now,
+    );
     const key = memberKey(orgId, 'n-2');
     expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: key as never })).toBeNull();
     expect(Object.keys((await orgDoc())?.exemptionChanges ?? {})).toHaveLength(1);
 
     // Status reads the pending change; the event is published like any other.
     expect(await status('n-2')).toMatchObject({ exempt: true, isEnforced: false });
-    await kafka.waitFor((all) => all.some((e) => e.subject === orgId && e.type === 'UserMfaExemptionGranted' && (e.data as { userId: string }).userId === 'n-2'), 20_000, 'the committed grant');
+    await kafka.waitFor(
+      (all) => all.some((e) => e.subject === orgId && e.type === 'UserMfaExemptionGranted' && (e.data as { userId: string }).userId === 'n-2'),
+      20_000,
+      'the committed grant',
+    );
 
     // The next read of the org's members applies it, and it leaves the policy document.
     const page = await t.http.get('/mfa/organization/members?status=exempt&limit=1').set('Authorization', ownerAuth);
     expect(page.status).toBe(200);
-    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: key as never })).toMatchObject({ userId: 'n-2', reason: 'crash', revision: grant.revision });
+    expect(await t.db.collection(ORG_EXEMPTIONS_COLLECTION).findOne({ _id: key as never })).toMatchObject({
+      userId: 'n-2',
+      reason: 'crash',
+      revision: grant.revision,
+    });
     expect((await orgDoc())?.exemptionChanges).toEqual({});
 
     expect((await t.http.delete('/mfa/organization/exemptions/n-2').set('Authorization', ownerAuth)).status).toBe(200);

@@ -40,7 +40,10 @@ describe('in a real browser (Chromium): CORS and the magic link a person clicks'
   let refused: { server: Server; origin: string };
 
   beforeAll(async () => {
-    const executablePath = execFileSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const executablePath = execFileSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     [allowed, refused] = await Promise.all([originServer(), originServer()]);
     kafka = await KafkaCollector.start(requireInfra().kafkaBrokers, [Topics.delivery]);
     t = await startTestApp({ env: { CORS_ALLOWED_ORIGINS: allowed.origin } });
@@ -109,7 +112,10 @@ describe('in a real browser (Chromium): CORS and the magic link a person clicks'
 
   it('a clicked magic link: opening it (and a scanner’s GET) leaves the token usable; the one button activates MAGIC_LINK', async () => {
     const userId = uniqueName('click');
-    const setup = await t.http.post('/mfa/setup').set('Authorization', await bearer(userId)).send({ mfaType: 'MAGIC_LINK' });
+    const setup = await t.http
+      .post('/mfa/setup')
+      .set('Authorization', await bearer(userId))
+      .send({ mfaType: 'MAGIC_LINK' });
     expect(setup.status).toBe(200);
     await kafka.waitFor(() => kafka.events((e) => e.subject === userId && e.type === 'MagicLinkRequested').length > 0, 20_000, 'MagicLinkRequested');
     const link = new URL((kafka.events((e) => e.subject === userId && e.type === 'MagicLinkRequested')[0].data as { link: string }).link);

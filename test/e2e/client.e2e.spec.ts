@@ -78,7 +78,9 @@ describe('typed client (libs/client) against the running service', () => {
         const codes = new Set<string>();
         for (const [status, response] of Object.entries(operation.responses)) {
           if (Number(status) < 400) continue;
-          const schema = (response as ResponseObject).content?.['application/json']?.schema as { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } | undefined;
+          const schema = (response as ResponseObject).content?.['application/json']?.schema as
+            | { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> }
+            | undefined;
           for (const part of schema?.allOf ?? []) for (const code of part.properties?.code?.enum ?? []) codes.add(code);
           if (status === '500') codes.add('INTERNAL_ERROR');
         }
@@ -93,7 +95,10 @@ describe('typed client (libs/client) against the running service', () => {
 
   it('its generated OpenAPI types (checked against types.ts by tsc, libs/client/src/contract.ts) are those of the committed document', () => {
     const root = path.resolve(__dirname, '../..');
-    const generated = execFileSync(path.join(root, 'node_modules/.bin/openapi-typescript'), [path.join(root, 'docs/openapi.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const generated = execFileSync(path.join(root, 'node_modules/.bin/openapi-typescript'), [path.join(root, 'docs/openapi.json')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     // After a reviewed change of the document: npm run client:openapi-types
     expect(generated).toBe(readFileSync(path.join(root, 'libs/client/src/openapi.generated.ts'), 'utf8'));
   });
@@ -106,7 +111,12 @@ describe('typed client (libs/client) against the running service', () => {
     const setup = await client.setup({ mfaType: 'GOOGLE_AUTH' });
     expect(setup.backupCodes).toHaveLength(10);
     expect(await client.verifySetup({ mfaType: 'GOOGLE_AUTH', code: codeAt(setup.secret) })).toBe('MFA setup verified and enabled');
-    expect(await client.getStatus()).toMatchObject({ isEnabled: true, enabledMethods: ['GOOGLE_AUTH'], primaryMethod: 'GOOGLE_AUTH', backupCodesRemaining: 10 });
+    expect(await client.getStatus()).toMatchObject({
+      isEnabled: true,
+      enabledMethods: ['GOOGLE_AUTH'],
+      primaryMethod: 'GOOGLE_AUTH',
+      backupCodesRemaining: 10,
+    });
     expect((await client.getMethods()).find((m) => m.type === 'GOOGLE_AUTH')).toMatchObject({ isConfigured: true, isEnabled: true });
 
     clock.advance(STEP_MS);
@@ -151,7 +161,9 @@ describe('typed client (libs/client) against the running service', () => {
     const options = await client.setup({ mfaType: 'PASSKEY' });
     expect(options.rp.id).toBe(RP_ID);
     const registration = device.register(options.challenge);
-    expect(await client.completePasskeyRegistration({ credential: registration as unknown as Record<string, unknown>, challenge: options.challenge })).toBe('Passkey registration completed');
+    expect(await client.completePasskeyRegistration({ credential: registration as unknown as Record<string, unknown>, challenge: options.challenge })).toBe(
+      'Passkey registration completed',
+    );
     await expect(
       client.completePasskeyRegistrationLegacy({ credential: registration as unknown as Record<string, unknown>, challenge: options.challenge }),
     ).rejects.toMatchObject({ status: 400, code: 'PASSKEY_REGISTRATION_FAILED' });
@@ -159,7 +171,10 @@ describe('typed client (libs/client) against the running service', () => {
     const auth = await client.passkeyAuthOptions();
     expect(auth.allowCredentials.map((c) => c.id)).toEqual([device.credentialId]);
     const assertion = device.assert(auth.challenge);
-    expect(await client.verifyLogin({ mfaType: 'PASSKEY', credential: assertion as unknown as Record<string, unknown> })).toMatchObject({ verified: true, method: 'PASSKEY' });
+    expect(await client.verifyLogin({ mfaType: 'PASSKEY', credential: assertion as unknown as Record<string, unknown> })).toMatchObject({
+      verified: true,
+      method: 'PASSKEY',
+    });
   });
 
   it('authenticators and trusted devices: list, rename, remember a device, log in with it, revoke, remove; the admin reads and acts on a member; refusals change nothing; PATCH and DELETE retried after a lost answer', async () => {
@@ -178,7 +193,10 @@ describe('typed client (libs/client) against the running service', () => {
     await client.verifySetup({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret) });
     const device = new SoftwareAuthenticator({ rpId: RP_ID, origin: ORIGIN, transports: ['internal'] });
     const options = await client.setup({ mfaType: 'PASSKEY' });
-    await client.completePasskeyRegistration({ credential: device.register(options.challenge) as unknown as Record<string, unknown>, challenge: options.challenge });
+    await client.completePasskeyRegistration({
+      credential: device.register(options.challenge) as unknown as Record<string, unknown>,
+      challenge: options.challenge,
+    });
 
     const listed = await client.listAuthenticators();
     expect(listed.map((a) => a.type).sort()).toEqual(['BACKUP_CODES', 'GOOGLE_AUTH', 'PASSKEY']);
@@ -201,20 +219,32 @@ describe('typed client (libs/client) against the running service', () => {
     clock.advance(STEP_MS);
     const remembered = await client.verifyLogin({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret), rememberDevice: true, deviceName: 'Home PC' });
     if (!('deviceToken' in remembered)) throw new Error('no deviceToken although the org allows remembering devices');
-    expect(remembered).toMatchObject({ method: 'GOOGLE_AUTH', deviceId: expect.stringMatching(/^td-/), deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(remembered).toMatchObject({
+      method: 'GOOGLE_AUTH',
+      deviceId: expect.stringMatching(/^td-/),
+      deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     const devices = await client.listTrustedDevices();
-    expect(devices).toEqual([{ id: remembered.deviceId, name: 'Home PC', createdAt: expect.any(String), lastUsedAt: null, expiresAt: remembered.deviceExpiresAt }]);
+    expect(devices).toEqual([
+      { id: remembered.deviceId, name: 'Home PC', createdAt: expect.any(String), lastUsedAt: null, expiresAt: remembered.deviceExpiresAt },
+    ]);
     expect(await client.verifyLogin({ mfaType: 'TRUSTED_DEVICE', token: remembered.deviceToken })).toMatchObject({ verified: true, method: 'TRUSTED_DEVICE' });
     expect(JSON.stringify(await client.listTrustedDevices())).not.toContain(remembered.deviceToken);
 
     expect(await client.revokeTrustedDevice(remembered.deviceId)).toBe('Trusted device revoked');
     await expect(client.revokeTrustedDevice(remembered.deviceId)).rejects.toMatchObject({ status: 404, code: 'TRUSTED_DEVICE_NOT_FOUND' });
-    await expect(client.verifyLogin({ mfaType: 'TRUSTED_DEVICE', token: remembered.deviceToken })).rejects.toMatchObject({ status: 400, code: 'METHOD_NOT_ENABLED' });
+    await expect(client.verifyLogin({ mfaType: 'TRUSTED_DEVICE', token: remembered.deviceToken })).rejects.toMatchObject({
+      status: 400,
+      code: 'METHOD_NOT_ENABLED',
+    });
     expect(await client.listTrustedDevices()).toEqual([]);
 
     // The admin: reads the member's list, revokes their devices, and may not remove the last enabled method under enforcement.
     expect((await admin.listMemberAuthenticators(userId)).map((a) => a.id).sort()).toEqual(['backup-codes', passkey.id, 'totp'].sort());
-    await expect(clientFor(uniqueName('client-auth-peer'), { orgId }).listMemberAuthenticators(userId)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    await expect(clientFor(uniqueName('client-auth-peer'), { orgId }).listMemberAuthenticators(userId)).rejects.toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
     clock.advance(STEP_MS);
     const again = await client.verifyLogin({ mfaType: 'GOOGLE_AUTH', code: codeAt(totp.secret), rememberDevice: true });
     expect('deviceToken' in again).toBe(true);
@@ -241,7 +271,12 @@ describe('typed client (libs/client) against the running service', () => {
       };
     };
     const lossy = (method: string) =>
-      new MfaClient({ baseUrl, token: () => t.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP, orgId, orgRole: 0 }), fetch: dropFirst(method), sleep: async () => undefined });
+      new MfaClient({
+        baseUrl,
+        token: () => t.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP, orgId, orgRole: 0 }),
+        fetch: dropFirst(method),
+        sleep: async () => undefined,
+      });
     expect(await lossy('PATCH').renameAuthenticator('totp', 'Authy')).toBe('Authenticator renamed');
     expect((await client.listAuthenticators()).find((a) => a.id === 'totp')?.name).toBe('Authy');
     // A DELETE whose first attempt went through: the retry answers 404, the authenticator is gone either way.
@@ -285,7 +320,10 @@ describe('typed client (libs/client) against the running service', () => {
 
     // Refused with a 4xx that is not 429/423: thrown at once.
     const noRetry: number[] = [];
-    await expect(clientFor(uniqueName('client-x'), {}, { sleeps: noRetry }).enable('PASSKEY')).rejects.toMatchObject({ status: 400, code: 'METHOD_NOT_CONFIGURED' });
+    await expect(clientFor(uniqueName('client-x'), {}, { sleeps: noRetry }).enable('PASSKEY')).rejects.toMatchObject({
+      status: 400,
+      code: 'METHOD_NOT_CONFIGURED',
+    });
     expect(noRetry).toEqual([]);
     expect(await new MfaClient({ baseUrl }).ready()).toMatchObject({ status: 'ok' });
     expect(await new MfaClient({ baseUrl }).live()).toEqual({ status: 'ok' });

@@ -32,8 +32,7 @@ describe('delivery guarantees (outbox → Kafka)', () => {
   const orgEvents = (collector: KafkaCollector, orgId: string) => collector.events((e) => e.subject === orgId);
   const sequencesOf = (events: EventEnvelope[]) => events.map((e) => e.sequence);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-  const countById = (events: EventEnvelope[]) =>
-    events.reduce((counts, e) => counts.set(e.id, (counts.get(e.id) ?? 0) + 1), new Map<string, number>());
+  const countById = (events: EventEnvelope[]) => events.reduce((counts, e) => counts.set(e.id, (counts.get(e.id) ?? 0) + 1), new Map<string, number>());
 
   async function enforceOverHttp(baseUrl: string, orgId: string, body: object): Promise<number> {
     const res = await fetch(`${baseUrl}/mfa/organization/enforce`, {
@@ -58,12 +57,20 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     try {
       kafka.stop();
       for (let i = 0; i < 6; i++) {
-        const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).send({ enforced: i % 2 === 0 });
+        const res = await t.http
+          .post('/mfa/organization/enforce')
+          .set('Authorization', auth)
+          .send({ enforced: i % 2 === 0 });
         expect(res.status).toBe(200);
       }
       // The 6 org events, plus up to 3 UserMfaSetupRequired for the owner (no MFA): one per enforcement
       // whose fan-out ran before the next toggle superseded it.
-      await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n >= 6 && n <= 9, 'backlog of 6 to 9', 15_000);
+      await eventually(
+        () => metric(t, 'mfa_outbox_backlog_events'),
+        (n) => n >= 6 && n <= 9,
+        'backlog of 6 to 9',
+        15_000,
+      );
       expect(await metric(t, 'mfa_outbox_oldest_unpublished_age_seconds')).toBeGreaterThan(0);
       // Readiness follows the database only (contract, Operations): Kafka's outage is reported, not fatal.
       const ready = await t.http.get('/health/ready');
@@ -80,8 +87,20 @@ describe('delivery guarantees (outbox → Kafka)', () => {
         const events = orgEvents(collector, orgId);
         expect(sequencesOf(events)).toEqual(range(6));
         expect([...countById(events).values()].every((n) => n === 1)).toBe(true);
-        expect(events.map((e) => e.type)).toEqual(['OrgMfaEnforced', 'OrgMfaEnforcementLifted', 'OrgMfaEnforced', 'OrgMfaEnforcementLifted', 'OrgMfaEnforced', 'OrgMfaEnforcementLifted']);
-        await eventually(() => metric(t, 'mfa_outbox_backlog_events'), (n) => n === 0, 'empty backlog', 15_000);
+        expect(events.map((e) => e.type)).toEqual([
+          'OrgMfaEnforced',
+          'OrgMfaEnforcementLifted',
+          'OrgMfaEnforced',
+          'OrgMfaEnforcementLifted',
+          'OrgMfaEnforced',
+          'OrgMfaEnforcementLifted',
+        ]);
+        await eventually(
+          () => metric(t, 'mfa_outbox_backlog_events'),
+          (n) => n === 0,
+          'empty backlog',
+          15_000,
+        );
         expect((await t.http.get('/health/ready')).status).toBe(200);
         expect(await metric(t, 'mfa_outbox_publish_failures_total')).toBeGreaterThan(0);
       } finally {
@@ -105,7 +124,10 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     } finally {
       kafka.start();
     }
-    const stored = await mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never });
+    const stored = await mongo
+      .db(env.MONGO_DB_NAME)
+      .collection('org_policies')
+      .findOne({ _id: orgId as never });
     expect(stored?.outbox).toHaveLength(1); // written, never published
 
     const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy], { fromBeginning: true });
@@ -116,7 +138,11 @@ describe('delivery guarantees (outbox → Kafka)', () => {
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ type: 'OrgMfaEnforced', sequence: 1, id: stored?.outbox[0].id });
       await eventually(
-        () => mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never }),
+        () =>
+          mongo
+            .db(env.MONGO_DB_NAME)
+            .collection('org_policies')
+            .findOne({ _id: orgId as never }),
         (doc) => doc?.outbox.length === 0,
         'outbox drained',
         15_000,
@@ -164,18 +190,17 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     // committed count may exceed the acknowledged one, never the other way round.
     const committed = new Map<string, number>();
     for (const orgId of orgs) {
-      const doc = await mongo.db(env.MONGO_DB_NAME).collection('org_policies').findOne({ _id: orgId as never });
+      const doc = await mongo
+        .db(env.MONGO_DB_NAME)
+        .collection('org_policies')
+        .findOne({ _id: orgId as never });
       committed.set(orgId, doc?.lastSequence ?? 0);
       expect(committed.get(orgId)).toBeGreaterThanOrEqual(accepted.get(orgId)!);
       expect(committed.get(orgId)! - accepted.get(orgId)!).toBeLessThanOrEqual(1);
     }
     const next = await startServiceProcess(env);
     try {
-      await collector.waitFor(
-        (all) => orgs.every((o) => all.filter((e) => e.subject === o).length >= committed.get(o)!),
-        60_000,
-        `${total} accepted events`,
-      );
+      await collector.waitFor((all) => orgs.every((o) => all.filter((e) => e.subject === o).length >= committed.get(o)!), 60_000, `${total} accepted events`);
       for (const orgId of orgs) {
         const events = orgEvents(collector, orgId);
         expect([...new Set(sequencesOf(events))]).toEqual(range(committed.get(orgId)!));
@@ -201,7 +226,10 @@ describe('delivery guarantees (outbox → Kafka)', () => {
           const auth = `Bearer ${await ownerToken(orgId)}`;
           for (let i = 0; i < 6; i++) {
             const instance = i % 2 === 0 ? a : b; // alternate instances for the same org
-            const res = await instance.http.post('/mfa/organization/enforce').set('Authorization', auth).send({ enforced: true, gracePeriodDays: i + 1 });
+            const res = await instance.http
+              .post('/mfa/organization/enforce')
+              .set('Authorization', auth)
+              .send({ enforced: true, gracePeriodDays: i + 1 });
             expect(res.status).toBe(200);
           }
         }),
@@ -229,7 +257,10 @@ describe('delivery guarantees (outbox → Kafka)', () => {
     const answeredAt: number[] = [];
     try {
       for (let i = 0; i < 100; i++) {
-        const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).send({ enforced: i % 2 === 0 });
+        const res = await t.http
+          .post('/mfa/organization/enforce')
+          .set('Authorization', auth)
+          .send({ enforced: i % 2 === 0 });
         expect(res.status).toBe(200);
         answeredAt.push(Date.now());
       }

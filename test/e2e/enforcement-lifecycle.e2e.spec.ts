@@ -45,7 +45,12 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     a = await startTestApp({ clock, env: { MFA_ENFORCEMENT_PAGE_SIZE: '300' } });
     b = await startTestApp({
       clock,
-      env: { MONGO_DB_NAME: a.env.MONGO_DB_NAME, KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID, MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY, MFA_ENFORCEMENT_PAGE_SIZE: '300' },
+      env: {
+        MONGO_DB_NAME: a.env.MONGO_DB_NAME,
+        KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID,
+        MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY,
+        MFA_ENFORCEMENT_PAGE_SIZE: '300',
+      },
     });
   });
   afterAll(async () => {
@@ -98,7 +103,16 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     for (let i = 0; i < rest.length; i += 50) {
       const chunk = rest.slice(i, i + 50);
       await a.db.collection<OrgMemberDocument>(ORG_MEMBERS_COLLECTION).insertMany(
-        chunk.map((userId) => ({ _id: memberKey(orgId, userId), orgId, userId, role: 0, source: 'event', joinedAt: time, lastSeenAt: time, membershipUpdatedAt: time })),
+        chunk.map((userId) => ({
+          _id: memberKey(orgId, userId),
+          orgId,
+          userId,
+          role: 0,
+          source: 'event',
+          joinedAt: time,
+          lastSeenAt: time,
+          membershipUpdatedAt: time,
+        })),
       );
       await a.db.collection(USER_MFA_COLLECTION).insertMany(chunk.map((userId) => ({ _id: userId as never, orgId })));
     }
@@ -106,10 +120,16 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
 
   /** GOOGLE_AUTH through the real HTTP flow (setup → verify-setup with the code an app shows at the service's time). */
   async function enableTotp(userId: string, orgId: string): Promise<void> {
-    const setup = await a.http.post('/mfa/setup').set('Authorization', await auth(userId, orgId)).send({ mfaType: 'GOOGLE_AUTH' });
+    const setup = await a.http
+      .post('/mfa/setup')
+      .set('Authorization', await auth(userId, orgId))
+      .send({ mfaType: 'GOOGLE_AUTH' });
     expect(setup.status).toBe(200);
     const code = hotp(base32Decode(setup.body.data.secret), totpStepAt(clock.now()));
-    const verified = await a.http.post('/mfa/verify-setup').set('Authorization', await auth(userId, orgId)).send({ mfaType: 'GOOGLE_AUTH', code });
+    const verified = await a.http
+      .post('/mfa/verify-setup')
+      .set('Authorization', await auth(userId, orgId))
+      .send({ mfaType: 'GOOGLE_AUTH', code });
     expect(verified.status).toBe(200);
   }
 
@@ -140,9 +160,13 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     // Compliant (four in ten): three through the real HTTP flow, the rest written in the same document shape.
     for (const userId of users.slice(1, 4)) await enableTotp(userId, orgId);
     const bulkCompliant = users.slice(4, 400);
-    await a.db.collection(USER_MFA_COLLECTION).updateMany({ _id: { $in: bulkCompliant as never[] } }, { $set: { enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' } });
+    await a.db
+      .collection(USER_MFA_COLLECTION)
+      .updateMany({ _id: { $in: bulkCompliant as never[] } }, { $set: { enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY' } });
     // MAGIC_LINK only: not allowed by this org, so still pending.
-    await a.db.collection(USER_MFA_COLLECTION).updateMany({ _id: { $in: users.slice(400, 410) as never[] } }, { $set: { enabledMethods: ['MAGIC_LINK'], primaryMethod: 'MAGIC_LINK' } });
+    await a.db
+      .collection(USER_MFA_COLLECTION)
+      .updateMany({ _id: { $in: users.slice(400, 410) as never[] } }, { $set: { enabledMethods: ['MAGIC_LINK'], primaryMethod: 'MAGIC_LINK' } });
     // Exempt: two for good, one only until before the deadline.
     const [exemptForGood1, exemptForGood2, exemptUntilDay3] = users.slice(410, 413);
     await exempt(orgId, owner, exemptForGood1);
@@ -218,9 +242,19 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
 
       // Redelivered (a relay crash after sending, a replay): the consumer still logs each member out once.
       const ids = deadlinePassed.map((e) => e.id);
-      await eventually(() => inboxDone(consumerDb, ids), (n) => n === ids.length, 'the consumer to handle every deadline notice', 120_000);
+      await eventually(
+        () => inboxDone(consumerDb, ids),
+        (n) => n === ids.length,
+        'the consumer to handle every deadline notice',
+        120_000,
+      );
       await producer.redeliver(kafka.records.filter((r) => r.event && ids.includes(r.event.id)));
-      await eventually(async () => logs.filter((m) => m === 'duplicate event skipped').length, (n) => n >= ids.length, 'the redeliveries', 120_000);
+      await eventually(
+        async () => logs.filter((m) => m === 'duplicate event skipped').length,
+        (n) => n >= ids.length,
+        'the redeliveries',
+        120_000,
+      );
       // The consumer reads the shared topic: other suites' users (resets, their own deadlines) are not this org's.
       const relogins = await consumerDb
         .collection(FORCED_RELOGINS_COLLECTION)
@@ -317,7 +351,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     await a.app.get(MembershipProjection).apply(joinEvent(orgId, ready));
 
     // The owner (no MFA) was told by the fan-out; the three joiners by their joins.
-    await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 4, 20_000, 'the joiners\' notices');
+    await kafka.waitFor(() => noticesOf('UserMfaSetupRequired', orgId).length >= 4, 20_000, "the joiners' notices");
     await settle();
     expect(usersOf(noticesOf('UserMfaSetupRequired', orgId))).toEqual([crashed, joiner, owner, viaToken].sort());
     const notice = noticesOf('UserMfaSetupRequired', orgId).find((e) => e.subject === joiner)!;

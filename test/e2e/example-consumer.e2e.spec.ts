@@ -33,7 +33,13 @@ describe('example downstream consumer (libs/contracts only) against the real bro
     const deadline = record('UserMfaEnforcementDeadlinePassed', { userId, orgId: 'org-x' });
     const reset = record('MfaReset', { userId, orgId: 'org-x', resetBy: 'admin-1', selfService: false });
     const link = `https://app.example/mfa/magic?token=${randomUUID()}`;
-    const magic = record('MagicLinkRequested', { userId, email: `${userId}@example.test`, purpose: 'login', link, expiresAt: new Date(Date.now() + 600_000).toISOString() });
+    const magic = record('MagicLinkRequested', {
+      userId,
+      email: `${userId}@example.test`,
+      purpose: 'login',
+      link,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    });
     const ignored = record('MfaMethodSetupStarted', { userId, orgId: null, method: 'PASSKEY' });
     return { deadline, reset, magic, ignored, link, all: [deadline, reset, magic, ignored, deadline, reset, magic] };
   }
@@ -75,8 +81,16 @@ describe('example downstream consumer (libs/contracts only) against the real bro
       const userId = uniqueName('user');
       const s = scenario(userId);
       await send(...s.all);
-      await eventually(() => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]), (n) => n === 4, 'all events handled');
-      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 3, 'the redeliveries');
+      await eventually(
+        () => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]),
+        (n) => n === 4,
+        'all events handled',
+      );
+      await eventually(
+        async () => logs.filter((l) => l.message === 'duplicate event skipped').length,
+        (n) => n >= 3,
+        'the redeliveries',
+      );
       await assertReactedOnce(db, outboxDir, s, userId);
       expect(JSON.stringify(logs)).not.toContain(s.link);
 
@@ -84,7 +98,11 @@ describe('example downstream consumer (libs/contracts only) against the real bro
       await consumer.stop();
       consumer = await startExampleConsumer(options);
       await send(s.magic, s.reset);
-      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 5, 'the redeliveries after restart');
+      await eventually(
+        async () => logs.filter((l) => l.message === 'duplicate event skipped').length,
+        (n) => n >= 5,
+        'the redeliveries after restart',
+      );
       await assertReactedOnce(db, outboxDir, s, userId);
     } finally {
       await consumer?.stop();
@@ -108,12 +126,27 @@ describe('example downstream consumer (libs/contracts only) against the real bro
     try {
       await warmUp(db);
       const userId = uniqueName('user');
-      const removed = record('MfaAuthenticatorRemoved', { userId, orgId: 'org-x', orgIds: ['org-x'], authenticatorId: 'pk-abc', type: 'PASSKEY', removedBy: 'admin-1' });
+      const removed = record('MfaAuthenticatorRemoved', {
+        userId,
+        orgId: 'org-x',
+        orgIds: ['org-x'],
+        authenticatorId: 'pk-abc',
+        type: 'PASSKEY',
+        removedBy: 'admin-1',
+      });
       const trusted = record('TrustedDeviceRegistered', { userId, orgId: 'org-x', deviceId: 'td-1', expiresAt: '2027-01-01T00:00:00.000Z' });
       const renamed = record('MfaAuthenticatorRenamed', { userId, orgId: 'org-x', authenticatorId: 'pk-abc', type: 'PASSKEY', name: 'Phone' });
       await send(removed, trusted, renamed, removed, trusted);
-      await eventually(() => inboxDone(db, [removed.id, trusted.id, renamed.id]), (n) => n === 3, 'all events handled');
-      await eventually(async () => logs.filter((l) => l.message === 'duplicate event skipped').length, (n) => n >= 2, 'the redeliveries');
+      await eventually(
+        () => inboxDone(db, [removed.id, trusted.id, renamed.id]),
+        (n) => n === 3,
+        'all events handled',
+      );
+      await eventually(
+        async () => logs.filter((l) => l.message === 'duplicate event skipped').length,
+        (n) => n >= 2,
+        'the redeliveries',
+      );
       const mails: Array<Record<string, string>> = [];
       for (const file of await readdir(outboxDir)) {
         const mail = JSON.parse(await readFile(path.join(outboxDir, file), 'utf8'));
@@ -157,13 +190,25 @@ describe('example downstream consumer (libs/contracts only) against the real bro
       child.stderr?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
       try {
-        await eventually(async () => stdout, (out) => out.includes('example consumer running'), 'the consumer to start');
+        await eventually(
+          async () => stdout,
+          (out) => out.includes('example consumer running'),
+          'the consumer to start',
+        );
         await warmUp(db);
         const userId = uniqueName('user');
         const s = scenario(userId);
         await send(...s.all);
-        await eventually(() => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]), (n) => n === 4, 'all events handled');
-        await eventually(async () => (stdout.match(/duplicate event skipped/g) ?? []).length, (n) => n >= 3, 'the redeliveries');
+        await eventually(
+          () => inboxDone(db, [s.deadline.id, s.reset.id, s.magic.id, s.ignored.id]),
+          (n) => n === 4,
+          'all events handled',
+        );
+        await eventually(
+          async () => (stdout.match(/duplicate event skipped/g) ?? []).length,
+          (n) => n >= 3,
+          'the redeliveries',
+        );
         await assertReactedOnce(db, outboxDir, s, userId);
         const lines = stdout.trim().split('\n');
         for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();

@@ -24,7 +24,15 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
   beforeAll(async () => (mongo = await MongoClient.connect(requireInfra().mongoUrl)));
   afterAll(async () => mongo.close());
   const ids = async (dbName: string, collection: string) =>
-    (await mongo.db(dbName).collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
+    (
+      await mongo
+        .db(dbName)
+        .collection(collection)
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    )
+      .map((d) => String(d._id))
+      .sort();
 
   it('expired and revoked exemptions and stale outbox leases go; live ones stay', async () => {
     const dbName = uniqueName('mfa_expired');
@@ -54,9 +62,17 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
     ]);
     const t = await startTestApp({ env: { MONGO_DB_NAME: dbName } });
     try {
-      await eventually(() => ids(dbName, ORG_EXEMPTIONS_COLLECTION), (got) => got.length === 2, 'expired exemptions to go');
+      await eventually(
+        () => ids(dbName, ORG_EXEMPTIONS_COLLECTION),
+        (got) => got.length === 2,
+        'expired exemptions to go',
+      );
       expect(await ids(dbName, ORG_EXEMPTIONS_COLLECTION)).toEqual([memberKey('org-x', 'live'), memberKey('org-x', 'revoked-recently')].sort());
-      await eventually(() => ids(dbName, 'outbox_leases'), (got) => !got.includes('user_mfa:crashed'), 'the stale lease to go');
+      await eventually(
+        () => ids(dbName, 'outbox_leases'),
+        (got) => !got.includes('user_mfa:crashed'),
+        'the stale lease to go',
+      );
       expect(await ids(dbName, 'outbox_leases')).toEqual(['user_mfa:live']);
       const names = (await db.collection(ORG_EXEMPTIONS_COLLECTION).listIndexes().toArray()).map((i) => i.name);
       expect(names).toEqual(expect.arrayContaining(['orgId_userId_v1', 'activeUntil_ttl_1d_v1']));
@@ -83,7 +99,14 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
         pruneAt: at(-HOUR),
       },
       // Nothing past its grace: left alone.
-      { _id: 'current' as never, ...base, magicLinks: [link('recent', at(-60_000))], magicLinkHashes: ['recent'], passkeyChallenges: [], pruneAt: at(EXPIRED_ENTRY_GRACE_MS - 60_000) },
+      {
+        _id: 'current' as never,
+        ...base,
+        magicLinks: [link('recent', at(-60_000))],
+        magicLinkHashes: ['recent'],
+        passkeyChallenges: [],
+        pruneAt: at(EXPIRED_ENTRY_GRACE_MS - 60_000),
+      },
       // Written before `pruneAt` existed: cleaned by its own next write.
       { _id: 'writer' as never, ...base, magicLinks: [link('old-w', longAgo)], magicLinkHashes: ['old-w'], passkeyChallenges: [challenge('old-w', longAgo)] },
     ]);
@@ -106,7 +129,10 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
       expect((await db.collection(USER_MFA_COLLECTION).findOne({ _id: 'writer' as never }))?.version).toBe(3);
 
       // A legitimate write of the user's own drops them too.
-      const res = await t.http.post('/mfa/setup').set('Authorization', `Bearer ${await t.token({ sub: 'writer' })}`).send({ mfaType: 'GOOGLE_AUTH' });
+      const res = await t.http
+        .post('/mfa/setup')
+        .set('Authorization', `Bearer ${await t.token({ sub: 'writer' })}`)
+        .send({ mfaType: 'GOOGLE_AUTH' });
       expect(res.status).toBe(200);
       const written = await db.collection(USER_MFA_COLLECTION).findOne({ _id: 'writer' as never });
       expect([written?.magicLinks, written?.magicLinkHashes, written?.passkeyChallenges]).toEqual([[], [], []]);
@@ -159,7 +185,8 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
       expect(await db.collection(ORG_EXEMPTIONS_COLLECTION).find({ orgId: 'org-old' }).sort({ _id: 1 }).toArray()).toEqual(stored);
 
       // The migrated exemptions are what status reads: exempt, exempt, and the revoked one not.
-      const statusOf = async (sub: string) => (await b.http.get('/mfa/status').set('Authorization', `Bearer ${await b.token({ sub, orgId: 'org-old', orgRole: 0 })}`)).body.data;
+      const statusOf = async (sub: string) =>
+        (await b.http.get('/mfa/status').set('Authorization', `Bearer ${await b.token({ sub, orgId: 'org-old', orgRole: 0 })}`)).body.data;
       expect(await statusOf('u-forever')).toMatchObject({ exempt: true, isEnforced: false });
       expect(await statusOf('u-month')).toMatchObject({ exempt: true, isEnforced: false });
       expect(await statusOf('u-revoked-since')).toMatchObject({ exempt: false, isEnforced: true });

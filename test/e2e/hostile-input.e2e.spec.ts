@@ -80,8 +80,18 @@ const HOSTILE_BODIES: HostileBody[] = [
     headers: { 'Content-Encoding': 'gzip' },
     expect: { status: 400, code: 'BAD_REQUEST' },
   },
-  { name: 'a corrupt deflate body', body: () => Buffer.from('garbage'), headers: { 'Content-Encoding': 'deflate' }, expect: { status: 400, code: 'BAD_REQUEST' } },
-  { name: 'a corrupt brotli body', body: () => Buffer.from([0xff, 0xff, 0xff, 0xff]), headers: { 'Content-Encoding': 'br' }, expect: { status: 400, code: 'BAD_REQUEST' } },
+  {
+    name: 'a corrupt deflate body',
+    body: () => Buffer.from('garbage'),
+    headers: { 'Content-Encoding': 'deflate' },
+    expect: { status: 400, code: 'BAD_REQUEST' },
+  },
+  {
+    name: 'a corrupt brotli body',
+    body: () => Buffer.from([0xff, 0xff, 0xff, 0xff]),
+    headers: { 'Content-Encoding': 'br' },
+    expect: { status: 400, code: 'BAD_REQUEST' },
+  },
   {
     name: 'a gzip body that inflates past the limit',
     body: () => gzipSync(`{"a":"${'x'.repeat(300 * 1024)}"}`),
@@ -94,7 +104,12 @@ const HOSTILE_BODIES: HostileBody[] = [
     headers: { 'Content-Encoding': 'br' },
     expect: { status: 400, code: 'VALIDATION_FAILED' },
   },
-  { name: 'an unknown Content-Encoding', body: () => '{}', headers: { 'Content-Encoding': 'x-compress' }, expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  {
+    name: 'an unknown Content-Encoding',
+    body: () => '{}',
+    headers: { 'Content-Encoding': 'x-compress' },
+    expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  },
   {
     name: 'an unsupported charset',
     body: () => '{}',
@@ -151,7 +166,12 @@ async function snapshot(t: TestApp): Promise<string> {
     .filter((name) => name !== 'outbox_leases' && !CONSUMER_BOOKKEEPING.includes(name))
     .sort();
   const all: Record<string, unknown> = {};
-  for (const name of collections) all[name] = await db.collection(name).find(OWN_MEMBERSHIP[name] ?? {}).sort({ _id: 1 }).toArray();
+  for (const name of collections)
+    all[name] = await db
+      .collection(name)
+      .find(OWN_MEMBERSHIP[name] ?? {})
+      .sort({ _id: 1 })
+      .toArray();
   return JSON.stringify(all);
 }
 
@@ -195,7 +215,9 @@ describe('hostile input and secret hygiene (issue 11): every refusal is a 4xx en
 
   it('the table covers every route of the OpenAPI document', async () => {
     const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path.replace('{userId}', 'member-1').replace('{id}', 'unknown-id')}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path.replace('{userId}', 'member-1').replace('{id}', 'unknown-id')}`),
+    );
     const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
     for (const route of documented) expect(covered).toContain(route);
   });
@@ -273,7 +295,11 @@ describe('hostile input and secret hygiene (issue 11): every refusal is a 4xx en
     const key = createSecretKey(Buffer.from(TEST_JWT_SECRET, 'utf8'));
     const now = () => Math.floor(Date.now() / 1000);
     const token = (header: Record<string, unknown>, iat: number | undefined, exp: number) => {
-      const jwt = new SignJWT({ sub: 'hygiene-user' }).setProtectedHeader({ alg: 'HS256', ...header }).setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setExpirationTime(exp);
+      const jwt = new SignJWT({ sub: 'hygiene-user' })
+        .setProtectedHeader({ alg: 'HS256', ...header })
+        .setIssuer(TEST_ISSUER)
+        .setAudience(TEST_AUDIENCE)
+        .setExpirationTime(exp);
       if (iat !== undefined) jwt.setIssuedAt(iat);
       return jwt.sign(key);
     };
@@ -303,7 +329,14 @@ describe('hostile input and secret hygiene (issue 11): every refusal is a 4xx en
       const setup = await t.http.post('/mfa/setup').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH' });
       const secret = base32Decode(setup.body.data.secret);
       const step = totpStepAt(clock.now());
-      expect((await t.http.post('/mfa/verify-setup').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step - 1) })).status).toBe(200);
+      expect(
+        (
+          await t.http
+            .post('/mfa/verify-setup')
+            .set('Authorization', auth)
+            .send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step - 1) })
+        ).status,
+      ).toBe(200);
       const tokens: string[] = [];
       for (const code of [hotp(secret, step), hotp(secret, step + 1)]) {
         const res = await t.http.post('/mfa/verify-login').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH', code });

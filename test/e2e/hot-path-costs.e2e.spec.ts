@@ -96,7 +96,11 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
         }),
       ],
     });
-    await eventually(() => t.db.collection('membership_inbox').countDocuments({ _id: id as never, status: 'done' }), (n) => n === 1, `${type} ${id}`);
+    await eventually(
+      () => t.db.collection('membership_inbox').countDocuments({ _id: id as never, status: 'done' }),
+      (n) => n === 1,
+      `${type} ${id}`,
+    );
   }
 
   it('GET /mfa/status and GET /mfa/methods send one database command per request once the caches are warm (the user document)', async () => {
@@ -106,7 +110,9 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
     const owner = `owner-${enforcedOrg}`;
     await seedAdminMfa(t.db, owner);
     await member(enforcedOrg, userId, USER); // a second organization, known from identity events
-    expect((await call('post', '/mfa/organization/enforce', { sub: owner, orgId: enforcedOrg, orgRole: OWNER, amr: STEPPED_UP }, { enforced: true })).status).toBe(200);
+    expect(
+      (await call('post', '/mfa/organization/enforce', { sub: owner, orgId: enforcedOrg, orgRole: OWNER, amr: STEPPED_UP }, { enforced: true })).status,
+    ).toBe(200);
     const claims = { sub: userId, orgId: tokenOrg, orgRole: USER, amr: ['pwd'] };
     // Warm-up: registers the token's membership, fills the caches.
     expect((await call('get', '/mfa/status', claims)).status).toBe(200);
@@ -160,7 +166,10 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
 
   it('a demotion processed by another instance is honoured within MEMBERSHIP_CACHE_TTL_MS', async () => {
     const bound = 1_500;
-    const other = await startTestApp({ clock, env: { MONGO_DB_NAME: t.env.MONGO_DB_NAME, MEMBERSHIP_CACHE_TTL_MS: String(bound), MFA_SCHEDULER_INTERVAL_MS: '0' } });
+    const other = await startTestApp({
+      clock,
+      env: { MONGO_DB_NAME: t.env.MONGO_DB_NAME, MEMBERSHIP_CACHE_TTL_MS: String(bound), MFA_SCHEDULER_INTERVAL_MS: '0' },
+    });
     try {
       const orgId = uniqueName('org-demote-other');
       const admin = uniqueName('admin');
@@ -184,7 +193,10 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
       expect(probes.filter((p) => p.startedAfterMs > bound).map((p) => p.status)).toEqual([403]);
       // And a refusal changes nothing.
       const before = await t.db.collection('org_policies').findOne({ _id: orgId as never });
-      const res = await other.http.post('/mfa/organization/enforce').set('Authorization', `Bearer ${await other.token(adminClaims)}`).send({ enforced: true });
+      const res = await other.http
+        .post('/mfa/organization/enforce')
+        .set('Authorization', `Bearer ${await other.token(adminClaims)}`)
+        .send({ enforced: true });
       expect(res.status).toBe(403);
       await settle();
       expect(await t.db.collection('org_policies').findOne({ _id: orgId as never })).toEqual(before);

@@ -22,7 +22,8 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
     await kafka?.stop();
   });
 
-  const auth = async (sub: string, orgId?: string, orgRole = 0) => `Bearer ${await t.token({ sub, orgId, orgRole, email: `${sub}@example.com`, amr: STEPPED_UP })}`;
+  const auth = async (sub: string, orgId?: string, orgRole = 0) =>
+    `Bearer ${await t.token({ sub, orgId, orgRole, email: `${sub}@example.com`, amr: STEPPED_UP })}`;
   const doc = (userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
 
   describe('405 Method Not Allowed', () => {
@@ -35,7 +36,10 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
     });
 
     it('a parameterised path lists every method of its routes; a POST-only path refuses GET without running anything', async () => {
-      const exemption = await t.http.post('/mfa/organization/exemptions/user-1').set('Authorization', await auth('admin', 'org-1', 255)).send({});
+      const exemption = await t.http
+        .post('/mfa/organization/exemptions/user-1')
+        .set('Authorization', await auth('admin', 'org-1', 255))
+        .send({});
       expect(exemption.status).toBe(405);
       expect(exemption.headers['allow']).toBe('DELETE, OPTIONS, PUT');
 
@@ -43,7 +47,10 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
       const setup = await t.http.get('/mfa/setup').set('Authorization', await auth(userId));
       expect(setup.status).toBe(405);
       expect(setup.headers['allow']).toBe('OPTIONS, POST');
-      const reset = await t.http.delete('/mfa/reset').set('Authorization', await auth(userId)).send({});
+      const reset = await t.http
+        .delete('/mfa/reset')
+        .set('Authorization', await auth(userId))
+        .send({});
       expect(reset.status).toBe(405);
       expect(await doc(userId)).toBeNull();
       await t.app.get(OutboxRelay).whenIdle();
@@ -79,7 +86,10 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
     });
 
     it('an actual request from a listed origin gets the origin back and x-request-id / Retry-After exposed', async () => {
-      const res = await t.http.get('/mfa/status').set('Origin', APP_ORIGIN).set('Authorization', await auth(uniqueName('u')));
+      const res = await t.http
+        .get('/mfa/status')
+        .set('Origin', APP_ORIGIN)
+        .set('Authorization', await auth(uniqueName('u')));
       expect(res.status).toBe(200);
       expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
       expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id, Retry-After');
@@ -91,7 +101,10 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
         const preflight = await t.http.options('/mfa/setup').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
         expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
         expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
-        const res = await t.http.get('/mfa/status').set('Origin', origin).set('Authorization', await auth(uniqueName('u')));
+        const res = await t.http
+          .get('/mfa/status')
+          .set('Origin', origin)
+          .set('Authorization', await auth(uniqueName('u')));
         expect(res.headers['access-control-allow-origin']).toBeUndefined();
       }
     });
@@ -99,7 +112,10 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
 
   describe('the magic link a person clicks', () => {
     async function setupLink(userId: string): Promise<string> {
-      const res = await t.http.post('/mfa/setup').set('Authorization', await auth(userId)).send({ mfaType: 'MAGIC_LINK' });
+      const res = await t.http
+        .post('/mfa/setup')
+        .set('Authorization', await auth(userId))
+        .send({ mfaType: 'MAGIC_LINK' });
       expect(res.status).toBe(200);
       await kafka.waitFor(() => kafka.events((e) => e.subject === userId && e.type === 'MagicLinkRequested').length > 0, 20_000, 'MagicLinkRequested');
       const event = kafka.events((e) => e.subject === userId && e.type === 'MagicLinkRequested')[0];
@@ -120,7 +136,9 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
         expect(page.headers['content-type']).toMatch(/^text\/html/);
         expect(page.headers['cache-control']).toBe('no-store');
         expect(page.headers['referrer-policy']).toBe('no-referrer');
-        expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self'; form-action 'self'/);
+        expect(page.headers['content-security-policy']).toMatch(
+          /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self'; form-action 'self'/,
+        );
         expect(page.text.match(/<button/g)).toHaveLength(1);
         expect(page.text).toContain('action="/mfa/magic-link/activate"');
         expect(page.text).not.toMatch(/<script src=/);
@@ -169,7 +187,8 @@ describe('HTTP contract conventions: 405 with Allow, CORS, the clickable magic l
       await t.app.get(OutboxRelay).whenIdle();
 
       await kafka.waitFor(
-        () => kafka.records.filter((r) => r.key === userId && r.topic === Topics.delivery).length >= 3 && kafka.records.filter((r) => r.key === orgId).length >= 2,
+        () =>
+          kafka.records.filter((r) => r.key === userId && r.topic === Topics.delivery).length >= 3 && kafka.records.filter((r) => r.key === orgId).length >= 2,
         20_000,
         'all records',
       );

@@ -32,8 +32,17 @@ describe('JWKS endpoint on readiness', () => {
     const down = await eventually(readiness, (r) => r.body.checks.jwks !== undefined, 'a readiness answer');
     const outbox = { backlogEvents: expect.any(Number), oldestUnpublishedAgeSeconds: expect.any(Number) };
     expect(down).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'up', kafka: 'up', jwks: 'down' }, outbox } });
-    await eventually(async () => service!.output(), (o) => o.includes('JWKS endpoint unreachable'), 'the warning');
-    const warning = JSON.parse(service.output().split('\n').find((line) => line.includes('JWKS endpoint unreachable'))!);
+    await eventually(
+      async () => service!.output(),
+      (o) => o.includes('JWKS endpoint unreachable'),
+      'the warning',
+    );
+    const warning = JSON.parse(
+      service
+        .output()
+        .split('\n')
+        .find((line) => line.includes('JWKS endpoint unreachable'))!,
+    );
     expect(warning).toMatchObject({ level: 'warn', jwksUrl, keysEverFetched: false });
 
     const publicJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
@@ -44,6 +53,10 @@ describe('JWKS endpoint on readiness', () => {
     await new Promise<void>((resolve) => jwksServer!.listen(port, '127.0.0.1', resolve));
     const up = await eventually(readiness, (r) => r.status === 200, 'readiness once the JWKS answers', 20_000);
     expect(up.body).toEqual({ status: 'ok', checks: { database: 'up', kafka: 'up', jwks: 'up' }, outbox });
-    await eventually(async () => service!.output(), (o) => o.includes('JWKS endpoint reachable again'), 'the recovery log line');
+    await eventually(
+      async () => service!.output(),
+      (o) => o.includes('JWKS endpoint reachable again'),
+      'the recovery log line',
+    );
   });
 });

@@ -27,7 +27,23 @@ function makeCertificates(dir: string): { caFile: string; brokerPem: string; oth
   }
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'broker.key', '-out', 'broker.csr', '-subj', '/CN=localhost');
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', 'broker.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'broker.crt', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'broker.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'broker.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
   writeFileSync(path.join(dir, 'broker.pem'), read('broker.key') + read('broker.crt') + read('ca.crt'));
   return { caFile: path.join(dir, 'ca.crt'), brokerPem: path.join(dir, 'broker.pem'), otherCaFile: path.join(dir, 'other-ca.crt') };
@@ -80,8 +96,24 @@ describe('secured Kafka (SASL_SSL)', () => {
 
   beforeAll(async () => {
     kafka.start({ fresh: true });
-    kafka.kafkaConfigs(['--alter', '--entity-type', 'users', '--entity-name', scram256.user, '--add-config', `SCRAM-SHA-256=[iterations=4096,password=${scram256.password}]`]);
-    kafka.kafkaConfigs(['--alter', '--entity-type', 'users', '--entity-name', scram512.user, '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${scram512.password}]`]);
+    kafka.kafkaConfigs([
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      scram256.user,
+      '--add-config',
+      `SCRAM-SHA-256=[iterations=4096,password=${scram256.password}]`,
+    ]);
+    kafka.kafkaConfigs([
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      scram512.user,
+      '--add-config',
+      `SCRAM-SHA-512=[iterations=4096,password=${scram512.password}]`,
+    ]);
     mongo = await MongoClient.connect(requireInfra().mongoUrl);
   }, 300_000); // a broker and two JVM tool runs; minutes on a loaded machine
   afterAll(async () => {
@@ -144,7 +176,12 @@ describe('secured Kafka (SASL_SSL)', () => {
           body: JSON.stringify({ enforced: true }),
         });
         expect(res.status).toBe(200);
-        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the enforcement event', 90_000);
+        const types = await eventually(
+          async () => collector.events((e) => e.subject === orgId).map((e) => e.type),
+          (t) => t.length > 0,
+          'the enforcement event',
+          90_000,
+        );
         expect(types).toEqual(['OrgMfaEnforced']);
       } finally {
         await collector.stop();
@@ -180,7 +217,12 @@ describe('secured Kafka (SASL_SSL)', () => {
       });
       await producer.disconnect();
       const members = mongo.db(env.MONGO_DB_NAME).collection('org_members');
-      const member = await eventually(() => members.findOne({ _id: `${orgId}:${userId}` as never }), (doc) => doc !== null, 'the member from the membership event', 90_000);
+      const member = await eventually(
+        () => members.findOne({ _id: `${orgId}:${userId}` as never }),
+        (doc) => doc !== null,
+        'the member from the membership event',
+        90_000,
+      );
       expect(member).toMatchObject({ orgId, userId });
       expect(service.output()).not.toContain(scram256.password);
     }, 240_000);
@@ -203,7 +245,12 @@ describe('secured Kafka (SASL_SSL)', () => {
         run.stderr.on('data', (chunk) => (output += chunk));
         const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
         expect({ code, output }).toMatchObject({ code: 0 });
-        const types = await eventually(async () => collector.events((e) => e.subject === orgId).map((e) => e.type), (t) => t.length > 0, 'the replayed event', 90_000);
+        const types = await eventually(
+          async () => collector.events((e) => e.subject === orgId).map((e) => e.type),
+          (t) => t.length > 0,
+          'the replayed event',
+          90_000,
+        );
         expect(types).toEqual(['OrgMfaEnforced']);
         expect(output).not.toContain(scram512.password);
       } finally {
@@ -246,7 +293,12 @@ describe('secured Kafka (SASL_SSL)', () => {
       consumer.stdout.on('data', (chunk) => (output += chunk));
       consumer.stderr.on('data', (chunk) => (output += chunk));
       try {
-        await eventually(async () => output, (o) => o.includes('example consumer running') || consumer.exitCode !== null, 'the example consumer to join', 90_000);
+        await eventually(
+          async () => output,
+          (o) => o.includes('example consumer running') || consumer.exitCode !== null,
+          'the example consumer to join',
+          90_000,
+        );
         expect(output).toContain('example consumer running');
         expect(requests.length).toBeGreaterThan(0);
         expect(requests[0].authorization).toBe(`Basic ${Buffer.from(`example-consumer:${clientSecret}`).toString('base64')}`);

@@ -50,7 +50,11 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
   /** Stops serving without dropping the database (the next "deployment" uses it). */
   const stop = (app: TestApp) => app.app.close();
   const auth = (t: TestApp, sub: string) => t.token({ sub, email: `${sub}@example.com`, amr: STEPPED_UP }).then((jwt) => `Bearer ${jwt}`);
-  const post = async (t: TestApp, sub: string, path: string, body: object) => t.http.post(path).set('Authorization', await auth(t, sub)).send(body);
+  const post = async (t: TestApp, sub: string, path: string, body: object) =>
+    t.http
+      .post(path)
+      .set('Authorization', await auth(t, sub))
+      .send(body);
   const doc = (t: TestApp, userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
   const code = (secret: string) => hotp(base32Decode(secret), totpStepAt(clock.now()));
 
@@ -110,7 +114,11 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
     const resealed = await doc(v2, carol);
     expect(resealed?.totp.secret.keyId).toBe('k2');
     expect(resealed?.version).toBe((untouched?.version as number) + 1);
-    expect(await v2.db.collection(RESEAL_JOBS_COLLECTION).findOne({ _id: 'rotate-k1' as never })).toMatchObject({ status: 'completed', resealed: 1, failed: [] });
+    expect(await v2.db.collection(RESEAL_JOBS_COLLECTION).findOne({ _id: 'rotate-k1' as never })).toMatchObject({
+      status: 'completed',
+      resealed: 1,
+      failed: [],
+    });
     // Nothing needs k1 any more: without it, the dry run finds nothing.
     const retiredCheck = await runCli(['reseal', '--dry-run'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2' });
     expect(retiredCheck.stdout).toContain('dry run: 0 TOTP secrets sealed under old keys; current key k2');
@@ -133,7 +141,12 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
     expect((await runCli(['reseal', '--dry-run'], { ...opsEnv, MFA_ENCRYPTION_KEY: 'short' })).code).toBe(2);
     const t = apps[apps.length - 1];
     const orphan = uniqueName('orphan');
-    const sealed = { keyId: 'k0', iv: randomBytes(12).toString('base64'), tag: randomBytes(16).toString('base64'), ciphertext: randomBytes(20).toString('base64') };
+    const sealed = {
+      keyId: 'k0',
+      iv: randomBytes(12).toString('base64'),
+      tag: randomBytes(16).toString('base64'),
+      ciphertext: randomBytes(20).toString('base64'),
+    };
     await t.db.collection(USER_MFA_COLLECTION).insertOne({ _id: orphan as never, version: 1, totp: { secret: sealed } });
     const run = await runCli(['reseal', '--job', 'orphans'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2' });
     expect(run.code).toBe(1);
@@ -160,7 +173,12 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
       currentKeyId: 'k2',
       updatedAt: new Date(),
     });
-    const run = await runCli(['reseal', '--job', 'resume-me'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2', MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}` });
+    const run = await runCli(['reseal', '--job', 'resume-me'], {
+      ...opsEnv,
+      MFA_ENCRYPTION_KEY: k2,
+      MFA_ENCRYPTION_KEY_ID: 'k2',
+      MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}`,
+    });
     expect(run.stdout).toContain('job resume-me: 3 re-sealed under key k2, 0 could not be opened');
     const keyIds = await Promise.all(ids.map(async (id) => (await doc(t, id))?.totp.secret.keyId));
     // `-a` is before the checkpoint: not visited again (a real interrupted run had already done it).
@@ -170,7 +188,12 @@ describe('key rotation: rotate, serve, re-seal, retire the old key (real databas
     expect(run.stdout).toContain('1 secrets were sealed under old keys meanwhile');
     expect(await t.db.collection(RESEAL_JOBS_COLLECTION).findOne({ _id: 'resume-me' as never })).toMatchObject({ status: 'completed', resealed: 3 });
     // A new job picks it up; then nothing is left.
-    const again = await runCli(['reseal', '--job', 'resume-me-2'], { ...opsEnv, MFA_ENCRYPTION_KEY: k2, MFA_ENCRYPTION_KEY_ID: 'k2', MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}` });
+    const again = await runCli(['reseal', '--job', 'resume-me-2'], {
+      ...opsEnv,
+      MFA_ENCRYPTION_KEY: k2,
+      MFA_ENCRYPTION_KEY_ID: 'k2',
+      MFA_ENCRYPTION_PREVIOUS_KEYS: `k1:${k1}`,
+    });
     expect(again.code).toBe(0);
     expect((await doc(t, ids[0]))?.totp.secret.keyId).toBe('k2');
   });

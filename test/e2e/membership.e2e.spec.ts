@@ -71,7 +71,11 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
   /** Records of one key stay in order on one partition: once `marker` is done, everything sent before it was handled. */
   const processedUpTo = async (marker: Sent) => {
     await publish(marker);
-    await eventually(() => inboxDone(marker.id), (n) => n === 1, `event ${marker.type} ${marker.id}`);
+    await eventually(
+      () => inboxDone(marker.id),
+      (n) => n === 1,
+      `event ${marker.type} ${marker.id}`,
+    );
   };
   const orgSummary = async (orgId: string, ownerId: string) => {
     const auth = `Bearer ${await t.token({ sub: ownerId, orgId, orgRole: OWNER })}`;
@@ -92,7 +96,11 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     expect(await member(orgId, userId)).toMatchObject({ role: ADMIN, managed: true, source: 'event' });
     const unmanaged = event('UserRoleChanged', { userId, orgId, role: ADMIN, managed: false }, at(2));
     await v2(unmanaged);
-    await eventually(() => inboxDone(unmanaged.id), (n) => n === 1, 'the v2 role change');
+    await eventually(
+      () => inboxDone(unmanaged.id),
+      (n) => n === 1,
+      'the v2 role change',
+    );
     expect(await member(orgId, userId)).toMatchObject({ managed: false });
   });
 
@@ -170,12 +178,18 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     expect(await member(orgId, erin)).toMatchObject({ role: ADMIN, membershipUpdatedAt: new Date(at(10)) });
 
     // After a leave (document gone), a late join from before the leave does not resurrect the member.
-    await publish(event('UserLeftOrganization', { userId: frank, orgId }, at(20)), event('UserJoinedOrganization', { userId: frank, orgId, role: USER }, at(15)));
+    await publish(
+      event('UserLeftOrganization', { userId: frank, orgId }, at(20)),
+      event('UserJoinedOrganization', { userId: frank, orgId, role: USER }, at(15)),
+    );
     await processedUpTo(event('UserJoinedOrganization', { userId: frank, orgId: uniqueName('org-marker'), role: USER }, at(21)));
     expect(await member(orgId, frank)).toBeNull();
 
     // A join from before the user's deletion is ignored too.
-    await publish(event('UserDeleted', { userId: erin }, at(30)), event('UserJoinedOrganization', { userId: erin, orgId: uniqueName('org-late'), role: USER }, at(25)));
+    await publish(
+      event('UserDeleted', { userId: erin }, at(30)),
+      event('UserJoinedOrganization', { userId: erin, orgId: uniqueName('org-late'), role: USER }, at(25)),
+    );
     await processedUpTo(event('UserRoleChanged', { userId: erin, orgId, role: OWNER }, at(29)));
     expect(await t.db.collection('org_members').countDocuments({ userId: erin })).toBe(0);
   });
@@ -197,7 +211,11 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
 
     const group = `${t.env.KAFKA_CLIENT_ID}.membership`;
     const mine = () => dlq.records.filter((r) => r.key === key && r.headers.dlq_consumer_group === group);
-    await eventually(async () => mine().length, (n) => n >= 6, 'dead-lettered records');
+    await eventually(
+      async () => mine().length,
+      (n) => n >= 6,
+      'dead-lettered records',
+    );
     const dead = mine();
     expect(dead.map((r) => r.headers.dlq_reason)).toEqual([
       'record value is not JSON',
@@ -225,15 +243,28 @@ describe('membership consumer (identity.membership.v1 → member read model)', (
     const flaky = await startTestApp({ env: { MONGO_URL: `mongodb://127.0.0.1:${proxy.port}/`, MONGO_TIMEOUT_MS: '1500' } });
     const orgId = uniqueName('org-dbdown');
     const [before, during] = [uniqueName('heidi'), uniqueName('ivan')];
-    const stored = (userId: string) => t.db.useDb(flaky.env.MONGO_DB_NAME as string).collection('org_members').findOne({ _id: `${orgId}:${userId}` as never });
+    const stored = (userId: string) =>
+      t.db
+        .useDb(flaky.env.MONGO_DB_NAME as string)
+        .collection('org_members')
+        .findOne({ _id: `${orgId}:${userId}` as never });
     try {
       await publish(event('UserJoinedOrganization', { userId: before, orgId, role: USER }, at(0)));
-      await eventually(() => stored(before), (doc) => doc !== null, 'the first join');
+      await eventually(
+        () => stored(before),
+        (doc) => doc !== null,
+        'the first join',
+      );
       await proxy.cut();
       await publish(event('UserJoinedOrganization', { userId: during, orgId, role: USER }, at(1)));
       await new Promise((resolve) => setTimeout(resolve, 4000));
       await proxy.restore();
-      await eventually(() => stored(during), (doc) => doc !== null, 'the join sent during the outage', 90_000);
+      await eventually(
+        () => stored(during),
+        (doc) => doc !== null,
+        'the join sent during the outage',
+        90_000,
+      );
       const group = `${flaky.env.KAFKA_CLIENT_ID}.membership`;
       expect(dlq.records.filter((r) => r.key === during && r.headers.dlq_consumer_group === group)).toEqual([]);
     } finally {

@@ -27,7 +27,9 @@ describe('OpenAPI document (/docs-json)', () => {
 
   const operations = () =>
     Object.entries(document.paths).flatMap(([p, item]) =>
-      (['get', 'put', 'post', 'delete', 'patch'] as const).filter((m) => item[m]).map((m) => ({ key: `${m.toUpperCase()} ${p}`, op: item[m] as OperationObject })),
+      (['get', 'put', 'post', 'delete', 'patch'] as const)
+        .filter((m) => item[m])
+        .map((m) => ({ key: `${m.toUpperCase()} ${p}`, op: item[m] as OperationObject })),
     );
 
   it('matches the committed snapshot docs/openapi.json (UPDATE_OPENAPI_SNAPSHOT=1 regenerates it)', () => {
@@ -51,7 +53,14 @@ describe('OpenAPI document (/docs-json)', () => {
 
   it('request schemas are as strict as the validation: closed objects, mfaType-discriminated bodies, integer limit, userId pattern', () => {
     const schemas = document.components!.schemas as Record<string, Record<string, unknown>>;
-    for (const name of ['MfaTypeRequest', 'SetupMfaRequest', 'GrantExemptionRequest', 'ResetMfaRequest', 'ActivateMagicLinkRequest', 'VerifyLoginCodeRequest']) {
+    for (const name of [
+      'MfaTypeRequest',
+      'SetupMfaRequest',
+      'GrantExemptionRequest',
+      'ResetMfaRequest',
+      'ActivateMagicLinkRequest',
+      'VerifyLoginCodeRequest',
+    ]) {
       expect({ name, additionalProperties: schemas[name].additionalProperties }).toEqual({ name, additionalProperties: false });
     }
     expect(schemas.VerifyTotpSetupRequest.required).toEqual(['mfaType', 'code']);
@@ -63,7 +72,9 @@ describe('OpenAPI document (/docs-json)', () => {
     const members = document.paths['/mfa/organization/members'].get!;
     expect(members.parameters).toContainEqual(expect.objectContaining({ name: 'limit', schema: expect.objectContaining({ type: 'integer' }) }));
     const exemption = document.paths['/mfa/organization/exemptions/{userId}'].put!;
-    expect(exemption.parameters).toContainEqual(expect.objectContaining({ name: 'userId', schema: expect.objectContaining({ pattern: '^[A-Za-z0-9._@|-]{1,128}$' }) }));
+    expect(exemption.parameters).toContainEqual(
+      expect.objectContaining({ name: 'userId', schema: expect.objectContaining({ pattern: '^[A-Za-z0-9._@|-]{1,128}$' }) }),
+    );
     const verifyLogin = document.paths['/mfa/verify-login'].post!;
     expect(JSON.stringify(verifyLogin.responses['423'])).toContain('LOCKED_OUT');
   });
@@ -71,14 +82,24 @@ describe('OpenAPI document (/docs-json)', () => {
   it('issue 14: the TRUSTED_DEVICE variant, rememberDevice, rememberDeviceDays only when enforcing, the rename body, id parameters, member-authority codes', () => {
     const schemas = document.components!.schemas as Record<string, Record<string, unknown>>;
     expect(schemas.RenameAuthenticatorRequest).toMatchObject({ required: ['name'], additionalProperties: false });
-    expect(schemas.VerifyLoginTrustedDeviceRequest).toMatchObject({ required: ['mfaType', 'token'], additionalProperties: false, properties: { token: { pattern: '^[A-Za-z0-9_-]{43}$' } } });
-    expect((schemas.VerifyLoginRequest.discriminator as { mapping: Record<string, string> }).mapping.TRUSTED_DEVICE).toBe('#/components/schemas/VerifyLoginTrustedDeviceRequest');
+    expect(schemas.VerifyLoginTrustedDeviceRequest).toMatchObject({
+      required: ['mfaType', 'token'],
+      additionalProperties: false,
+      properties: { token: { pattern: '^[A-Za-z0-9_-]{43}$' } },
+    });
+    expect((schemas.VerifyLoginRequest.discriminator as { mapping: Record<string, string> }).mapping.TRUSTED_DEVICE).toBe(
+      '#/components/schemas/VerifyLoginTrustedDeviceRequest',
+    );
     expect(Object.keys((schemas.VerifyLoginCodeRequest.properties as object) ?? {})).toEqual(expect.arrayContaining(['rememberDevice', 'deviceName']));
     const [enforcing, lifting] = schemas.EnforceOrgMfaRequest.oneOf as Array<{ properties: Record<string, unknown> }>;
     expect(enforcing.properties.rememberDeviceDays).toMatchObject({ type: 'integer', minimum: 0, maximum: 90 });
     expect(lifting.properties.rememberDeviceDays).toBeUndefined();
     const codesOf = (path: string, method: 'get' | 'patch' | 'delete', status: string) => {
-      const schema = ((document.paths[path][method]!.responses[status] as ResponseObject).content!['application/json'].schema as { allOf: Array<{ properties?: { code?: { enum: string[] } } }> }).allOf;
+      const schema = (
+        (document.paths[path][method]!.responses[status] as ResponseObject).content!['application/json'].schema as {
+          allOf: Array<{ properties?: { code?: { enum: string[] } } }>;
+        }
+      ).allOf;
       return schema[1].properties!.code!.enum;
     };
     expect(codesOf('/mfa/authenticators/{id}', 'patch', '404')).toEqual(['AUTHENTICATOR_NOT_FOUND']);
@@ -88,6 +109,8 @@ describe('OpenAPI document (/docs-json)', () => {
     expect(codesOf(member, 'delete', '403')).toEqual(['ADMIN_MFA_REQUIRED', 'FORBIDDEN', 'MFA_ENFORCED_BY_ORG', 'STEP_UP_REQUIRED', 'USER_MANAGED_ELSEWHERE']);
     expect(codesOf(member, 'delete', '404')).toEqual(['AUTHENTICATOR_NOT_FOUND', 'USER_NOT_FOUND']);
     expect(codesOf(member, 'delete', '400')).not.toContain('NO_ORGANIZATION');
-    expect(document.paths[member].delete!.parameters).toContainEqual(expect.objectContaining({ name: 'id', schema: expect.objectContaining({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }));
+    expect(document.paths[member].delete!.parameters).toContainEqual(
+      expect.objectContaining({ name: 'id', schema: expect.objectContaining({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }),
+    );
   });
 });

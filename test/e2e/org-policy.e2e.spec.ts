@@ -39,7 +39,11 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     return `Bearer ${await t.token({ sub, orgId, orgRole })}`;
   };
   const enforce = async (orgId: string, body: unknown, role = OWNER, sub = `admin-${orgId}`, headers: Record<string, string> = {}) =>
-    t.http.post('/mfa/organization/enforce').set('Authorization', await auth(sub, orgId, role)).set(headers).send(body as object);
+    t.http
+      .post('/mfa/organization/enforce')
+      .set('Authorization', await auth(sub, orgId, role))
+      .set(headers)
+      .send(body as object);
   const orgEvents = (orgId: string) => kafka.events((e) => e.subject === orgId);
   const settle = async () => {
     await t.app.get(OutboxRelay).whenIdle();
@@ -132,7 +136,10 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
 
   describe('who may change the policy', () => {
     it('a token without an organization → 400 "User not associated with an organization"', async () => {
-      const res = await t.http.post('/mfa/organization/enforce').set('Authorization', await auth('lonely')).send({ enforced: true });
+      const res = await t.http
+        .post('/mfa/organization/enforce')
+        .set('Authorization', await auth('lonely'))
+        .send({ enforced: true });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, error: 'User not associated with an organization', code: 'NO_ORGANIZATION' });
     });
@@ -304,9 +311,15 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
-      const badId = await t.http.put(`/mfa/organization/exemptions/${encodeURIComponent('a b')}`).set('Authorization', ownerAuth).send({ reason: 'x' });
+      const badId = await t.http
+        .put(`/mfa/organization/exemptions/${encodeURIComponent('a b')}`)
+        .set('Authorization', ownerAuth)
+        .send({ reason: 'x' });
       expect(badId.status).toBe(400);
-      const member = await t.http.put('/mfa/organization/exemptions/m-a').set('Authorization', await auth('m-b', orgId, 0)).send({ reason: 'x' });
+      const member = await t.http
+        .put('/mfa/organization/exemptions/m-a')
+        .set('Authorization', await auth('m-b', orgId, 0))
+        .send({ reason: 'x' });
       expect(member.status).toBe(403);
       const members = await t.http.get('/mfa/organization/members?limit=0').set('Authorization', ownerAuth);
       expect(members.status).toBe(400);
@@ -332,7 +345,12 @@ describe('organization MFA enforcement (HTTP → MongoDB → outbox → Kafka)',
     const users = Array.from({ length: 20 }, (_, i) => `cu-${String(i).padStart(2, '0')}`);
     for (const sub of users) await t.http.get('/mfa/status').set('Authorization', await auth(sub, orgId, 0));
     const results = await Promise.all(
-      users.map((u) => t.http.put(`/mfa/organization/exemptions/${u}`).set('Authorization', ownerAuth).send({ reason: `r-${u}` })),
+      users.map((u) =>
+        t.http
+          .put(`/mfa/organization/exemptions/${u}`)
+          .set('Authorization', ownerAuth)
+          .send({ reason: `r-${u}` }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(users.map(() => 200));
     const doc = await t.db.collection(ORG_POLICY_COLLECTION).findOne({ _id: orgId as never });

@@ -34,7 +34,16 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
     await admin.connect();
     topic = uniqueName('mfa.poison-test');
     await admin.createTopics({
-      topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'max.message.bytes', value: String(LIMIT) }, { name: 'retention.ms', value: '-1' }] }],
+      topics: [
+        {
+          topic,
+          numPartitions: 3,
+          configEntries: [
+            { name: 'max.message.bytes', value: String(LIMIT) },
+            { name: 'retention.ms', value: '-1' },
+          ],
+        },
+      ],
       waitForLeaders: true,
     });
   });
@@ -83,7 +92,10 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
   }
 
   const setTopicLimit = (bytes: number) =>
-    admin.alterConfigs({ validateOnly: false, resources: [{ type: 2 /* TOPIC */, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }] });
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2 /* TOPIC */, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }],
+    });
 
   /** The built operator CLI against one database. */
   function runOps(args: string[], dbName: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -141,7 +153,11 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
       });
       await collector.waitFor((events) => good.every((e) => events.some((c) => c.id === e.id)), 30_000, 'every other event');
       await eventually(
-        () => db.collection(USER_MFA_COLLECTION).find({}, { projection: { outbox: 1 } }).toArray(),
+        () =>
+          db
+            .collection(USER_MFA_COLLECTION)
+            .find({}, { projection: { outbox: 1 } })
+            .toArray(),
         (docs) => docs.every((doc) => (doc.outbox ?? []).length === 0),
         'every outbox empty',
       );
@@ -187,12 +203,23 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
       expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('1 re-driven into their outboxes') });
       await collector.waitFor((events) => events.some((e) => e.id === poison.id), 30_000, 'the re-driven event');
       expect(collector.events((e) => e.id === poison.id)[0]).toMatchObject({ subject: poisoned, sequence: 2, data: poison.data });
-      await eventually(() => db.collection('event_log').countDocuments({ _id: poison.id as never }), (n) => n === 1, 'the re-driven event logged');
+      await eventually(
+        () => db.collection('event_log').countDocuments({ _id: poison.id as never }),
+        (n) => n === 1,
+        'the re-driven event logged',
+      );
       expect(await db.collection(OUTBOX_DEAD_LETTERS_COLLECTION).countDocuments({})).toBe(0);
       // The relay acknowledges after it logged the event: wait for the outbox to drain.
-      await eventually(async () => (await db.collection(USER_MFA_COLLECTION).findOne({ _id: poisoned as never }))!.outbox, (outbox) => Array.isArray(outbox) && outbox.length === 0, 'the re-driven event acknowledged');
+      await eventually(
+        async () => (await db.collection(USER_MFA_COLLECTION).findOne({ _id: poisoned as never }))!.outbox,
+        (outbox) => Array.isArray(outbox) && outbox.length === 0,
+        'the re-driven event acknowledged',
+      );
       // A re-run finds nothing to do.
-      expect(await runOps(['redrive', '--ids', poison.id], dbName)).toMatchObject({ code: 1, stdout: expect.stringContaining(`not in outbox_dead_letters: ${poison.id}`) });
+      expect(await runOps(['redrive', '--ids', poison.id], dbName)).toMatchObject({
+        code: 1,
+        stdout: expect.stringContaining(`not in outbox_dead_letters: ${poison.id}`),
+      });
     } finally {
       await setTopicLimit(LIMIT);
       service?.kill('SIGTERM');
@@ -264,7 +291,10 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
           (failures) => failures >= 3,
           'three failed publications',
         );
-        const waiting = await t.db.collection(USER_MFA_COLLECTION).find({ _id: { $in: users as never[] } }).toArray();
+        const waiting = await t.db
+          .collection(USER_MFA_COLLECTION)
+          .find({ _id: { $in: users as never[] } })
+          .toArray();
         expect(waiting.flatMap((doc) => doc.outbox).length).toBeGreaterThanOrEqual(users.length);
         for (const event of waiting.flatMap((doc) => doc.outbox)) {
           expect(event).not.toHaveProperty('attempts');

@@ -106,31 +106,19 @@ describe('platform: the service on the real database and broker', () => {
     });
 
     it('malformed JSON → 400 MALFORMED_JSON', async () => {
-      const res = await t.http
-        .post('/mfa/organization/enforce')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .send('{"enforced": tru');
+      const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).set('Content-Type', 'application/json').send('{"enforced": tru');
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, error: 'Request body is not valid JSON', code: 'MALFORMED_JSON' });
     });
 
     it('a JSON scalar instead of an object → 400', async () => {
-      const res = await t.http
-        .post('/mfa/organization/enforce')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .send('"enforced"');
+      const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).set('Content-Type', 'application/json').send('"enforced"');
       expect(res.status).toBe(400);
       expect(res.body.success).toBe(false);
     });
 
     it('a body that is not JSON → 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const res = await t.http
-        .post('/mfa/organization/enforce')
-        .set('Authorization', auth)
-        .set('Content-Type', 'text/plain')
-        .send('enforced=true');
+      const res = await t.http.post('/mfa/organization/enforce').set('Authorization', auth).set('Content-Type', 'text/plain').send('enforced=true');
       expect(res.status).toBe(415);
       expect(res.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
     });

@@ -30,7 +30,14 @@ const T0 = Date.UTC(2025, 0, 1);
 const SOURCE = 'mfa-service';
 
 const ORG_TYPES: EventType[] = ['OrgMfaEnforced', 'UserMfaExemptionGranted', 'OrgMfaEnforcementLifted'];
-const USER_TYPES: EventType[] = ['MfaMethodSetupStarted', 'MfaMethodEnabled', 'MfaVerificationSucceeded', 'MfaVerificationFailed', 'MfaReset', 'BackupCodesRegenerated'];
+const USER_TYPES: EventType[] = [
+  'MfaMethodSetupStarted',
+  'MfaMethodEnabled',
+  'MfaVerificationSucceeded',
+  'MfaVerificationFailed',
+  'MfaReset',
+  'BackupCodesRegenerated',
+];
 
 const run = uniqueName('r');
 const orgA = `org-a-${run}`;
@@ -39,7 +46,9 @@ const orgB = `org-b-${run}`;
 const users = Array.from({ length: 40 }, (_, i) => `user-${i}-${run}`);
 const orgOfUser = (i: number) => (i < 30 ? orgA : i < 36 ? orgB : null);
 
-function logDoc(fields: Omit<EventLogDocument, '_id' | 'id' | 'schemaVersion' | 'correlationId' | 'causationId' | 'actorId' | 'actorType' | 'publishedAt'>): EventLogDocument {
+function logDoc(
+  fields: Omit<EventLogDocument, '_id' | 'id' | 'schemaVersion' | 'correlationId' | 'causationId' | 'actorId' | 'actorType' | 'publishedAt'>,
+): EventLogDocument {
   const id = uuidv7(fields.time.getTime());
   return {
     _id: id,
@@ -73,12 +82,38 @@ function seed(total: number): { replayable: EventLogDocument[]; delivery: EventL
       const orgId = i % 30 === 29 ? orgB : orgA;
       const type = ORG_TYPES[Math.floor(i / 10) % ORG_TYPES.length];
       const userId = type === 'UserMfaExemptionGranted' ? users[Math.floor(i / 10) % 30] : null;
-      docs.push(logDoc({ type, topic: Topics.orgPolicy, key: orgId, aggregate: 'org', sequence: next(orgId), time, orgId, userId, data: { orgId, n: i }, replayable: true }));
+      docs.push(
+        logDoc({
+          type,
+          topic: Topics.orgPolicy,
+          key: orgId,
+          aggregate: 'org',
+          sequence: next(orgId),
+          time,
+          orgId,
+          userId,
+          data: { orgId, n: i },
+          replayable: true,
+        }),
+      );
     } else {
       const u = Math.floor(i / 2) % users.length;
       const type = USER_TYPES[i % USER_TYPES.length];
       const userId = users[u];
-      docs.push(logDoc({ type, topic: Topics.userMfa, key: userId, aggregate: 'user', sequence: next(userId), time, orgId: orgOfUser(u), userId, data: { userId, n: i }, replayable: true }));
+      docs.push(
+        logDoc({
+          type,
+          topic: Topics.userMfa,
+          key: userId,
+          aggregate: 'user',
+          sequence: next(userId),
+          time,
+          orgId: orgOfUser(u),
+          userId,
+          data: { userId, n: i },
+          replayable: true,
+        }),
+      );
     }
   }
   for (let i = 1; i < docs.length; i++) {
@@ -192,7 +227,12 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     mongo = await MongoClient.connect(infra.mongoUrl, { serverSelectionTimeoutMS: 5000 });
     db = mongo.db(dbName);
     await seedLog(db, [...replayable, ...delivery]);
-    kafka = new KafkaClient({ brokers: infra.kafkaBrokers.split(','), clientId: uniqueName('replay-test'), connectTimeoutMs: 5000, logger: pino({ level: 'silent' }) });
+    kafka = new KafkaClient({
+      brokers: infra.kafkaBrokers.split(','),
+      clientId: uniqueName('replay-test'),
+      connectTimeoutMs: 5000,
+      logger: pino({ level: 'silent' }),
+    });
     await kafka.start([]);
     replayer = new Replayer(db, { source: SOURCE });
   });
@@ -220,7 +260,10 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     expect(cli.stdout).toMatch(/to never-created\n$/);
     const expected = new Map<string, number>();
     for (const d of replayable) expected.set(`${d.type}|${d.topic}`, (expected.get(`${d.type}|${d.topic}`) ?? 0) + 1);
-    const table = cli.stdout.split('\n').slice(1, -2).map((line) => line.trim().split(/ +/));
+    const table = cli.stdout
+      .split('\n')
+      .slice(1, -2)
+      .map((line) => line.trim().split(/ +/));
     expect(new Map(table.map(([type, topicName, count]) => [`${type}|${topicName}`, Number(count)]))).toEqual(expected);
     expect(cli.stdout).not.toContain('MagicLinkRequested');
     expect(await db.collection(REPLAY_JOBS_COLLECTION).countDocuments()).toBe(0);
@@ -303,8 +346,16 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       ['by org', { orgId: orgB }, (d) => d.orgId === orgB],
       ['by user', { userId: users[3] }, (d) => d.userId === users[3]],
       ['by time range [from, to)', { from, to }, inRange],
-      ['by ids (delivery event ids among them are ignored)', { ids: [...idSample, small.delivery[0]._id, small.delivery[4]._id].sort() }, (d) => idSample.includes(d._id)],
-      ['by org, type and time together', { orgId: orgA, types: ['MfaVerificationSucceeded'], from, to }, (d) => d.orgId === orgA && d.type === 'MfaVerificationSucceeded' && inRange(d)],
+      [
+        'by ids (delivery event ids among them are ignored)',
+        { ids: [...idSample, small.delivery[0]._id, small.delivery[4]._id].sort() },
+        (d) => idSample.includes(d._id),
+      ],
+      [
+        'by org, type and time together',
+        { orgId: orgA, types: ['MfaVerificationSucceeded'], from, to },
+        (d) => d.orgId === orgA && d.type === 'MfaVerificationSucceeded' && inRange(d),
+      ],
     ];
 
     it.each(cases)('%s', async (_name, selection, predicate) => {
@@ -427,7 +478,10 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     await admin.connect();
     try {
       const retentionOf = async (name: string) => {
-        const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }] });
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }],
+        });
         return resources[0].configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
       };
 
@@ -440,7 +494,10 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       expect(await retentionOf(fresh)).toBe('-1');
 
       const weekly = topic('weekly');
-      await admin.createTopics({ topics: [{ topic: weekly, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic: weekly, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] }],
+        waitForLeaders: true,
+      });
       const warned = await runCli(['replay', '--ids', ids.join(','), '--to-topic', weekly], env);
       expect(warned.code).toBe(0);
       expect(warned.stderr).not.toContain('created topic');
@@ -497,7 +554,9 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       expect(resumed.stderr).toContain(`job ${job}: resuming after ${checkpoint.published} published events; ${TOTAL - checkpoint.published} left`);
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toMatch(
-        new RegExp(`^replayed ${TOTAL - checkpoint.published} events \\((\\w+ \\d+(, )?)+\\) to ${target} in \\d+\\.\\ds \\(\\d+ events/s\\)\\njob ${job} completed: ${TOTAL} events in 2 runs\\n$`),
+        new RegExp(
+          `^replayed ${TOTAL - checkpoint.published} events \\((\\w+ \\d+(, )?)+\\) to ${target} in \\d+\\.\\ds \\(\\d+ events/s\\)\\njob ${job} completed: ${TOTAL} events in 2 runs\\n$`,
+        ),
       );
       expect(await jobDoc(job)).toMatchObject({ status: 'completed', published: TOTAL, total: TOTAL, runs: 2 });
 

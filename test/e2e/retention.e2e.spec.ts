@@ -18,7 +18,15 @@ describe('retention', () => {
   afterAll(async () => mongo.close());
 
   const ids = async (dbName: string, collection: string) =>
-    (await mongo.db(dbName).collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
+    (
+      await mongo
+        .db(dbName)
+        .collection(collection)
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+    )
+      .map((d) => String(d._id))
+      .sort();
 
   it('expired inbox entries, dead letters and superseded jobs go; recent, unfinished and current ones stay; the event log stays by default', async () => {
     const dbName = uniqueName('mfa_retention');
@@ -41,7 +49,11 @@ describe('retention', () => {
 
     const t = await startTestApp({ env: { MONGO_DB_NAME: dbName } });
     try {
-      await eventually(() => ids(dbName, 'membership_inbox'), (got) => !got.includes('done-40d'), 'the expired inbox entry to go');
+      await eventually(
+        () => ids(dbName, 'membership_inbox'),
+        (got) => !got.includes('done-40d'),
+        'the expired inbox entry to go',
+      );
       expect(await ids(dbName, 'membership_inbox')).toEqual(['done-1d', 'processing']);
       expect(await ids(dbName, 'outbox_dead_letters')).toEqual(['dead-10d']);
       expect(await ids(dbName, 'enforcement_jobs')).toEqual(['done-400d', 'superseded-2d']);
@@ -49,9 +61,16 @@ describe('retention', () => {
 
       // What one event adds to the audit store (documented in the README).
       const orgId = uniqueName('org-size');
-      const res = await t.http.post('/mfa/organization/enforce').set('Authorization', `Bearer ${await signToken({ sub: 'owner', orgId, orgRole: 255 })}`).send({ enforced: true });
+      const res = await t.http
+        .post('/mfa/organization/enforce')
+        .set('Authorization', `Bearer ${await signToken({ sub: 'owner', orgId, orgRole: 255 })}`)
+        .send({ enforced: true });
       expect(res.status).toBe(200);
-      const logged = await eventually(() => db.collection('event_log').findOne({ orgId }), (d) => d !== null, 'the event in the log');
+      const logged = await eventually(
+        () => db.collection('event_log').findOne({ orgId }),
+        (d) => d !== null,
+        'the event in the log',
+      );
       const bytes = BSON.calculateObjectSize(logged!);
       expect(bytes).toBeLessThan(2048);
       process.stdout.write(`event_log: one OrgMfaEnforced document is ${bytes} bytes of BSON\n`);
@@ -69,7 +88,11 @@ describe('retention', () => {
     ]);
     const t = await startTestApp({ env: { MONGO_DB_NAME: dbName, EVENT_LOG_RETENTION_DAYS: '365' } });
     try {
-      await eventually(() => ids(dbName, 'event_log'), (got) => !got.includes('audit-3y'), 'the old audit event to go');
+      await eventually(
+        () => ids(dbName, 'event_log'),
+        (got) => !got.includes('audit-3y'),
+        'the old audit event to go',
+      );
       expect(await ids(dbName, 'event_log')).toEqual(['audit-100d']);
       const names = (await db.collection('event_log').listIndexes().toArray()).map((i) => i.name);
       expect(names).toContain('time_ttl_365d_v1');

@@ -28,40 +28,53 @@ describe('schemathesis: the service conforms to its own OpenAPI document', () =>
     await service?.exited;
   });
 
-  it('finds nothing with all checks on (fixed seed, bounded)', async () => {
-    const st = execFileSync('bash', [path.join(ROOT, 'scripts/schemathesis.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-    // An OWNER of an organization with a session that passed a second factor reaches every route's logic.
-    const sub = uniqueName('st-owner');
-    const token = await signToken({ sub, orgId: uniqueName('st-org'), orgRole: 255, email: `${sub}@example.com`, amr: STEPPED_UP }, { expiresIn: '15m' });
-    const args = [
-      '--config-file', path.join(ROOT, 'test/schemathesis/schemathesis.toml'),
-      'run', `${service.url}/docs-json`,
-      '--checks', 'all',
-      '--phases', 'examples,coverage,fuzzing,stateful',
-      '--seed', SEED,
-      '--max-examples', '20',
-      '--workers', '2',
-      '--request-timeout', '10',
-      '--header', `Authorization: Bearer ${token}`,
-      '--no-color',
-    ];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      // schemathesis keeps a cache (.schemathesis/) in its working directory: an ignored one.
-      const cwd = path.join(ROOT, '.cache', 'schemathesis-run');
-      mkdirSync(cwd, { recursive: true });
-      const child = spawn(st, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const timer = setTimeout(() => child.kill('SIGKILL'), TIME_LIMIT_MS);
-      child.once('exit', (exitCode) => {
-        clearTimeout(timer);
-        resolve({ code: exitCode, output });
+  it(
+    'finds nothing with all checks on (fixed seed, bounded)',
+    async () => {
+      const st = execFileSync('bash', [path.join(ROOT, 'scripts/schemathesis.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+      // An OWNER of an organization with a session that passed a second factor reaches every route's logic.
+      const sub = uniqueName('st-owner');
+      const token = await signToken({ sub, orgId: uniqueName('st-org'), orgRole: 255, email: `${sub}@example.com`, amr: STEPPED_UP }, { expiresIn: '15m' });
+      const args = [
+        '--config-file',
+        path.join(ROOT, 'test/schemathesis/schemathesis.toml'),
+        'run',
+        `${service.url}/docs-json`,
+        '--checks',
+        'all',
+        '--phases',
+        'examples,coverage,fuzzing,stateful',
+        '--seed',
+        SEED,
+        '--max-examples',
+        '20',
+        '--workers',
+        '2',
+        '--request-timeout',
+        '10',
+        '--header',
+        `Authorization: Bearer ${token}`,
+        '--no-color',
+      ];
+      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        // schemathesis keeps a cache (.schemathesis/) in its working directory: an ignored one.
+        const cwd = path.join(ROOT, '.cache', 'schemathesis-run');
+        mkdirSync(cwd, { recursive: true });
+        const child = spawn(st, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        const timer = setTimeout(() => child.kill('SIGKILL'), TIME_LIMIT_MS);
+        child.once('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve({ code: exitCode, output });
+        });
       });
-    });
-    if (code !== 0) process.stderr.write(`schemathesis (exit ${code}):\n${output}\n`);
-    expect(output).toMatch(/Operations:\s+(\d+) selected \/ \1 total/);
-    expect(output).not.toMatch(/Failures:/);
-    expect(code).toBe(0);
-  }, TIME_LIMIT_MS + 30_000);
+      if (code !== 0) process.stderr.write(`schemathesis (exit ${code}):\n${output}\n`);
+      expect(output).toMatch(/Operations:\s+(\d+) selected \/ \1 total/);
+      expect(output).not.toMatch(/Failures:/);
+      expect(code).toBe(0);
+    },
+    TIME_LIMIT_MS + 30_000,
+  );
 });

@@ -156,8 +156,18 @@ describe('secret hygiene: management port, magic-link recipients, mfaToken signi
       const auth = `Bearer ${await t.token({ sub, email: `${sub}@example.com`, amr: STEPPED_UP })}`;
       const secret = base32Decode((await t.http.post('/mfa/setup').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH' })).body.data.secret);
       const step = totpStepAt(clock.now());
-      expect((await t.http.post('/mfa/verify-setup').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step) })).status).toBe(200);
-      const verified = await t.http.post('/mfa/verify-login').set('Authorization', auth).send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step + 1) });
+      expect(
+        (
+          await t.http
+            .post('/mfa/verify-setup')
+            .set('Authorization', auth)
+            .send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step) })
+        ).status,
+      ).toBe(200);
+      const verified = await t.http
+        .post('/mfa/verify-login')
+        .set('Authorization', auth)
+        .send({ mfaType: 'GOOGLE_AUTH', code: hotp(secret, step + 1) });
       expect(verified.status).toBe(200);
       expect(decodeProtectedHeader(verified.body.data.mfaToken)).toMatchObject({ kid: 'k-current', typ: 'mfa+jwt' });
     });

@@ -94,7 +94,12 @@ describe('database outage at run time', () => {
       expect(recovered.status).toBe(200);
       const mongo = await MongoClient.connect(requireInfra().mongoUrl);
       try {
-        expect(await mongo.db(t.env.MONGO_DB_NAME).collection('org_policies').countDocuments({ _id: orgId as never })).toBe(0);
+        expect(
+          await mongo
+            .db(t.env.MONGO_DB_NAME)
+            .collection('org_policies')
+            .countDocuments({ _id: orgId as never }),
+        ).toBe(0);
       } finally {
         await mongo.close();
       }

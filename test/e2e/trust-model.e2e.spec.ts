@@ -6,12 +6,7 @@ import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import type { TokenClaims } from '../harness/tokens';
 import { trustFixture } from '../harness/trust-fixture';
-import {
-  MEMBERSHIP_VERSIONS_COLLECTION,
-  memberKey,
-  legacyMemberKey,
-  ORG_MEMBERS_COLLECTION,
-} from '../../apps/mfa-service/src/membership/org-member.document';
+import { MEMBERSHIP_VERSIONS_COLLECTION, memberKey, legacyMemberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
 import { base32Decode, hotp, totpStepAt } from '../../apps/mfa-service/src/user-mfa/factors/totp';
 import { SoftwareAuthenticator } from '../harness/software-authenticator';
 import { ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
@@ -101,7 +96,9 @@ describe('trust model: who may change whose factors, and what proves it', () => 
     ] as Array<[string, () => Partial<TokenClaims>]>)('a token with %s proves nothing: 403 STEP_UP_REQUIRED, nothing written', async (_what, extra) => {
       const userId = uniqueName('stepup');
       const secret = await enrollTotp(userId);
-      expect((await call('post', '/mfa/verify-login', { sub: userId, amr: ['pwd'], sid: 'mine' }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status).toBe(200);
+      expect(
+        (await call('post', '/mfa/verify-login', { sub: userId, amr: ['pwd'], sid: 'mine' }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status,
+      ).toBe(200);
       await refusedWithoutTrace({ users: [userId] }, async () => {
         const res = await call('post', '/mfa/backup-codes/regenerate', { sub: userId, ...extra() });
         expect([res.status, res.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
@@ -305,14 +302,24 @@ describe('trust model: who may change whose factors, and what proves it', () => 
 
       await refusedWithoutTrace({ users: [userId] }, async () => {
         for (const orgId of [strict, undefined]) {
-          const res = await call('post', '/mfa/verify-login', { sub: userId, orgId, orgRole: USER, amr: ['pwd'] }, { mfaType: 'MAGIC_LINK', token: 'x'.repeat(43) });
+          const res = await call(
+            'post',
+            '/mfa/verify-login',
+            { sub: userId, orgId, orgRole: USER, amr: ['pwd'] },
+            { mfaType: 'MAGIC_LINK', token: 'x'.repeat(43) },
+          );
           expect([res.status, res.body.code]).toEqual([403, 'METHOD_NOT_ALLOWED']);
         }
         const setup = await call('post', '/mfa/setup', { sub: userId, orgId: lenient, orgRole: USER, amr: ['pwd', 'otp'] }, { mfaType: 'PASSKEY' });
         expect([setup.status, setup.body.code]).toEqual([403, 'METHOD_NOT_ALLOWED']);
       });
       // In the lenient org's login the link is judged (a wrong one is an ordinary, counted failure).
-      const judged = await call('post', '/mfa/verify-login', { sub: userId, orgId: lenient, orgRole: USER, amr: ['pwd'] }, { mfaType: 'MAGIC_LINK', token: 'x'.repeat(43) });
+      const judged = await call(
+        'post',
+        '/mfa/verify-login',
+        { sub: userId, orgId: lenient, orgRole: USER, amr: ['pwd'] },
+        { mfaType: 'MAGIC_LINK', token: 'x'.repeat(43) },
+      );
       expect([judged.status, judged.body.code]).toEqual([400, 'VERIFICATION_FAILED']);
       // GOOGLE_AUTH is accepted by both: after it the user complies everywhere.
       await enrollTotpWithStepUp(userId, lenient);
@@ -342,11 +349,16 @@ describe('trust model: who may change whose factors, and what proves it', () => 
         const stepped = { sub: userId, amr: ['pwd', 'otp'] };
         const reg = await call('post', '/mfa/setup', stepped, { mfaType: 'PASSKEY' });
         const regChallenge = reg.body.data.challenge as string;
-        expect((await call('post', '/mfa/passkey/complete-registration', stepped, { credential: device.register(regChallenge), challenge: regChallenge })).status).toBe(200);
+        expect(
+          (await call('post', '/mfa/passkey/complete-registration', stepped, { credential: device.register(regChallenge), challenge: regChallenge })).status,
+        ).toBe(200);
         const valid = new Set([-1, 0, 1].map((o) => hotp(base32Decode(secret), totpStepAt(clock.now()) + o)));
         const wrong = ['000000', '111111', '222222', '333333'].find((c) => !valid.has(c))!;
         const attempt = async (app: TestApp) =>
-          app.http.post('/mfa/verify-login').set('Authorization', await bearer({ sub: userId, amr: ['pwd'] })).send({ mfaType: 'GOOGLE_AUTH', code: wrong });
+          app.http
+            .post('/mfa/verify-login')
+            .set('Authorization', await bearer({ sub: userId, amr: ['pwd'] }))
+            .send({ mfaType: 'GOOGLE_AUTH', code: wrong });
 
         const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i % 2 === 0 ? t : second)));
         expect(results.map((r) => `${r.status} ${r.body.code}`).sort()).toEqual([
@@ -364,7 +376,12 @@ describe('trust model: who may change whose factors, and what proves it', () => 
         });
         // A valid passkey still logs in (its own family).
         const options = await call('post', '/mfa/passkey/auth-options', { sub: userId, amr: ['pwd'] });
-        const passkey = await call('post', '/mfa/verify-login', { sub: userId, amr: ['pwd'] }, { mfaType: 'PASSKEY', credential: device.assert(options.body.data.challenge) });
+        const passkey = await call(
+          'post',
+          '/mfa/verify-login',
+          { sub: userId, amr: ['pwd'] },
+          { mfaType: 'PASSKEY', credential: device.assert(options.body.data.challenge) },
+        );
         expect(passkey.status).toBe(200);
 
         // Failures accumulate across locks: the next five lock for 30 minutes, then 60.
@@ -402,9 +419,15 @@ describe('trust model: who may change whose factors, and what proves it', () => 
         }
       }
       clock.advance(365 * DAY);
-      expect((await call('post', '/mfa/verify-login', { sub: userId, orgId, orgRole: USER, amr: ['pwd'] }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status).toBe(423);
+      expect(
+        (await call('post', '/mfa/verify-login', { sub: userId, orgId, orgRole: USER, amr: ['pwd'] }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status,
+      ).toBe(423);
       await settle();
-      expect(eventsAbout(userId).filter((e) => e.type === 'MfaLockedOut').at(-1)?.data).toMatchObject({ until: null, failures: 100 });
+      expect(
+        eventsAbout(userId)
+          .filter((e) => e.type === 'MfaLockedOut')
+          .at(-1)?.data,
+      ).toMatchObject({ until: null, failures: 100 });
       // A self-reset (even stepped up) does not end the lockout; the admin's reset does.
       expect((await call('post', '/mfa/reset', { sub: userId, orgId, orgRole: USER, amr: ['pwd', 'otp'] }, {})).status).toBe(200);
       expect((await attempt()).status).toBe(423);
@@ -426,7 +449,9 @@ describe('trust model: who may change whose factors, and what proves it', () => 
     const device = new SoftwareAuthenticator({ rpId: RP_ID, origin: ORIGIN });
     const reg = await call('post', '/mfa/setup', { sub: userId, amr: ['pwd'] }, { mfaType: 'PASSKEY' });
     const challenge = reg.body.data.challenge as string;
-    expect((await call('post', '/mfa/passkey/complete-registration', { sub: userId, amr: ['pwd'] }, { credential: device.register(challenge), challenge })).status).toBe(200);
+    expect(
+      (await call('post', '/mfa/passkey/complete-registration', { sub: userId, amr: ['pwd'] }, { credential: device.register(challenge), challenge })).status,
+    ).toBe(200);
 
     await refusedWithoutTrace({ users: [userId] }, async () => {
       const finish = await call('post', '/mfa/verify-setup', attacker, { mfaType: 'GOOGLE_AUTH', code: codeAt(attackerSecret) });
@@ -448,7 +473,10 @@ describe('trust model: who may change whose factors, and what proves it', () => 
       ]) {
         expect((await call('get', '/mfa/status', { sub, orgId, orgRole: USER })).status).toBe(200);
       }
-      const members = await t.db.collection(ORG_MEMBERS_COLLECTION).find({ orgId: { $in: [orgZ, orgZx] } }).toArray();
+      const members = await t.db
+        .collection(ORG_MEMBERS_COLLECTION)
+        .find({ orgId: { $in: [orgZ, orgZx] } })
+        .toArray();
       expect(members.map((m) => [m._id, m.orgId, m.userId]).sort()).toEqual(
         [
           [memberKey(orgZ, 'x:bob'), orgZ, 'x:bob'],
@@ -470,7 +498,9 @@ describe('trust model: who may change whose factors, and what proves it', () => 
         await seed.db.collection('migrations').deleteMany({});
         const legacy = legacyMemberKey(orgId, userId);
         const at = new Date();
-        await seed.db.collection(ORG_MEMBERS_COLLECTION).insertOne({ _id: legacy as never, orgId, userId, role: ADMIN, source: 'event', joinedAt: at, lastSeenAt: at });
+        await seed.db
+          .collection(ORG_MEMBERS_COLLECTION)
+          .insertOne({ _id: legacy as never, orgId, userId, role: ADMIN, source: 'event', joinedAt: at, lastSeenAt: at });
         await seed.db.collection(MEMBERSHIP_VERSIONS_COLLECTION).insertOne({ _id: legacy as never, orgId, userId, membershipUpdatedAt: at });
       } finally {
         await seed.app.close();

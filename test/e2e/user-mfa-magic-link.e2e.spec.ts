@@ -164,13 +164,12 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
     expect(reset).toMatchObject({ methods: { MAGIC_LINK: { status: 'none' } }, email: null, magicLinks: [], magicLinkHashes: [] });
     await kafka.waitFor(() => kafka.events((e) => e.subject === userId && e.type === 'MfaReset').length === 1, 20_000, 'MfaReset');
     await settle();
-    expect(kafka.events((e) => e.subject === userId && e.type !== 'MagicLinkRequested').map((e) => e.type).slice(3)).toEqual([
-      'MfaMethodDisabled',
-      'MfaPrimaryMethodChanged',
-      'MfaMethodEnabled',
-      'MfaPrimaryMethodChanged',
-      'MfaReset',
-    ]);
+    expect(
+      kafka
+        .events((e) => e.subject === userId && e.type !== 'MagicLinkRequested')
+        .map((e) => e.type)
+        .slice(3),
+    ).toEqual(['MfaMethodDisabled', 'MfaPrimaryMethodChanged', 'MfaMethodEnabled', 'MfaPrimaryMethodChanged', 'MfaReset']);
   });
 
   it('setup with an explicit address: only the one the token vouches for (else 403 EMAIL_NOT_VERIFIED, nothing written or sent); a bad address or none at all is 400 VALIDATION_FAILED on email', async () => {
@@ -303,7 +302,9 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
       expect((await app.http.post('/mfa/setup').set('Authorization', bearer).send({ mfaType: 'MAGIC_LINK' })).status).toBe(200);
       const stored = await app.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
       const waiting = (stored?.outbox as Array<{ type: string; data: Record<string, unknown> }>).find((e) => e.type === 'MagicLinkRequested')!;
-      expect(waiting.data.link).toEqual({ sealed: { keyId: expect.any(String), iv: expect.any(String), tag: expect.any(String), ciphertext: expect.any(String) } });
+      expect(waiting.data.link).toEqual({
+        sealed: { keyId: expect.any(String), iv: expect.any(String), tag: expect.any(String), ciphertext: expect.any(String) },
+      });
       expect(JSON.stringify(stored)).not.toMatch(/token=|activate\?/);
     } finally {
       await app.close();
@@ -318,7 +319,8 @@ describe('user MFA factor management: MAGIC_LINK (HTTP → MongoDB → outbox �
       const userId = uniqueName('ml-poison');
       const bearer = `Bearer ${await writer.token({ sub: userId, email: `${userId}@example.com`, amr: STEPPED_UP })}`;
       expect((await writer.http.post('/mfa/setup').set('Authorization', bearer).send({ mfaType: 'MAGIC_LINK' })).status).toBe(200);
-      const waiting = ((await writer.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never }))?.outbox as Array<{ id: string; type: string }>) ?? [];
+      const waiting =
+        ((await writer.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never }))?.outbox as Array<{ id: string; type: string }>) ?? [];
       const link = waiting.find((e) => e.type === 'MagicLinkRequested')!;
       const setupStarted = waiting.find((e) => e.type === 'MfaMethodSetupStarted')!;
 

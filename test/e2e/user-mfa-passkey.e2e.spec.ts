@@ -210,11 +210,15 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
   ])('an attestation with %s is refused with 400: no passkey, no event, the challenge is used up', async (_name, overrides) => {
     const userId = uniqueName('pk-bad');
     const challenge = await setup(userId);
-    await expectUnchanged(userId, async () => {
-      const res = await post('/mfa/passkey/complete-registration', userId, { credential: authenticator().register(challenge, overrides), challenge });
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(FAILED);
-    }, challenge);
+    await expectUnchanged(
+      userId,
+      async () => {
+        const res = await post('/mfa/passkey/complete-registration', userId, { credential: authenticator().register(challenge, overrides), challenge });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(FAILED);
+      },
+      challenge,
+    );
   });
 
   it('a credential already registered to another user is refused', async () => {
@@ -222,11 +226,15 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     const { response } = await registered(owner);
     const userId = uniqueName('pk-thief');
     const challenge = await setup(userId);
-    await expectUnchanged(userId, async () => {
-      const res = await post('/mfa/passkey/complete-registration', userId, { credential: withChallenge(response, challenge), challenge });
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(FAILED);
-    }, challenge);
+    await expectUnchanged(
+      userId,
+      async () => {
+        const res = await post('/mfa/passkey/complete-registration', userId, { credential: withChallenge(response, challenge), challenge });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(FAILED);
+      },
+      challenge,
+    );
     expect((await doc(userId))?.passkeyCredentialIds ?? []).toEqual([]);
     expect(await t.db.collection('passkey_credentials').findOne({ _id: response.id as never })).toMatchObject({ userId: owner });
   });
@@ -289,7 +297,11 @@ describe('user MFA factor management: PASSKEY (HTTP → MongoDB → outbox → K
     ['a string credential', () => ({ credential: 'abc', challenge: 'c' }), 'VALIDATION_FAILED'],
     ['a missing credential', () => ({ challenge: 'c' }), 'VALIDATION_FAILED'],
     ['a missing challenge', () => ({ credential: { id: 'a', rawId: 'a', type: 'public-key', response: {} } }), 'VALIDATION_FAILED'],
-    ['a too long challenge', () => ({ credential: { id: 'a', rawId: 'a', type: 'public-key', response: {} }, challenge: 'c'.repeat(129) }), 'VALIDATION_FAILED'],
+    [
+      'a too long challenge',
+      () => ({ credential: { id: 'a', rawId: 'a', type: 'public-key', response: {} }, challenge: 'c'.repeat(129) }),
+      'VALIDATION_FAILED',
+    ],
     ['an unknown field', () => ({ credential: { id: 'a', rawId: 'a', type: 'public-key', response: {} }, challenge: 'c', extra: 1 }), 'VALIDATION_FAILED'],
     ['an empty body', () => ({}), 'VALIDATION_FAILED'],
   ])('complete-registration with %s is 400 and changes nothing', async (_name, body, code) => {

@@ -50,8 +50,7 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     const req = t.http.post(path).set('Authorization', await auth(who, orgId, orgRole));
     return body === undefined ? req : req.send(body as object);
   };
-  const get = async (path: string, who: string, orgId?: string, orgRole?: number) =>
-    t.http.get(path).set('Authorization', await auth(who, orgId, orgRole));
+  const get = async (path: string, who: string, orgId?: string, orgRole?: number) => t.http.get(path).set('Authorization', await auth(who, orgId, orgRole));
   const doc = (userId: string) => t.db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
   const userEvents = (userId: string) => kafka.events((e) => e.subject === userId);
   const settle = async () => {
@@ -194,7 +193,11 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     const primary = await post('/mfa/primary', userId, { mfaType: 'GOOGLE_AUTH' }, orgId, USER);
     expect(primary.status).toBe(200);
     expect(primary.body).toEqual({ success: true, message: 'Primary MFA method updated' });
-    expect((await get('/mfa/status', userId, orgId, USER)).body.data).toMatchObject({ isEnabled: true, primaryMethod: 'GOOGLE_AUTH', backupCodesRemaining: 10 });
+    expect((await get('/mfa/status', userId, orgId, USER)).body.data).toMatchObject({
+      isEnabled: true,
+      primaryMethod: 'GOOGLE_AUTH',
+      backupCodesRemaining: 10,
+    });
 
     // ---- reset (self): everything removed, orgId (membership's) kept
     const reset = await post('/mfa/reset', userId, {}, orgId, USER);
@@ -282,7 +285,14 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
       ['verify-setup: code with a space', '/mfa/verify-setup', { mfaType: 'GOOGLE_AUTH', code: '123 456' }, 400, 'VALIDATION_FAILED'],
       ['verify-setup: padded code', '/mfa/verify-setup', { mfaType: 'GOOGLE_AUTH', code: ' 123456' }, 400, 'VALIDATION_FAILED'],
       ['verify-setup: BACKUP_CODE', '/mfa/verify-setup', { mfaType: 'BACKUP_CODE', code: '123456' }, 400, 'VALIDATION_FAILED'],
-      ['verify-setup: nothing pending', '/mfa/verify-setup', { mfaType: 'GOOGLE_AUTH', code: '123456' }, 400, 'SETUP_NOT_PENDING', 'MFA setup verification failed'],
+      [
+        'verify-setup: nothing pending',
+        '/mfa/verify-setup',
+        { mfaType: 'GOOGLE_AUTH', code: '123456' },
+        400,
+        'SETUP_NOT_PENDING',
+        'MFA setup verification failed',
+      ],
       ['enable: BACKUP_CODE', '/mfa/enable', { mfaType: 'BACKUP_CODE' }, 400, 'VALIDATION_FAILED'],
       ['enable: mfaType missing', '/mfa/enable', {}, 400, 'VALIDATION_FAILED'],
       ['enable: never configured', '/mfa/enable', { mfaType: 'PASSKEY' }, 400, 'METHOD_NOT_CONFIGURED'],
@@ -304,13 +314,16 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     // that no event was stored; the last test also checks that nothing reached Kafka.
     // Every row has all six columns: jest treats a test function with more parameters than the
     // row as one that takes a `done` callback.
-    it.each(cases.map(([name, path, body, status, code, error]) => [name, path, body, status, code, error ?? null] as const))('%s', async (_name, path, body, status, code, error) => {
-      const res = await post(path, userId, body, orgId, USER);
-      expect(res.status).toBe(status);
-      expect(res.body).toMatchObject({ success: false, code, ...(error ? { error } : {}) });
-      if (code === 'VALIDATION_FAILED') expect(res.body.details.length).toBeGreaterThan(0);
-      expect((await doc(userId))?.version).toBe(version);
-    });
+    it.each(cases.map(([name, path, body, status, code, error]) => [name, path, body, status, code, error ?? null] as const))(
+      '%s',
+      async (_name, path, body, status, code, error) => {
+        const res = await post(path, userId, body, orgId, USER);
+        expect(res.status).toBe(status);
+        expect(res.body).toMatchObject({ success: false, code, ...(error ? { error } : {}) });
+        if (code === 'VALIDATION_FAILED') expect(res.body.details.length).toBeGreaterThan(0);
+        expect((await doc(userId))?.version).toBe(version);
+      },
+    );
 
     it('malformed JSON → 400, never 500', async () => {
       const res = await t.http

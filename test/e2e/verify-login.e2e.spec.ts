@@ -29,7 +29,12 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
   });
   afterAll(async () => {
     await settle();
-    const logged = JSON.stringify(await t.db.collection('event_log').find({ type: { $ne: 'MagicLinkRequested' } }).toArray());
+    const logged = JSON.stringify(
+      await t.db
+        .collection('event_log')
+        .find({ type: { $ne: 'MagicLinkRequested' } })
+        .toArray(),
+    );
     const published = JSON.stringify(kafka.events((e) => e.type !== 'MagicLinkRequested'));
     for (const secret of secrets) {
       expect(logged).not.toContain(secret);
@@ -357,9 +362,15 @@ describe('login-time verification: verify-login, mfaToken + JWKS, replay, lockou
       const refreshed = async (authTime: number) =>
         `Bearer ${await t.token({ sub: userId, orgRole: 0, email: `${userId}@example.com`, amr: STEPPED_UP, auth_time: authTime })}`;
       const nowSeconds = Math.floor(clock.now().getTime() / 1000); // the verify-login above is stale by now
-      const stale = await t.http.post('/mfa/setup').set('Authorization', await refreshed(nowSeconds - 11 * 60)).send({ mfaType: 'MAGIC_LINK' });
+      const stale = await t.http
+        .post('/mfa/setup')
+        .set('Authorization', await refreshed(nowSeconds - 11 * 60))
+        .send({ mfaType: 'MAGIC_LINK' });
       expect([stale.status, stale.body.code]).toEqual([403, 'STEP_UP_REQUIRED']);
-      const recent = await t.http.post('/mfa/setup').set('Authorization', await refreshed(nowSeconds - 60)).send({ mfaType: 'MAGIC_LINK' });
+      const recent = await t.http
+        .post('/mfa/setup')
+        .set('Authorization', await refreshed(nowSeconds - 60))
+        .send({ mfaType: 'MAGIC_LINK' });
       expect(recent.status).toBe(200);
       // A token that itself proves a recent second factor (amr) is enough.
       clock.set(new Date());

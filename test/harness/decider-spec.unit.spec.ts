@@ -15,12 +15,25 @@ describe('decider spec helper', () => {
   const now = new Date('2026-01-01T00:00:00Z');
 
   it('passes on the expected events, and fails on other events', () => {
-    expect(decider(decide).given(null).when({ event: enabled('o1') }, now).then([enabled('o1')]).state).toBe(1);
-    expect(() => decider(decide).given(null).when({ event: enabled('o1') }, now).then([enabled('o2')])).toThrow();
+    expect(
+      decider(decide)
+        .given(null)
+        .when({ event: enabled('o1') }, now)
+        .then([enabled('o1')]).state,
+    ).toBe(1);
+    expect(() =>
+      decider(decide)
+        .given(null)
+        .when({ event: enabled('o1') }, now)
+        .then([enabled('o2')]),
+    ).toThrow();
   });
 
   it('fails on an event that does not match its published schema', () => {
-    const offSchema = { type: 'MfaMethodEnabled', data: { userId: 'u1', orgId: null, method: 'SMS', isPrimary: true, enabledMethods: [] } } as unknown as DomainEvent;
+    const offSchema = {
+      type: 'MfaMethodEnabled',
+      data: { userId: 'u1', orgId: null, method: 'SMS', isPrimary: true, enabledMethods: [] },
+    } as unknown as DomainEvent;
     expect(() => expectValidEvents([offSchema])).toThrow();
     expect(() => decider(decide).given(null).when({ event: offSchema }, now).thenDecides()).toThrow();
     expect(() => expectValidEvents([enabled(null)])).not.toThrow();
@@ -28,7 +41,12 @@ describe('decider spec helper', () => {
 
   it('thenNothingHappens fails when an event is made; thenThrows fails on success or on another code', () => {
     decider(decide).given(null).when({}, now).thenNothingHappens();
-    expect(() => decider(decide).given(null).when({ event: enabled('o1') }, now).thenNothingHappens()).toThrow();
+    expect(() =>
+      decider(decide)
+        .given(null)
+        .when({ event: enabled('o1') }, now)
+        .thenNothingHappens(),
+    ).toThrow();
     decider(decide).given(null).when({ fail: true }, now).thenThrows({ kind: 'conflict', code: 'NOPE' });
     expect(() => decider(decide).given(null).when({}, now).thenThrows({ code: 'NOPE' })).toThrow();
     expect(() => expectRefused(() => decide(null, { fail: true }, now), { code: 'OTHER' })).toThrow();

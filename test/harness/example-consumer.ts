@@ -39,7 +39,11 @@ export class TestProducer {
   private constructor(private readonly producer: Producer) {}
 
   static async start(): Promise<TestProducer> {
-    const producer = new Kafka({ clientId: uniqueName('test-producer'), brokers: requireInfra().kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({
+      clientId: uniqueName('test-producer'),
+      brokers: requireInfra().kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    }).producer();
     await producer.connect();
     return new TestProducer(producer);
   }

@@ -153,5 +153,17 @@ async function warmUpKafka(brokers) {
 }
 
 module.exports = {
-  warmUpKafka, ROOT, dockerAnswers, localProcesses, containers, infraScript, infraDir, readEnvFile,
-  kafkaContainerSpec, containerDefinitions, mongoUrlOf, KAFKA_IMAGE, MONGO_IMAGE };
+  warmUpKafka,
+  ROOT,
+  dockerAnswers,
+  localProcesses,
+  containers,
+  infraScript,
+  infraDir,
+  readEnvFile,
+  kafkaContainerSpec,
+  containerDefinitions,
+  mongoUrlOf,
+  KAFKA_IMAGE,
+  MONGO_IMAGE,
+};

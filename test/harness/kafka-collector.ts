@@ -44,7 +44,8 @@ export class KafkaCollector {
     // No time-based retention: tests publish records with old timestamps (replays of 2025 events),
     // which the broker's 7-day retention would delete at its next check, mid-test.
     const forever = [{ name: 'retention.ms', value: '-1' }];
-    if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3, configEntries: forever })), waitForLeaders: true });
+    if (missing.length)
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3, configEntries: forever })), waitForLeaders: true });
     const ends = options.fromBeginning
       ? []
       : await Promise.all(topics.map(async (topic) => ({ topic, offsets: await retrying(() => admin.fetchTopicOffsets(topic)) })));

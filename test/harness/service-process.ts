@@ -54,7 +54,10 @@ export async function startServiceProcess(env: Record<string, string | undefined
 }
 
 /** Runs the built service expecting it to exit (start-up failures); resolves with code and output. */
-export async function runServiceToExit(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<{ code: number | null; output: string; ms: number }> {
+export async function runServiceToExit(
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string; ms: number }> {
   requireBuild();
   const started = Date.now();
   const child = spawn(process.execPath, [SERVICE_MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

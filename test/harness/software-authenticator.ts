@@ -99,9 +99,7 @@ export class SoftwareAuthenticator {
 
   /** navigator.credentials.get(): signs authData || SHA-256(clientDataJSON) with the credential's key. */
   assert(challenge: string, overrides: CeremonyOverrides & { credentialId?: string } = {}): AuthenticationResponseJSON {
-    const credential = overrides.credentialId
-      ? this.credentials.find((c) => c.id.toString('base64url') === overrides.credentialId)
-      : this.latest();
+    const credential = overrides.credentialId ? this.credentials.find((c) => c.id.toString('base64url') === overrides.credentialId) : this.latest();
     if (!credential) throw new Error('unknown credential');
     credential.counter = overrides.counter ?? credential.counter + 1;
 
@@ -133,9 +131,10 @@ export class SoftwareAuthenticator {
   }
 
   private authDataHeader(overrides: CeremonyOverrides, extraFlags: number, counter: number): Buffer {
-    const rpIdHash = createHash('sha256').update(overrides.rpId ?? this.options.rpId, 'utf8').digest();
-    const defaultFlags =
-      FLAG_UP | FLAG_UV | (this.options.backupEligible ? FLAG_BE : 0) | (this.options.backedUp ? FLAG_BS : 0);
+    const rpIdHash = createHash('sha256')
+      .update(overrides.rpId ?? this.options.rpId, 'utf8')
+      .digest();
+    const defaultFlags = FLAG_UP | FLAG_UV | (this.options.backupEligible ? FLAG_BE : 0) | (this.options.backedUp ? FLAG_BS : 0);
     const flags = Buffer.from([(overrides.flags ?? defaultFlags) | extraFlags]);
     const signCount = Buffer.alloc(4);
     signCount.writeUInt32BE(counter);

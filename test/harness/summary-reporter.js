@@ -7,9 +7,7 @@ class SummaryReporter {
     const skipped = results.numPendingTests + results.numTodoTests;
     const suitesFailedToRun = results.numRuntimeErrorTestSuites;
     const failed = results.numFailedTests + suitesFailedToRun;
-    process.stdout.write(
-      `\nTests: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
-    );
+    process.stdout.write(`\nTests: ${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }
 module.exports = SummaryReporter;

@@ -19,11 +19,19 @@ export function trustFixture(app: () => TestApp, kafka: () => KafkaCollector, cl
   /** A bearer token as the identity service issues it; `auth_time` only when given (or stamped for a second-factor amr). */
   const bearer = async (claims: TokenClaims) => `Bearer ${await signToken({ email: `${claims.sub}@example.com`, ...claims }, { authTime: nowSeconds() })}`;
   const call = async (method: 'post' | 'put' | 'patch' | 'get' | 'delete', path: string, claims: TokenClaims, body?: object) => {
-    const req = app().http[method](path).set('Authorization', await bearer(claims));
+    const req = app()
+      .http[method](path)
+      .set('Authorization', await bearer(claims));
     return body === undefined ? req : req.send(body);
   };
-  const doc = (userId: string) => app().db.collection(USER_MFA_COLLECTION).findOne({ _id: userId as never });
-  const orgDoc = (orgId: string) => app().db.collection(ORG_POLICY_COLLECTION).findOne({ _id: orgId as never });
+  const doc = (userId: string) =>
+    app()
+      .db.collection(USER_MFA_COLLECTION)
+      .findOne({ _id: userId as never });
+  const orgDoc = (orgId: string) =>
+    app()
+      .db.collection(ORG_POLICY_COLLECTION)
+      .findOne({ _id: orgId as never });
   const settle = async () => {
     await app().app.get(OutboxRelay).whenIdle();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -38,7 +46,11 @@ export function trustFixture(app: () => TestApp, kafka: () => KafkaCollector, cl
       users: await Promise.all((ids.users ?? []).map(doc)),
       orgs: await Promise.all((ids.orgs ?? []).map(orgDoc)),
       // The orgs' exemptions live in their own collection.
-      exemptions: await app().db.collection(ORG_EXEMPTIONS_COLLECTION).find({ orgId: { $in: ids.orgs ?? [] } }).sort({ _id: 1 }).toArray(),
+      exemptions: await app()
+        .db.collection(ORG_EXEMPTIONS_COLLECTION)
+        .find({ orgId: { $in: ids.orgs ?? [] } })
+        .sort({ _id: 1 })
+        .toArray(),
     });
     const subjects = [...(ids.users ?? []), ...(ids.orgs ?? [])];
     const before = await read();
@@ -53,15 +65,17 @@ export function trustFixture(app: () => TestApp, kafka: () => KafkaCollector, cl
   async function member(orgId: string, userId: string, role: number, managed = false, source: 'event' | 'token' = 'event', lastSeenAt = clock.now()) {
     const key = memberKey(orgId, userId);
     const db = app().db;
-    await db
-      .collection(ORG_MEMBERS_COLLECTION)
-      .updateOne(
-        { _id: key as never },
-        { $set: { orgId, userId, role, source, managed, joinedAt: lastSeenAt, lastSeenAt, ...(source === 'event' ? { membershipUpdatedAt: lastSeenAt } : {}) } },
-        { upsert: true },
-      );
+    await db.collection(ORG_MEMBERS_COLLECTION).updateOne(
+      { _id: key as never },
+      {
+        $set: { orgId, userId, role, source, managed, joinedAt: lastSeenAt, lastSeenAt, ...(source === 'event' ? { membershipUpdatedAt: lastSeenAt } : {}) },
+      },
+      { upsert: true },
+    );
     if (source === 'event') {
-      await db.collection(MEMBERSHIP_VERSIONS_COLLECTION).updateOne({ _id: key as never }, { $set: { orgId, userId, membershipUpdatedAt: lastSeenAt } }, { upsert: true });
+      await db
+        .collection(MEMBERSHIP_VERSIONS_COLLECTION)
+        .updateOne({ _id: key as never }, { $set: { orgId, userId, membershipUpdatedAt: lastSeenAt } }, { upsert: true });
     }
     // As this instance's membership consumer does after applying an event (MEMBERSHIP_CACHE_TTL_MS).
     app().app.get(ActiveMembershipsReader).invalidate(userId);

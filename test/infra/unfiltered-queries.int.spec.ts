@@ -15,11 +15,14 @@ describe('queries without a filter (real database)', () => {
     const url = process.env.MFA_TEST_MONGO_URL;
     if (!url) throw new Error('MFA_TEST_MONGO_URL missing: run through jest global setup');
     client = await MongoClient.connect(url, { serverSelectionTimeoutMS: 5000 });
-    await client.db(dbName).collection('things').insertMany([
-      { _id: 'a', n: 1 },
-      { _id: 'b', n: 2 },
-      { _id: 'c', n: 4 },
-    ] as never);
+    await client
+      .db(dbName)
+      .collection('things')
+      .insertMany([
+        { _id: 'a', n: 1 },
+        { _id: 'b', n: 2 },
+        { _id: 'c', n: 4 },
+      ] as never);
   });
   afterAll(async () => {
     await client.db(dbName).dropDatabase();
@@ -35,8 +38,16 @@ describe('queries without a filter (real database)', () => {
   });
 
   it('an aggregate whose first stage is not $match', async () => {
-    expect(await things().aggregate([{ $group: { _id: null, total: { $sum: '$n' } } }]).toArray()).toEqual([{ _id: null, total: 7 }]);
-    expect(await things().aggregate([{ $sort: { n: -1 } }, { $limit: 1 }]).toArray()).toEqual([{ _id: 'c', n: 4 }]);
+    expect(
+      await things()
+        .aggregate([{ $group: { _id: null, total: { $sum: '$n' } } }])
+        .toArray(),
+    ).toEqual([{ _id: null, total: 7 }]);
+    expect(
+      await things()
+        .aggregate([{ $sort: { n: -1 } }, { $limit: 1 }])
+        .toArray(),
+    ).toEqual([{ _id: 'c', n: 4 }]);
     await stillAnswers();
   });
 

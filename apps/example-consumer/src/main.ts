@@ -35,7 +35,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const consumer = await startExampleConsumer({
-    brokers: required('KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean),
+    brokers: required('KAFKA_BROKERS')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     kafkaSecurity,
     mongoUrl: required('MONGO_URL'),
     mongoDbName: process.env.MONGO_DB_NAME?.trim() || 'example_consumer',

@@ -41,7 +41,10 @@ export function readOpsEnv(env: Env, options: { needKafka: boolean }): OpsEnv {
   if (!/^mongodb(\+srv)?:\/\//.test(mongoUrl)) throw new ConfigError('MONGO_URL', 'must be a mongodb:// or mongodb+srv:// URL');
   const rawBrokers = value(env, 'KAFKA_BROKERS');
   if (options.needKafka && !rawBrokers) throw new ConfigError('KAFKA_BROKERS', 'is required to publish (e.g. 127.0.0.1:9092)');
-  const kafkaBrokers = (rawBrokers ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const kafkaBrokers = (rawBrokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const broker of kafkaBrokers) {
     if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
       throw new ConfigError('KAFKA_BROKERS', `must be a comma list of host:port, got "${broker}"`);

@@ -64,10 +64,7 @@ describe('createProgress', () => {
     progress.update(100);
     now = 7000;
     progress.update(1100);
-    expect(out.chunks).toEqual([
-      'replay: 100/2000 (5%) 20 events/s, ETA 1m35s\n',
-      'replay: 1100/2000 (55%) 500 events/s, ETA 2s\n',
-    ]);
+    expect(out.chunks).toEqual(['replay: 100/2000 (5%) 20 events/s, ETA 1m35s\n', 'replay: 1100/2000 (55%) 500 events/s, ETA 2s\n']);
   });
 
   it('redraws a bar in place on a terminal, at most every 100 ms', () => {

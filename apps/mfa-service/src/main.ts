@@ -40,7 +40,13 @@ function drainHttp(server: Server, graceMs: number): Promise<void> {
 function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  return Promise.race([work.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Kept back from SHUTDOWN_GRACE_MS for the application hooks (relay batch, consumers, Kafka, database). */
@@ -112,7 +118,11 @@ async function main(): Promise<void> {
     logger.info({ forAtMostMs: Math.max(0, deadline - Date.now()) }, 'shutdown: closing the relay, consumers, Kafka and the database');
     const closed = await within(app.close(), deadline - Date.now());
     if (closed) logger.info('stopped');
-    else logger.warn({ graceMs: config.shutdownGraceMs }, 'stopped: shutdown grace over before the relay, Kafka or the database closed; unpublished events stay in the outbox');
+    else
+      logger.warn(
+        { graceMs: config.shutdownGraceMs },
+        'stopped: shutdown grace over before the relay, Kafka or the database closed; unpublished events stay in the outbox',
+      );
     logger.flush?.();
     process.exit(0);
   };

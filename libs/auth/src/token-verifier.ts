@@ -1,14 +1,6 @@
 import { Unauthorized } from '@mfa/common';
 import type { AuthKeySource } from '@mfa/common';
-import {
-  JWTHeaderParameters,
-  createRemoteJWKSet,
-  importSPKI,
-  JWTPayload,
-  jwtVerify,
-  JWTVerifyGetKey,
-  KeyLike,
-} from 'jose';
+import { JWTHeaderParameters, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, JWTVerifyGetKey, KeyLike } from 'jose';
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { Principal } from './principal';
 

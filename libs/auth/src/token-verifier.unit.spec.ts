@@ -69,27 +69,58 @@ describe('TokenVerifier token hygiene (RFC 8725: typ, iat, maximum age)', () => 
   const key = createSecretKey(Buffer.from(SECRET, 'utf8'));
   const now = () => Math.floor(Date.now() / 1000);
   const build = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-    new SignJWT({ sub: 'user-h', ...claims }).setProtectedHeader({ alg: 'HS256', ...header }).setIssuer(options.issuer).setAudience(options.audience);
+    new SignJWT({ sub: 'user-h', ...claims })
+      .setProtectedHeader({ alg: 'HS256', ...header })
+      .setIssuer(options.issuer)
+      .setAudience(options.audience);
 
   it('refuses an exp further than AUTH_MAX_TOKEN_AGE_SECONDS after iat (a 100-year token), accepts one within it', async () => {
     const verifier = await TokenVerifier.create({ ...options, maxTokenAgeSeconds: 3600 });
-    const century = await build({}).setIssuedAt(now()).setExpirationTime(now() + 100 * 365 * 86_400).sign(key);
+    const century = await build({})
+      .setIssuedAt(now())
+      .setExpirationTime(now() + 100 * 365 * 86_400)
+      .sign(key);
     await expect(verifier.verify(century)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const tooLong = await build({}).setIssuedAt(now()).setExpirationTime(now() + 3601).sign(key);
+    const tooLong = await build({})
+      .setIssuedAt(now())
+      .setExpirationTime(now() + 3601)
+      .sign(key);
     await expect(verifier.verify(tooLong)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const ok = await build({}).setIssuedAt(now()).setExpirationTime(now() + 3600).sign(key);
+    const ok = await build({})
+      .setIssuedAt(now())
+      .setExpirationTime(now() + 3600)
+      .sign(key);
     await expect(verifier.verify(ok)).resolves.toMatchObject({ userId: 'user-h' });
     // The default bound is one day.
     const defaults = await TokenVerifier.create(options);
-    await expect(defaults.verify(await build({}).setIssuedAt(now()).setExpirationTime(now() + 86_401).sign(key))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(
+      defaults.verify(
+        await build({})
+          .setIssuedAt(now())
+          .setExpirationTime(now() + 86_401)
+          .sign(key),
+      ),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('refuses a token without iat or with an iat in the future (beyond the clock tolerance)', async () => {
     const verifier = await TokenVerifier.create(options);
-    await expect(verifier.verify(await build({}).setExpirationTime(now() + 600).sign(key))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const future = await build({}).setIssuedAt(now() + 60).setExpirationTime(now() + 600).sign(key);
+    await expect(
+      verifier.verify(
+        await build({})
+          .setExpirationTime(now() + 600)
+          .sign(key),
+      ),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const future = await build({})
+      .setIssuedAt(now() + 60)
+      .setExpirationTime(now() + 600)
+      .sign(key);
     await expect(verifier.verify(future)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const skewed = await build({}).setIssuedAt(now() + 3).setExpirationTime(now() + 600).sign(key);
+    const skewed = await build({})
+      .setIssuedAt(now() + 3)
+      .setExpirationTime(now() + 600)
+      .sign(key);
     await expect(verifier.verify(skewed)).resolves.toMatchObject({ userId: 'user-h' });
   });
 
@@ -103,14 +134,21 @@ describe('TokenVerifier token hygiene (RFC 8725: typ, iat, maximum age)', () => 
     ['JOSE', false],
   ])('typ %s → accepted: %s', async (typ, accepted) => {
     const verifier = await TokenVerifier.create(options);
-    const token = await build({}, { typ }).setIssuedAt(now()).setExpirationTime(now() + 600).sign(key);
+    const token = await build({}, { typ })
+      .setIssuedAt(now())
+      .setExpirationTime(now() + 600)
+      .sign(key);
     if (accepted) await expect(verifier.verify(token)).resolves.toMatchObject({ userId: 'user-h' });
     else await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('reads the session id from `sid` (a string up to 256 characters), else null', async () => {
     const verifier = await TokenVerifier.create(options);
-    const token = (sid: unknown) => build({ sid }).setIssuedAt(now()).setExpirationTime(now() + 600).sign(key);
+    const token = (sid: unknown) =>
+      build({ sid })
+        .setIssuedAt(now())
+        .setExpirationTime(now() + 600)
+        .sign(key);
     expect((await verifier.verify(await token('sess-1'))).sessionId).toBe('sess-1');
     expect((await verifier.verify(await token(42))).sessionId).toBeNull();
     expect((await verifier.verify(await token('x'.repeat(257)))).sessionId).toBeNull();

@@ -233,7 +233,14 @@ interface CallOptions {
 const backoff = (attempt: number): number => Math.min(2_000, 100 * 2 ** attempt);
 
 /** How long to wait before retrying, or undefined when the failure is final. */
-function retryDelay(method: string, status: number, retryAfter: number | null | undefined, attempt: number, retries: number, maxDelayMs: number): number | undefined {
+function retryDelay(
+  method: string,
+  status: number,
+  retryAfter: number | null | undefined,
+  attempt: number,
+  retries: number,
+  maxDelayMs: number,
+): number | undefined {
   if (attempt >= retries) return undefined;
   if (status === 429 || status === 423) {
     if (retryAfter === undefined || retryAfter === null) return undefined;
@@ -257,6 +264,17 @@ async function toError<C extends string>(response: Response, requestId: string):
     return new MfaApiError<C>(response.status, 'UNEXPECTED_RESPONSE', `HTTP ${response.status} without the error envelope`, answeredId);
   }
   const retryAfter =
-    typeof body.retryAfter === 'number' || body.retryAfter === null ? body.retryAfter : headerRetry !== null && /^\d+$/.test(headerRetry) ? Number(headerRetry) : undefined;
-  return new MfaApiError<C>(response.status, body.code as C, body.error, answeredId, Array.isArray(body.details) ? (body.details as ErrorDetail[]) : [], retryAfter);
+    typeof body.retryAfter === 'number' || body.retryAfter === null
+      ? body.retryAfter
+      : headerRetry !== null && /^\d+$/.test(headerRetry)
+        ? Number(headerRetry)
+        : undefined;
+  return new MfaApiError<C>(
+    response.status,
+    body.code as C,
+    body.error,
+    answeredId,
+    Array.isArray(body.details) ? (body.details as ErrorDetail[]) : [],
+    retryAfter,
+  );
 }

@@ -62,7 +62,9 @@ export interface SetupResults {
   PASSKEY: PasskeySetup;
 }
 
-export type VerifySetupRequest = { mfaType: 'GOOGLE_AUTH'; code: string } | { mfaType: 'MAGIC_LINK' | 'PASSKEY'; code?: string; credential?: Record<string, unknown> };
+export type VerifySetupRequest =
+  | { mfaType: 'GOOGLE_AUTH'; code: string }
+  | { mfaType: 'MAGIC_LINK' | 'PASSKEY'; code?: string; credential?: Record<string, unknown> };
 
 /** "Remember this device": a deviceToken comes back when every organization of the user allows it. */
 export interface RememberDevice {
@@ -104,7 +106,9 @@ export interface CompletePasskeyRegistrationRequest {
   challenge: string;
 }
 
-export type EnforceOrgMfaRequest = { enforced: true; gracePeriodDays?: number; allowedMethods?: MfaMethod[]; rememberDeviceDays?: number } | { enforced: false };
+export type EnforceOrgMfaRequest =
+  | { enforced: true; gracePeriodDays?: number; allowedMethods?: MfaMethod[]; rememberDeviceDays?: number }
+  | { enforced: false };
 
 export interface OrgPolicy {
   orgId: string;

@@ -75,7 +75,12 @@ function message(type: string, channel: ChannelName, schemaVersion: number, payl
     title: type,
     summary: `${type} (schema version ${schemaVersion})`,
     contentType: 'application/json',
-    headers: { allOf: [{ $ref: '#/components/schemas/CloudEventHeaders' }, { type: 'object', properties: { ce_type: { const: type }, ce_schemaversion: { const: String(schemaVersion) } } }] },
+    headers: {
+      allOf: [
+        { $ref: '#/components/schemas/CloudEventHeaders' },
+        { type: 'object', properties: { ce_type: { const: type }, ce_schemaversion: { const: String(schemaVersion) } } },
+      ],
+    },
     payload,
     bindings: { kafka: { key: { type: 'string', description: CHANNELS[channel].key }, bindingVersion: KAFKA_BINDING_VERSION } },
   };

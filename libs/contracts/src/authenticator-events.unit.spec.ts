@@ -17,12 +17,24 @@ describe('contracts: authenticator and trusted-device events (issue 14)', () => 
       'type must be authenticatorType',
     ]);
     expect(validateEventData('MfaAuthenticatorRenamed', { userId: 'u', orgId: 'o', authenticatorId: 'totp', type: 'GOOGLE_AUTH', name: 'Authy' })).toEqual([]);
-    expect(validateEventData('TrustedDeviceRegistered', { userId: 'u', orgId: 'o', deviceId: 'td-1', expiresAt: 'soon' })).toEqual(['expiresAt must be datetime']);
+    expect(validateEventData('TrustedDeviceRegistered', { userId: 'u', orgId: 'o', deviceId: 'td-1', expiresAt: 'soon' })).toEqual([
+      'expiresAt must be datetime',
+    ]);
     expect(validateEventData('TrustedDeviceRevoked', { userId: 'u', orgId: 'o', deviceId: 'td-1', reason: 'user' })).toEqual([]);
     expect(validateEventData('MfaVerificationSucceeded', { userId: 'u', orgId: 'o', method: 'TRUSTED_DEVICE' })).toEqual([]);
-    expect(validateEventData('OrgMfaEnforced', { orgId: 'o', enforcedBy: 'a', gracePeriodDays: 0, enforcementDeadline: null, allowedMethods: [], affectedUsers: 0 })).toEqual([]);
     expect(
-      validateEventData('OrgMfaEnforced', { orgId: 'o', enforcedBy: 'a', gracePeriodDays: 0, enforcementDeadline: null, allowedMethods: [], affectedUsers: 0, rememberDeviceDays: 1.5 }),
+      validateEventData('OrgMfaEnforced', { orgId: 'o', enforcedBy: 'a', gracePeriodDays: 0, enforcementDeadline: null, allowedMethods: [], affectedUsers: 0 }),
+    ).toEqual([]);
+    expect(
+      validateEventData('OrgMfaEnforced', {
+        orgId: 'o',
+        enforcedBy: 'a',
+        gracePeriodDays: 0,
+        enforcementDeadline: null,
+        allowedMethods: [],
+        affectedUsers: 0,
+        rememberDeviceDays: 1.5,
+      }),
     ).toEqual(['rememberDeviceDays must be integer?']);
   });
 

@@ -55,7 +55,9 @@ describe('CloudEvents binary mode on Kafka', () => {
 
   it('validates event data against the catalogue and exports JSON Schema', () => {
     expect(validateEventData('OrgMfaEnforced', { orgId: 'o' })).toContain('enforcedBy must be string');
-    expect(validateEventData('MfaMethodEnabled', { userId: 'u', orgId: null, method: 'SMS', isPrimary: true, enabledMethods: [] })).toEqual(['method must be method']);
+    expect(validateEventData('MfaMethodEnabled', { userId: 'u', orgId: null, method: 'SMS', isPrimary: true, enabledMethods: [] })).toEqual([
+      'method must be method',
+    ]);
     expect(jsonSchemaOf('MfaLockedOut')).toMatchObject({
       $id: 'urn:mfa-service:event:MfaLockedOut:v2',
       required: ['userId', 'orgId', 'until', 'failures', 'family'],

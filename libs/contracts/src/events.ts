@@ -314,11 +314,7 @@ export function validateEventData(type: EventType, data: unknown): string[] {
 
 /** Narrows a decoded envelope to one event type, checking its schema version and data. */
 export function isEvent<T extends EventType>(envelope: EventEnvelope, type: T): envelope is MfaEvent<T> {
-  return (
-    envelope.type === type &&
-    envelope.schemaversion === EVENT_CATALOGUE[type].schemaVersion &&
-    validateEventData(type, envelope.data).length === 0
-  );
+  return envelope.type === type && envelope.schemaversion === EVENT_CATALOGUE[type].schemaVersion && validateEventData(type, envelope.data).length === 0;
 }
 
 /** JSON Schema (2020-12) of an event's data, generated from the catalogue for documentation and other languages. */
@@ -331,20 +327,20 @@ export function jsonSchemaOf(type: EventType): Record<string, unknown> {
       base === 'string[]?'
         ? { type: 'array', items: { type: 'string' } }
         : base === 'integer?'
-        ? { type: 'integer' }
-        : base === 'authenticatorType'
-        ? { enum: AUTHENTICATOR_TYPES }
-        : base === 'datetime'
-        ? { type: 'string', format: 'date-time' }
-        : base === 'method'
-          ? { enum: METHODS }
-          : base === 'method[]'
-            ? { type: 'array', items: { enum: METHODS } }
-            : base === 'verificationMethod'
-              ? { enum: VERIFICATION_METHODS }
-              : base === 'purpose'
-                ? { enum: ['setup', 'login'] }
-                : { type: base };
+          ? { type: 'integer' }
+          : base === 'authenticatorType'
+            ? { enum: AUTHENTICATOR_TYPES }
+            : base === 'datetime'
+              ? { type: 'string', format: 'date-time' }
+              : base === 'method'
+                ? { enum: METHODS }
+                : base === 'method[]'
+                  ? { type: 'array', items: { enum: METHODS } }
+                  : base === 'verificationMethod'
+                    ? { enum: VERIFICATION_METHODS }
+                    : base === 'purpose'
+                      ? { enum: ['setup', 'login'] }
+                      : { type: base };
     return nullable ? { anyOf: [core, { type: 'null' }] } : core;
   };
   return {

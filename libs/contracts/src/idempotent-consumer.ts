@@ -10,11 +10,7 @@
  */
 export interface InboxCollection {
   insertOne(doc: InboxRecord): Promise<unknown>;
-  findOneAndUpdate(
-    filter: Record<string, unknown>,
-    update: Record<string, unknown>,
-    options?: Record<string, unknown>,
-  ): Promise<unknown>;
+  findOneAndUpdate(filter: Record<string, unknown>, update: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
   updateOne(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<unknown>;
   deleteOne(filter: Record<string, unknown>): Promise<unknown>;
 }
@@ -38,10 +34,7 @@ function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
-export function idempotent<E extends { id: string }>(
-  handler: (event: E) => Promise<void>,
-  options: IdempotentHandlerOptions,
-): (event: E) => Promise<Handled> {
+export function idempotent<E extends { id: string }>(handler: (event: E) => Promise<void>, options: IdempotentHandlerOptions): (event: E) => Promise<Handled> {
   const leaseMs = options.leaseMs ?? 60_000;
   const now = options.now ?? (() => new Date());
   return async (event: E) => {

@@ -31,10 +31,18 @@ describe('membership event schemas (identity.membership.v1)', () => {
   it.each([
     ['an unknown type', event('UserRenamed', { userId: 'u-1' }), 'unknown event type UserRenamed'],
     ['an unknown schema version', event('UserDeleted', { userId: 'u-1' }, 3), 'unsupported schemaversion 3 of UserDeleted'],
-    ['a non-boolean managed', event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, managed: 'yes' }, 2), 'managed must be a boolean when present'],
+    [
+      'a non-boolean managed',
+      event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, managed: 'yes' }, 2),
+      'managed must be a boolean when present',
+    ],
     ['a missing field', event('UserJoinedOrganization', { userId: 'u-1', role: 0 }), 'orgId must be a non-empty string'],
     ['a string role', event('UserRoleChanged', { userId: 'u-1', orgId: 'o-1', role: '1' }), 'role must be an integer'],
-    ['a bad joinedAt', event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, joinedAt: 'yesterday' }), 'joinedAt must be an ISO date-time when present'],
+    [
+      'a bad joinedAt',
+      event('UserJoinedOrganization', { userId: 'u-1', orgId: 'o-1', role: 0, joinedAt: 'yesterday' }),
+      'joinedAt must be an ISO date-time when present',
+    ],
     ['data not an object', event('UserDeleted', 'u-1'), 'data must be an object'],
   ])('rejects %s with the reason', (_name, envelope, reason) => {
     expect(validateMembershipEvent(envelope)).toContain(reason);

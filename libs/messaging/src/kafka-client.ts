@@ -56,7 +56,10 @@ export class KafkaTopicsMissingError extends KafkaUnavailableError {
  * timeout failures are never this; they pass once the broker is back.
  */
 export class KafkaRecordRefusedError extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'KafkaRecordRefusedError';
   }

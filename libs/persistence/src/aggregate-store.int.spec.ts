@@ -17,8 +17,7 @@ const mapper = {
 const meta: CommandMeta = { correlationId: 'c', causationId: 'c', actorId: 'a', actorType: 'user' };
 
 /** One command through a store (the one place that knows `execute`'s signature). */
-const run = (store: AggregateStore<Counter>, id: string, decide: (state: Counter | null) => Decision<Counter>) =>
-  store.execute(id, decide, meta, new Date());
+const run = (store: AggregateStore<Counter>, id: string, decide: (state: Counter | null) => Decision<Counter>) => store.execute(id, decide, meta, new Date());
 
 /** One increment by `who`, with one event (a real catalogue type, so it is stamped as in production). */
 const increment =

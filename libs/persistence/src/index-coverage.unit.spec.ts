@@ -16,9 +16,9 @@ describe('index coverage by MongoDB planner rules', () => {
     expect(describeShape(shape('aggregate', { aggregate: 'c', pipeline: [{ $match: { a: 1 } }, { $group: { _id: 1 } }] }))).toBe('{a:eq}');
     expect(describeShape(shape('update', { update: 'c', updates: [{ q: { _id: 'x', v: 3 }, u: {} }] }))).toBe('{_id:eq,v:eq}');
     expect(describeShape(shape('delete', { delete: 'c', deletes: [{ q: { at: { $lt: new Date() } } }] }))).toBe('{at:range}');
-    expect(describeShape(shape('findAndModify', { findAndModify: 'c', query: { s: 'r', $or: [{ l: { $exists: false } }, { l: { $lt: 1 } }] }, sort: { t: 1 } }))).toBe(
-      '{l:not-exists,s:eq | l:range,s:eq} sort {t:1}',
-    );
+    expect(
+      describeShape(shape('findAndModify', { findAndModify: 'c', query: { s: 'r', $or: [{ l: { $exists: false } }, { l: { $lt: 1 } }] }, sort: { t: 1 } })),
+    ).toBe('{l:not-exists,s:eq | l:range,s:eq} sort {t:1}');
     expect(shapeOfCommand('insert', { insert: 'c', documents: [] })).toBeNull();
   });
 

@@ -78,7 +78,11 @@ export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<
       // Same name, other definition: someone changed a declaration without renaming it.
       if (same && (!sameKey(same.key, spec.key) || Boolean(same.unique) !== Boolean(spec.unique))) {
         const describe = (key: object, unique?: boolean) => `${JSON.stringify(key)}${unique ? ' (unique)' : ''}`;
-        throw new IndexDefinitionError(collectionName, spec.name, `it exists with key ${describe(same.key, same.unique)}, declared ${describe(spec.key, spec.unique)}`);
+        throw new IndexDefinitionError(
+          collectionName,
+          spec.name,
+          `it exists with key ${describe(same.key, same.unique)}, declared ${describe(spec.key, spec.unique)}`,
+        );
       }
     }
     existingBy.set(collectionName, existing);
@@ -113,7 +117,10 @@ export async function ensureIndexes(db: Db, catalogue: IndexCatalogue): Promise<
       const options = { ...MAINTENANCE_TIMEOUT, name: spec.name, ...(spec.unique ? { unique: true } : {}), ...(spec.sparse ? { sparse: true } : {}) };
       try {
         try {
-          await collection.createIndex(spec.key, { ...options, ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}) });
+          await collection.createIndex(spec.key, {
+            ...options,
+            ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+          });
         } catch (error) {
           if (spec.expireAfterSeconds === undefined || codeOf(error) !== NOT_IMPLEMENTED) throw error;
           await collection.createIndex(spec.key, options);

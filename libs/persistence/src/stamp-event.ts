@@ -44,7 +44,6 @@ export function stampEvent(
   };
 }
 
-
 /**
  * Stamps the events one write appends after `read`: outbox positions continue `lastSequence`,
  * and each event takes its topic's next sequence (topic-sequences.ts).

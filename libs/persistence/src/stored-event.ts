@@ -1,11 +1,5 @@
 export type { Decision, DomainEvent } from '@mfa/common/domain/decision';
-import {
-  ActorType,
-  dataSchemaUri,
-  EVENT_CATALOGUE,
-  EventEnvelope,
-  EventType,
-} from '@mfa/contracts';
+import { ActorType, dataSchemaUri, EVENT_CATALOGUE, EventEnvelope, EventType } from '@mfa/contracts';
 
 /** Who and what caused a command: copied onto every event it produces. */
 export interface CommandMeta {

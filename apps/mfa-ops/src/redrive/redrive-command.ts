@@ -16,7 +16,8 @@ export async function runRedriveCommand(options: RedriveOptions, io: CommandIo):
     const found = new Set(letters.map((l) => l._id));
     const unknown = (options.ids ?? []).filter((id) => !found.has(id));
     // What an operator needs to decide, never the event's data (it may hold a sealed credential).
-    for (const l of letters) out(`${l._id} ${l.event.type} ${l.collection}/${l.event.key} sequence ${l.event.sequence}, ${l.attempts ?? 1} attempts: ${l.reason}`);
+    for (const l of letters)
+      out(`${l._id} ${l.event.type} ${l.collection}/${l.event.key} sequence ${l.event.sequence}, ${l.attempts ?? 1} attempts: ${l.reason}`);
     if (unknown.length > 0) out(`not in outbox_dead_letters: ${unknown.join(', ')}`);
     if (options.dryRun) {
       out(`dry run: ${letters.length} dead letters would be re-driven; nothing changed`);
@@ -26,7 +27,8 @@ export async function runRedriveCommand(options: RedriveOptions, io: CommandIo):
     for (const letter of letters) {
       if (io.signal.aborted) break;
       const result = await redriver.redrive(letter);
-      if (result !== 'redriven') failed.push(`${letter._id} (${result === 'busy' ? 'its outbox is being published: run again' : 'its aggregate no longer exists'})`);
+      if (result !== 'redriven')
+        failed.push(`${letter._id} (${result === 'busy' ? 'its outbox is being published: run again' : 'its aggregate no longer exists'})`);
     }
     out(`${letters.length - failed.length} re-driven into their outboxes; the relay publishes them`);
     if (failed.length > 0) out(`not re-driven: ${failed.join(', ')}`);

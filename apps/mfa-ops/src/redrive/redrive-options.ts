@@ -51,7 +51,10 @@ export function parseRedriveCommandLine(argv: string[]): RedriveCommandLine {
         const value = argv[++i];
         if (value === undefined || value.startsWith('--')) throw new UsageError('--ids needs a value');
         if (ids !== undefined) throw new UsageError('give either --ids or --all, once');
-        const list = value.split(',').map((id) => id.trim()).filter(Boolean);
+        const list = value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean);
         if (list.length === 0 || list.length > 10_000 || list.some((id) => !/^[A-Za-z0-9._:-]{1,200}$/.test(id))) {
           throw new UsageError('--ids must be a comma list of 1-10000 event ids');
         }

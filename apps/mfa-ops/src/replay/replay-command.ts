@@ -22,7 +22,6 @@ export const EXIT_OK = 0;
 export { EXIT_FAILED };
 export const EXIT_INTERRUPTED = 130;
 
-
 /** `replay`: plan (read-only), then either print the counts (dry run) or publish. Returns the exit code. */
 export async function runReplayCommand(options: ReplayOptions, io: CommandIo): Promise<number> {
   const env = readOpsEnv(io.env, { needKafka: !options.dryRun });
@@ -38,86 +37,86 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
   };
 
   return withOpsDatabase(env, err, async (db) => {
-  let kafka: KafkaClient | null = null;
-  try {
-    const replayer = new Replayer(db, { source: env.eventSource });
-    const plan = await replayer.plan(request);
-
-    if (options.dryRun) {
-      for (const line of dryRunReport(plan)) out(line);
-      return EXIT_OK;
-    }
-    if (plan.alreadyCompleted) {
-      out(`job ${jobName} already completed (${plan.alreadyPublished} events); nothing to do. Add --restart to replay its selection again.`);
-      return EXIT_OK;
-    }
-    if (io.signal.aborted) {
-      err('interrupted before publishing anything');
-      return EXIT_INTERRUPTED;
-    }
-
-    const target = options.toTopic ?? 'the original topics';
-    err(
-      plan.resuming
-        ? `job ${jobName}: resuming after ${plan.alreadyPublished} published events; ${plan.remaining} left (${describeSelection(request.selection)}) to ${target}`
-        : `job ${jobName}: replaying ${plan.remaining} events (${describeSelection(request.selection)}) to ${target}`,
-    );
-    if (!options.job) err(`(to resume this job if it is interrupted: --job ${jobName})`);
-
-    let publisher: EventPublisher = {
-      send: async () => {
-        throw new Error('no Kafka connection (nothing was left to publish when the run started)');
-      },
-    };
-    if (plan.remaining > 0) {
-      const logger = pino({ level: env.logLevel, base: { service: 'mfa-ops' } }, pino.destination({ dest: 2, sync: true }));
-      kafka = new KafkaClient({
-        brokers: env.kafkaBrokers,
-        clientId: env.kafkaClientId,
-        connectTimeoutMs: env.kafkaConnectTimeoutMs,
-        logger,
-        security: env.kafkaSecurity,
-        createTopics: env.createTopics,
-      });
-      // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
-      // replayed records keep their original timestamps, which a 7-day retention would delete
-      // at the broker's next check. Existing topics are left as they are, with a warning.
-      const created = await kafka.start(
-        plan.targetTopics.map((topic) => ({
-          topic,
-          numPartitions: env.topicPartitions,
-          replicationFactor: env.topicReplicationFactor,
-          configEntries: [{ name: 'retention.ms', value: '-1' }],
-        })),
-      );
-      for (const topic of created) {
-        err(`created topic ${topic} (${env.topicPartitions} partitions, retention.ms=-1: replayed records keep their original timestamps)`);
-      }
-      for (const line of await retentionWarnings(kafka, replayer, plan, created)) err(line);
-      publisher = kafka;
-    }
-
-    const progress = createProgress(io.stderr, { label: 'replay' });
-    let outcome;
+    let kafka: KafkaClient | null = null;
     try {
-      outcome = await replayer.run(plan, publisher, { signal: io.signal, progress });
-    } catch (error) {
-      if (error instanceof JobBusyError || error instanceof UsageError) throw error;
-      err(`error: replay failed: ${(error as Error).message}`);
-      err(`the job keeps its last checkpoint; resume with: ${resumeCommand(io.argv, jobName)}`);
-      return EXIT_FAILED;
+      const replayer = new Replayer(db, { source: env.eventSource });
+      const plan = await replayer.plan(request);
+
+      if (options.dryRun) {
+        for (const line of dryRunReport(plan)) out(line);
+        return EXIT_OK;
+      }
+      if (plan.alreadyCompleted) {
+        out(`job ${jobName} already completed (${plan.alreadyPublished} events); nothing to do. Add --restart to replay its selection again.`);
+        return EXIT_OK;
+      }
+      if (io.signal.aborted) {
+        err('interrupted before publishing anything');
+        return EXIT_INTERRUPTED;
+      }
+
+      const target = options.toTopic ?? 'the original topics';
+      err(
+        plan.resuming
+          ? `job ${jobName}: resuming after ${plan.alreadyPublished} published events; ${plan.remaining} left (${describeSelection(request.selection)}) to ${target}`
+          : `job ${jobName}: replaying ${plan.remaining} events (${describeSelection(request.selection)}) to ${target}`,
+      );
+      if (!options.job) err(`(to resume this job if it is interrupted: --job ${jobName})`);
+
+      let publisher: EventPublisher = {
+        send: async () => {
+          throw new Error('no Kafka connection (nothing was left to publish when the run started)');
+        },
+      };
+      if (plan.remaining > 0) {
+        const logger = pino({ level: env.logLevel, base: { service: 'mfa-ops' } }, pino.destination({ dest: 2, sync: true }));
+        kafka = new KafkaClient({
+          brokers: env.kafkaBrokers,
+          clientId: env.kafkaClientId,
+          connectTimeoutMs: env.kafkaConnectTimeoutMs,
+          logger,
+          security: env.kafkaSecurity,
+          createTopics: env.createTopics,
+        });
+        // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
+        // replayed records keep their original timestamps, which a 7-day retention would delete
+        // at the broker's next check. Existing topics are left as they are, with a warning.
+        const created = await kafka.start(
+          plan.targetTopics.map((topic) => ({
+            topic,
+            numPartitions: env.topicPartitions,
+            replicationFactor: env.topicReplicationFactor,
+            configEntries: [{ name: 'retention.ms', value: '-1' }],
+          })),
+        );
+        for (const topic of created) {
+          err(`created topic ${topic} (${env.topicPartitions} partitions, retention.ms=-1: replayed records keep their original timestamps)`);
+        }
+        for (const line of await retentionWarnings(kafka, replayer, plan, created)) err(line);
+        publisher = kafka;
+      }
+
+      const progress = createProgress(io.stderr, { label: 'replay' });
+      let outcome;
+      try {
+        outcome = await replayer.run(plan, publisher, { signal: io.signal, progress });
+      } catch (error) {
+        if (error instanceof JobBusyError || error instanceof UsageError) throw error;
+        err(`error: replay failed: ${(error as Error).message}`);
+        err(`the job keeps its last checkpoint; resume with: ${resumeCommand(io.argv, jobName)}`);
+        return EXIT_FAILED;
+      }
+      out(summaryLine(outcome));
+      if (outcome.status === 'interrupted') {
+        err(`interrupted: job ${jobName} checkpointed at ${outcome.job.published}/${outcome.job.total} events`);
+        err(`resume with: ${resumeCommand(io.argv, jobName)}`);
+        return EXIT_INTERRUPTED;
+      }
+      if (outcome.job.runs > 1) out(`job ${jobName} completed: ${outcome.job.published} events in ${outcome.job.runs} runs`);
+      return EXIT_OK;
+    } finally {
+      await kafka?.stop().catch(() => undefined);
     }
-    out(summaryLine(outcome));
-    if (outcome.status === 'interrupted') {
-      err(`interrupted: job ${jobName} checkpointed at ${outcome.job.published}/${outcome.job.total} events`);
-      err(`resume with: ${resumeCommand(io.argv, jobName)}`);
-      return EXIT_INTERRUPTED;
-    }
-    if (outcome.job.runs > 1) out(`job ${jobName} completed: ${outcome.job.published} events in ${outcome.job.runs} runs`);
-    return EXIT_OK;
-  } finally {
-    await kafka?.stop().catch(() => undefined);
-  }
   });
 }
 

@@ -91,12 +91,7 @@ export class ReplayJobStore {
    * Takes the job for this process: creates it, resumes it from its checkpoint, or (restart)
    * resets it. `total` is what the caller counted as left to publish plus what is already done.
    */
-  async claim(
-    name: string,
-    selection: ReplaySelection,
-    target: ReplayTarget,
-    options: { restart: boolean; remaining: number },
-  ): Promise<ReplayJobDocument> {
+  async claim(name: string, selection: ReplaySelection, target: ReplayTarget, options: { restart: boolean; remaining: number }): Promise<ReplayJobDocument> {
     const now = this.now();
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const existing = await this.find(name);

@@ -87,8 +87,7 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?
 /** `2025-01-31` (UTC midnight) or a date-time with an explicit zone; anything else is refused. */
 export function parseIsoTime(option: string, raw: string): Date {
   const match = ISO_TIME.exec(raw);
-  const bad = () =>
-    new UsageError(`--${option} must be an ISO 8601 date or date-time with a zone (e.g. 2025-01-31 or 2025-01-31T12:00:00Z), got "${raw}"`);
+  const bad = () => new UsageError(`--${option} must be an ISO 8601 date or date-time with a zone (e.g. 2025-01-31 or 2025-01-31T12:00:00Z), got "${raw}"`);
   if (!match) {
     if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(raw)) {
       throw new UsageError(`--${option} "${raw}" has no time zone; add Z (UTC) or an offset such as +02:00`);
@@ -108,7 +107,10 @@ export function parseIsoTime(option: string, raw: string): Date {
 
 function parseTypes(raw: string): EventType[] {
   const types: EventType[] = [];
-  for (const name of raw.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const name of raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     if (!isEventType(name)) {
       const known = Object.keys(EVENT_CATALOGUE);
       const suggestion = known.find((k) => k.toLowerCase() === name.toLowerCase());

@@ -45,12 +45,17 @@ describe('parseCommandLine', () => {
 
   it('parses a full selection with defaults for the rest', () => {
     const options = replay(
-      '--from', '2025-01-01',
+      '--from',
+      '2025-01-01',
       '--to=2025-02-01T12:30:00+01:00',
-      '--type', 'MfaReset,OrgMfaEnforced',
-      '--type', 'MfaReset',
-      '--org', 'org-1',
-      '--user', 'user-1',
+      '--type',
+      'MfaReset,OrgMfaEnforced',
+      '--type',
+      'MfaReset',
+      '--org',
+      'org-1',
+      '--user',
+      'user-1',
     );
     expect(options).toEqual({
       from: new Date('2025-01-01T00:00:00.000Z'),

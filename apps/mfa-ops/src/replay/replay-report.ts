@@ -57,6 +57,9 @@ export function resumeCommand(argv: string[], jobName: string): string {
 }
 
 export function generateJobName(now: Date, random: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `replay-${stamp}-${random}`;
 }

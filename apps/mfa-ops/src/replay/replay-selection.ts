@@ -28,9 +28,7 @@ export interface ReplayPosition {
  */
 export const REPLAY_SORT = { time: 1, sequence: 1, _id: 1 } as const;
 
-export const NON_REPLAYABLE_TYPES: EventType[] = (Object.keys(EVENT_CATALOGUE) as EventType[]).filter(
-  (type) => !EVENT_CATALOGUE[type].replayable,
-);
+export const NON_REPLAYABLE_TYPES: EventType[] = (Object.keys(EVENT_CATALOGUE) as EventType[]).filter((type) => !EVENT_CATALOGUE[type].replayable);
 
 export function selectionOf(options: ReplayOptions): ReplaySelection {
   const selection: ReplaySelection = {};
@@ -65,9 +63,7 @@ export function sameSelection(a: ReplaySelection, b: ReplaySelection): boolean {
  */
 export function selectionFilter(selection: ReplaySelection): Document {
   const filter: Document = { replayable: { $ne: false } };
-  filter.type = selection.types
-    ? { $in: selection.types.filter((t) => !NON_REPLAYABLE_TYPES.includes(t)) }
-    : { $nin: NON_REPLAYABLE_TYPES };
+  filter.type = selection.types ? { $in: selection.types.filter((t) => !NON_REPLAYABLE_TYPES.includes(t)) } : { $nin: NON_REPLAYABLE_TYPES };
   if (selection.from || selection.to) {
     const time: Document = {};
     if (selection.from) time.$gte = new Date(selection.from);

@@ -1,13 +1,5 @@
 import { DEFAULT_BATCH_SIZE, ReplayOptions } from './replay-options';
-import {
-  afterPosition,
-  describeSelection,
-  NON_REPLAYABLE_TYPES,
-  remainingFilter,
-  sameSelection,
-  selectionFilter,
-  selectionOf,
-} from './replay-selection';
+import { afterPosition, describeSelection, NON_REPLAYABLE_TYPES, remainingFilter, sameSelection, selectionFilter, selectionOf } from './replay-selection';
 
 const base: ReplayOptions = { all: false, dryRun: false, restart: false, batchSize: DEFAULT_BATCH_SIZE };
 
@@ -80,11 +72,7 @@ describe('afterPosition / remainingFilter', () => {
 
   it('continues strictly after the checkpoint in (time, sequence, id) order', () => {
     expect(afterPosition(position)).toEqual({
-      $or: [
-        { time: { $gt: position.time } },
-        { time: position.time, sequence: { $gt: 3 } },
-        { time: position.time, sequence: 3, _id: { $gt: 'x' } },
-      ],
+      $or: [{ time: { $gt: position.time } }, { time: position.time, sequence: { $gt: 3 } }, { time: position.time, sequence: 3, _id: { $gt: 'x' } }],
     });
   });
 

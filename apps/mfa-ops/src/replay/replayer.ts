@@ -227,10 +227,10 @@ export class Replayer {
   /** Remaining events by type and original topic (one aggregation; FerretDB v1 supports $group). */
   private async count(filter: Document): Promise<ReplayCount[]> {
     const rows = await this.events
-      .aggregate<{ _id: { type: string; topic: string }; count: number }>([
-        { $match: filter },
-        { $group: { _id: { type: '$type', topic: '$topic' }, count: { $sum: 1 } } },
-      ])
+      .aggregate<{
+        _id: { type: string; topic: string };
+        count: number;
+      }>([{ $match: filter }, { $group: { _id: { type: '$type', topic: '$topic' }, count: { $sum: 1 } } }])
       .toArray();
     return rows
       .map((row) => ({ type: row._id.type, topic: row._id.topic, count: row.count }))
@@ -255,4 +255,3 @@ export class Replayer {
     return { topic: target.topic ?? doc.topic, key, value, headers, timestamp: doc.time.getTime() };
   }
 }
-

@@ -26,7 +26,9 @@ export async function runResealCommand(options: ResealOptions, io: CommandIo): P
   return withOpsDatabase(env, err, async (db) => {
     const resealer = new Resealer(db, box, keys.current.id);
     const counts = await resealer.count();
-    const byKey = Object.entries(counts.byKey).map(([id, n]) => `${id}: ${n}`).join(', ');
+    const byKey = Object.entries(counts.byKey)
+      .map(([id, n]) => `${id}: ${n}`)
+      .join(', ');
     if (options.dryRun) {
       out(`dry run: ${counts.total} TOTP secrets sealed under old keys${counts.total ? ` (${byKey})` : ''}; current key ${keys.current.id}`);
       out(counts.total === 0 ? 'nothing is left under old keys: they can be removed from MFA_ENCRYPTION_PREVIOUS_KEYS' : 'nothing changed');

@@ -75,12 +75,7 @@ export class Resealer {
   }
 
   /** Re-seals in `_id` order after the job's checkpoint; `onBatch` gets the running count of users handled. */
-  async run(
-    jobName: string,
-    batchSize: number,
-    signal: AbortSignal,
-    onBatch: (handled: number) => void,
-  ): Promise<ResealOutcome> {
+  async run(jobName: string, batchSize: number, signal: AbortSignal, onBatch: (handled: number) => void): Promise<ResealOutcome> {
     const existing = await this.job(jobName);
     const resume = existing && existing.status !== 'completed' && existing.currentKeyId === this.currentKeyId;
     let after = resume ? existing.after : null;

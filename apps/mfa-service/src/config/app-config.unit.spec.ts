@@ -133,7 +133,9 @@ describe('configuration', () => {
   });
 
   it('HS algorithms are refused with a JWKS URL (algorithm confusion)', () => {
-    expect(problem({ ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ALGORITHMS: 'HS256' })).toContain('not allowed with jwks keys');
+    expect(problem({ ...valid, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ALGORITHMS: 'HS256' })).toContain(
+      'not allowed with jwks keys',
+    );
   });
 
   describe('MFA_TOKEN_SIGNING_KEYS', () => {
@@ -172,10 +174,23 @@ describe('configuration', () => {
 
   describe('hostile input and secret hygiene settings (issue 11)', () => {
     const signing = JSON.stringify({ keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'k-1' }] });
-    const production = { ...valid, ...explicitInProduction, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example/jwks', NODE_ENV: 'production', MFA_TOKEN_SIGNING_KEYS: signing };
+    const production = {
+      ...valid,
+      ...explicitInProduction,
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: 'https://id.example/jwks',
+      NODE_ENV: 'production',
+      MFA_TOKEN_SIGNING_KEYS: signing,
+    };
 
     it('production names every setting that has no safe default: RP id, origins, magic-link URL, backup-code pepper', () => {
-      const without = { ...production, WEBAUTHN_RP_ID: undefined, WEBAUTHN_ORIGINS: undefined, MAGIC_LINK_BASE_URL: undefined, MFA_BACKUP_CODE_PEPPER: undefined };
+      const without = {
+        ...production,
+        WEBAUTHN_RP_ID: undefined,
+        WEBAUTHN_ORIGINS: undefined,
+        MAGIC_LINK_BASE_URL: undefined,
+        MFA_BACKUP_CODE_PEPPER: undefined,
+      };
       expect(problem(without)).toBe(
         'Invalid configuration: WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, MAGIC_LINK_BASE_URL, MFA_BACKUP_CODE_PEPPER must be set explicitly in production',
       );

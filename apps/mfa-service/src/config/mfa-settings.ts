@@ -128,11 +128,7 @@ export function loadMfaSettings(env: Env, nodeEnv: NodeEnv): MfaSettings {
       sweepIntervalMs: integer(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     },
     encryption: {
-      current: encryptionKey(
-        'MFA_ENCRYPTION_KEY',
-        optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1',
-        required(env, 'MFA_ENCRYPTION_KEY'),
-      ),
+      current: encryptionKey('MFA_ENCRYPTION_KEY', optional(env, 'MFA_ENCRYPTION_KEY_ID') ?? 'k1', required(env, 'MFA_ENCRYPTION_KEY')),
       previous: loadPreviousKeys(env),
     },
     totp: {

@@ -14,7 +14,13 @@ async function pingDatabase(connection: Connection): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS)));
-    const ping = connection.db.admin().ping().then(() => true, () => false);
+    const ping = connection.db
+      .admin()
+      .ping()
+      .then(
+        () => true,
+        () => false,
+      );
     return await Promise.race([ping, timeout]);
   } finally {
     clearTimeout(timer);
@@ -45,7 +51,9 @@ export class HealthController {
    * backlog waiting for it are reported (the backlog from the relay's last count: no database work).
    */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers and, when used, the JWKS endpoint was fetched once (503 otherwise); Kafka and the outbox backlog reported' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers and, when used, the JWKS endpoint was fetched once (503 otherwise); Kafka and the outbox backlog reported',
+  })
   async ready(
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ status: string; checks: Record<string, string>; outbox: { backlogEvents: number; oldestUnpublishedAgeSeconds: number } }> {

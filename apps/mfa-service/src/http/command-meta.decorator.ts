@@ -33,4 +33,6 @@ export const CommandMetadata = createParamDecorator((actorType: ActorType, conte
 });
 
 /** The request's correlation and trace, for a public route whose actor is known only later. */
-export const RequestMetadata = createParamDecorator((_: unknown, context: ExecutionContext): RequestMeta => requestMetaOf(context.switchToHttp().getRequest<Request>()));
+export const RequestMetadata = createParamDecorator(
+  (_: unknown, context: ExecutionContext): RequestMeta => requestMetaOf(context.switchToHttp().getRequest<Request>()),
+);

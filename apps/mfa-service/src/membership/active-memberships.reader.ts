@@ -90,12 +90,7 @@ export class ActiveMembershipsReader {
 }
 
 /** The pure rule behind ActiveMembershipsReader (sorted by orgId, each organization once). */
-export function activeMemberships(
-  docs: MembershipDoc[],
-  token: TokenMembership | null,
-  now: Date,
-  tokenTtlMs: number,
-): ActiveMembership[] {
+export function activeMemberships(docs: MembershipDoc[], token: TokenMembership | null, now: Date, tokenTtlMs: number): ActiveMembership[] {
   const byOrg = new Map<string, ActiveMembership>();
   for (const doc of docs) {
     const active = doc.source === 'event' || (doc.lastSeenAt instanceof Date && now.getTime() - doc.lastSeenAt.getTime() <= tokenTtlMs);

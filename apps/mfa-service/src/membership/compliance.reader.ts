@@ -155,11 +155,7 @@ export class ComplianceReader {
         const enabledMethods = methodsByUser.get(userId) ?? [];
         const exemptUntil = exempt.get(userId);
         const isExempt = exemptUntil !== undefined;
-        const status: ComplianceStatus = isExempt
-          ? 'exempt'
-          : enabledMethods.some((m) => policy.allowedMethods.includes(m))
-            ? 'compliant'
-            : 'pending';
+        const status: ComplianceStatus = isExempt ? 'exempt' : enabledMethods.some((m) => policy.allowedMethods.includes(m)) ? 'compliant' : 'pending';
         if (options.status && status !== options.status) {
           cursor = userId;
           continue;

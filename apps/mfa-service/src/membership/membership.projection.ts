@@ -88,7 +88,9 @@ export class MembershipProjection {
         const { userId } = event.data;
         if (await this.deletedAfter(userId, at)) return 'stale';
         await this.deletedUsers().updateOne({ _id: userId }, { $set: { deletedAt: at } }, { upsert: true });
-        const memberships = await this.members().find({ userId }, { projection: { orgId: 1 } }).toArray();
+        const memberships = await this.members()
+          .find({ userId }, { projection: { orgId: 1 } })
+          .toArray();
         for (const { orgId } of memberships) {
           if (await this.claim(orgId, userId, at)) await this.members().deleteOne({ _id: memberKey(orgId, userId) });
         }

@@ -60,9 +60,7 @@ export class MembershipRegistrar {
         { upsert: true },
       ),
       // The user's current organization, owned by membership (the UserMfa aggregate never writes it).
-      this.connection
-        .collection(USER_MFA_COLLECTION)
-        .updateOne({ _id: principal.userId as never }, { $set: { orgId: principal.orgId } }, { upsert: true }),
+      this.connection.collection(USER_MFA_COLLECTION).updateOne({ _id: principal.userId as never }, { $set: { orgId: principal.orgId } }, { upsert: true }),
     ]);
     // Known through tokens only: told as a joiner at its first request to this process, not only
     // when the upsert created the member, so a notice whose write failed is retried by the next

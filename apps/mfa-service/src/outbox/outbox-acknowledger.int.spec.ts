@@ -64,7 +64,8 @@ describe('outbox acknowledgement (real database)', () => {
     return { id, read };
   }
   /** A command commits one more event, as the aggregate store does ($push, lastSequence + 1). */
-  const commit = (id: string, e: StoredEvent) => users.updateOne({ _id: id as never }, { $push: { outbox: e as never }, $inc: { lastSequence: 1, version: 1 } });
+  const commit = (id: string, e: StoredEvent) =>
+    users.updateOne({ _id: id as never }, { $push: { outbox: e as never }, $inc: { lastSequence: 1, version: 1 } });
   const stored = (id: string) => users.findOne({ _id: id as never });
 
   it('nothing committed meanwhile: the outbox is drained and its age marker removed', async () => {

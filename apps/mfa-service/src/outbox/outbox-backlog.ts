@@ -47,7 +47,10 @@ export class OutboxBacklog {
     const now = Date.now();
     void this.pending
       .backlog(now)
-      .then(({ events, oldestAgeSeconds }) => (this.lastBacklog = { events, oldestSince: events > 0 || oldestAgeSeconds > 0 ? now - oldestAgeSeconds * 1000 : null }))
+      .then(
+        ({ events, oldestAgeSeconds }) =>
+          (this.lastBacklog = { events, oldestSince: events > 0 || oldestAgeSeconds > 0 ? now - oldestAgeSeconds * 1000 : null }),
+      )
       .catch(() => undefined) // the database is away: keep the last figures, readiness says why
       .finally(() => {
         if (this.stopped) return;

@@ -34,9 +34,7 @@ export class OutboxBatch {
     if (leased.length === 0) return { done: true };
     try {
       // Each marker's `touch` is read before its aggregate: a command marking after this read keeps its marker.
-      const touches = await Promise.all(
-        leased.map(async (id) => knownTouches?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))),
-      );
+      const touches = await Promise.all(leased.map(async (id) => knownTouches?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
       const docs = await Promise.all(
         leased.map(
           (id) =>
@@ -55,7 +53,9 @@ export class OutboxBatch {
       // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
       await Promise.all(
         leased.map((id, i) =>
-          (docs[i] === null || drained.has(id)) && touches[i] !== undefined ? this.pending.clear(pendingKey(collectionName, id), touches[i]!).catch(() => undefined) : undefined,
+          (docs[i] === null || drained.has(id)) && touches[i] !== undefined
+            ? this.pending.clear(pendingKey(collectionName, id), touches[i]!).catch(() => undefined)
+            : undefined,
         ),
       );
       return { done: true };

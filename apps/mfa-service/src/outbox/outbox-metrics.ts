@@ -26,7 +26,12 @@ export class OutboxMetrics {
       ['topic'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     );
-    this.sendDuration = metrics.histogram('mfa_outbox_send_duration_seconds', 'Duration of one Kafka send of a relay batch', [], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]);
+    this.sendDuration = metrics.histogram(
+      'mfa_outbox_send_duration_seconds',
+      'Duration of one Kafka send of a relay batch',
+      [],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    );
     this.publishedTotal = metrics.counter('mfa_outbox_published_events_total', 'Events published to Kafka', ['topic']);
     this.failures = metrics.counter('mfa_outbox_publish_failures_total', 'Relay batches Kafka refused (events stay in the outbox)');
     this.failedEvents = metrics.counter('mfa_outbox_publish_failed_events_total', 'Events in relay batches Kafka refused');
@@ -35,7 +40,11 @@ export class OutboxMetrics {
       'Events moved to outbox_dead_letters: cause "unencodable" (could not be encoded) or "refused" (Kafka refused the record OUTBOX_MAX_ATTEMPTS times)',
       ['type', 'cause'],
     );
-    this.refusedTotal = metrics.counter('mfa_outbox_refused_records_total', 'Event records the broker refused as such (too large, invalid); retried up to OUTBOX_MAX_ATTEMPTS', ['type']);
+    this.refusedTotal = metrics.counter(
+      'mfa_outbox_refused_records_total',
+      'Event records the broker refused as such (too large, invalid); retried up to OUTBOX_MAX_ATTEMPTS',
+      ['type'],
+    );
     const source = () => this.backlogSource();
     let cached: Promise<Backlog> | null = null;
     // Both gauges read one backlog snapshot per scrape.

@@ -85,7 +85,10 @@ export class OutboxPublisher {
       this.metrics.published(published, Date.now() - started, Date.now());
       // Some may be logged already, by an earlier (crashed or raced) publication of the same events.
       const publishedAt = new Date();
-      await insertMissing(this.eventLog, published.map((event) => ({ ...redactForLog(withoutAttempts(event)), _id: event.id, publishedAt })));
+      await insertMissing(
+        this.eventLog,
+        published.map((event) => ({ ...redactForLog(withoutAttempts(event)), _id: event.id, publishedAt })),
+      );
     }
     return { progress: new Map(sorted.map((a) => [a.id, progressOf(a.events, held.get(a.id))])) };
   }
@@ -120,7 +123,15 @@ export class OutboxPublisher {
           continue;
         }
         this.log.warn(
-          { eventId: event.id, type: event.type, aggregateId: event.key, sequence: event.sequence, attempts, maxAttempts: this.options.maxAttempts, reason: error.reason },
+          {
+            eventId: event.id,
+            type: event.type,
+            aggregateId: event.key,
+            sequence: event.sequence,
+            attempts,
+            maxAttempts: this.options.maxAttempts,
+            reason: error.reason,
+          },
           'Kafka refused an outbox event; it and its aggregate’s later events wait for the next attempt',
         );
         return { eventId: event.id, attempts, error: `${error.name}: ${error.message}` };

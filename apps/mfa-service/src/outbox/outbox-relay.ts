@@ -132,10 +132,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         this.backOff(error, 'outbox relay batch failed; events stay in the outbox');
       })
       .finally(() => {
-      this.draining = null;
-      // While Kafka is failing the poll timer retries after the backoff; no tight loop here.
-      if (this.hasHot() && !this.stopped && Date.now() >= this.retryAt) this.kick();
-    });
+        this.draining = null;
+        // While Kafka is failing the poll timer retries after the backoff; no tight loop here.
+        if (this.hasHot() && !this.stopped && Date.now() >= this.retryAt) this.kick();
+      });
   }
 
   private hasHot(): boolean {
@@ -207,7 +207,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       for (const marker of due) byCollection.set(marker.collection, [...(byCollection.get(marker.collection) ?? []), marker]);
       for (const [name, markers] of byCollection) {
         const touches = new Map(markers.map((m) => [m.aggregateId, m.touch]));
-        const ok = await this.publishBatch(name, markers.map((m) => m.aggregateId), touches);
+        const ok = await this.publishBatch(
+          name,
+          markers.map((m) => m.aggregateId),
+          touches,
+        );
         if (!ok) return published;
       }
       published += due.length;

@@ -12,7 +12,19 @@ const config = loadConfig({
 });
 
 const event = (type: string, data: Record<string, unknown>, id = 'e-1'): StoredEvent =>
-  ({ id, type, topic: 't', key: 'u1', aggregate: 'user', sequence: 1, time: new Date(), schemaVersion: 1, orgId: null, userId: 'u1', data }) as unknown as StoredEvent;
+  ({
+    id,
+    type,
+    topic: 't',
+    key: 'u1',
+    aggregate: 'user',
+    sequence: 1,
+    time: new Date(),
+    schemaVersion: 1,
+    orgId: null,
+    userId: 'u1',
+    data,
+  }) as unknown as StoredEvent;
 
 describe('OutboxSealer', () => {
   const sealer = new OutboxSealer(config);

@@ -25,7 +25,14 @@ describe('pending outbox markers (real database)', () => {
     const t2 = new Date('2026-01-01T00:00:02Z');
     await pending.mark('user_mfa', [{ id: 'u1', events: 2 }], t2);
     await pending.mark('user_mfa', [{ id: 'u1', events: 1 }], t1);
-    await pending.mark('org_policies', [{ id: 'o1', events: 1 }, { id: 'o2', events: 3 }], t2);
+    await pending.mark(
+      'org_policies',
+      [
+        { id: 'o1', events: 1 },
+        { id: 'o2', events: 3 },
+      ],
+      t2,
+    );
     expect(await pending.collection.findOne({ _id: pendingKey('user_mfa', 'u1') })).toEqual({
       _id: 'user_mfa:u1',
       collection: 'user_mfa',
@@ -54,6 +61,12 @@ describe('pending outbox markers (real database)', () => {
     await pending.repair('org_policies', 'o2', 1, since);
     expect(await pending.collection.findOne({ _id: 'org_policies:o2' })).toMatchObject({ events: 3, since, touch: 2 });
     await pending.repair('org_policies', 'o9', 4, since);
-    expect(await pending.collection.findOne({ _id: 'org_policies:o9' })).toMatchObject({ collection: 'org_policies', aggregateId: 'o9', events: 4, since, touch: 1 });
+    expect(await pending.collection.findOne({ _id: 'org_policies:o9' })).toMatchObject({
+      collection: 'org_policies',
+      aggregateId: 'o9',
+      events: 4,
+      since,
+      touch: 1,
+    });
   });
 });

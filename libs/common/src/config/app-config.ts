@@ -11,10 +11,7 @@ import { kafkaCreateTopics, KafkaSecurity, loadKafkaSecurity } from './kafka-sec
  */
 export type NodeEnv = 'development' | 'test' | 'production';
 
-export type AuthKeySource =
-  | { kind: 'jwks'; url: string }
-  | { kind: 'secret'; secret: string }
-  | { kind: 'public-key'; pem: string };
+export type AuthKeySource = { kind: 'jwks'; url: string } | { kind: 'secret'; secret: string } | { kind: 'public-key'; pem: string };
 
 /**
  * What an application adds to the platform's configuration. The MFA service declares its settings
@@ -88,10 +85,7 @@ function loadAuthKeySource(env: Env, nodeEnv: NodeEnv): AuthKeySource {
   const publicKey = optional(env, 'AUTH_JWT_PUBLIC_KEY');
   const given = [jwksUrl, secret, publicKey].filter((v) => v !== undefined).length;
   if (given !== 1) {
-    throw new ConfigError(
-      'AUTH_JWKS_URL',
-      'exactly one of AUTH_JWKS_URL, AUTH_JWT_PUBLIC_KEY or AUTH_JWT_SECRET must be set',
-    );
+    throw new ConfigError('AUTH_JWKS_URL', 'exactly one of AUTH_JWKS_URL, AUTH_JWT_PUBLIC_KEY or AUTH_JWT_SECRET must be set');
   }
   if (jwksUrl) return { kind: 'jwks', url: url(env, 'AUTH_JWKS_URL', ['https:', 'http:']) };
   if (publicKey) {
@@ -109,7 +103,12 @@ function loadAuthKeySource(env: Env, nodeEnv: NodeEnv): AuthKeySource {
 function loadAlgorithms(env: Env, keySource: AuthKeySource): string[] {
   const allowed = keySource.kind === 'secret' ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
   const raw = optional(env, 'AUTH_ALGORITHMS');
-  const algorithms = raw ? raw.split(',').map((a) => a.trim()).filter(Boolean) : [keySource.kind === 'secret' ? 'HS256' : 'RS256', ...(keySource.kind === 'secret' ? [] : ['ES256'])];
+  const algorithms = raw
+    ? raw
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+    : [keySource.kind === 'secret' ? 'HS256' : 'RS256', ...(keySource.kind === 'secret' ? [] : ['ES256'])];
   for (const alg of algorithms) {
     if (!allowed.includes(alg)) {
       throw new ConfigError('AUTH_ALGORITHMS', `"${alg}" is not allowed with ${keySource.kind} keys (allowed: ${allowed.join(', ')})`);
@@ -122,7 +121,10 @@ function loadAlgorithms(env: Env, keySource: AuthKeySource): string[] {
 export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'test', 'production'], 'development');
   const keySource = loadAuthKeySource(env, nodeEnv);
-  const brokers = required(env, 'KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = required(env, 'KAFKA_BROKERS')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const broker of brokers) {
     if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
       throw new ConfigError('KAFKA_BROKERS', `must be a comma list of host:port, got "${broker}"`);

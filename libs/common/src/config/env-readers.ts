@@ -56,7 +56,10 @@ export function url(env: Env, name: string, protocols: string[]): string {
 
 export function origins(env: Env, name: string, fallback: string): string[] {
   const raw = optional(env, name) ?? fallback;
-  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new ConfigError(name, 'must list at least one origin');
   for (const origin of list) {
     if (!URL.canParse(origin)) throw new ConfigError(name, `must be a comma list of URLs, got "${origin}"`);

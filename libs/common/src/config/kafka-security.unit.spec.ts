@@ -49,7 +49,9 @@ describe('Kafka security configuration', () => {
       username: 'u',
       password: 'p',
     });
-    expect(loadKafkaSecurity({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).sasl?.mechanism).toBe('plain');
+    expect(loadKafkaSecurity({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).sasl?.mechanism).toBe(
+      'plain',
+    );
     fails({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, /plain sends the password in clear text: set KAFKA_SSL=true/);
     fails({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_PASSWORD: 'p' }, /KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM=scram-sha-256/);
     fails({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'u' }, /KAFKA_SASL_PASSWORD is required/);
@@ -72,7 +74,12 @@ describe('Kafka security configuration', () => {
   });
 
   it('is described for logs without any secret', () => {
-    const security = loadKafkaSecurity({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'hunter2' });
+    const security = loadKafkaSecurity({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD: 'hunter2',
+    });
     expect(describeKafkaSecurity(security)).toBe('TLS (system CAs), SASL scram-sha-256 as svc');
     expect(describeKafkaSecurity(security)).not.toContain('hunter2');
   });

@@ -74,7 +74,15 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
     operation.responses = {
       200: success(contract),
       ...errorResponses(errorsOf(key, method, bearer, contract)),
-      ...(contract.unavailable ? { 503: { description: 'Not ready', headers: { 'X-Request-Id': REQUEST_ID_HEADER }, content: { 'application/json': { schema: contract.unavailable } } } } : {}),
+      ...(contract.unavailable
+        ? {
+            503: {
+              description: 'Not ready',
+              headers: { 'X-Request-Id': REQUEST_ID_HEADER },
+              content: { 'application/json': { schema: contract.unavailable } },
+            },
+          }
+        : {}),
     };
   }
   return document;
@@ -142,7 +150,9 @@ function errorResponses(errors: Map<ErrorStatus, Set<string>>): Record<string, R
       headers: {
         'X-Request-Id': REQUEST_ID_HEADER,
         ...(status === 429 ? { 'Retry-After': { description: 'Seconds to wait', required: true, schema: { type: 'integer', minimum: 0 } } } : {}),
-        ...(status === 423 ? { 'Retry-After': { description: 'Seconds to wait (absent when only an admin reset unlocks)', schema: { type: 'integer', minimum: 0 } } } : {}),
+        ...(status === 423
+          ? { 'Retry-After': { description: 'Seconds to wait (absent when only an admin reset unlocks)', schema: { type: 'integer', minimum: 0 } } }
+          : {}),
       },
       content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/ErrorEnvelope' }, { type: 'object', properties: { code } }] } } },
     };

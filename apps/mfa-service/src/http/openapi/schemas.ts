@@ -34,11 +34,17 @@ export const AUTHENTICATOR_ID_PARAMETER_SCHEMA = str({ pattern: '^[A-Za-z0-9_-]{
  * format and private-use ranges of the BMP; the service also refuses unassigned code points and
  * astral format / private-use characters (400 VALIDATION_FAILED), which no portable pattern names.
  */
-const NOT_PRINTABLE = '\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uE000-\\uF8FF\\uFEFF\\uFFF9-\\uFFFB';
+const NOT_PRINTABLE =
+  '\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uE000-\\uF8FF\\uFEFF\\uFFF9-\\uFFFB';
 /** JavaScript's String.prototype.trim() whitespace (what the service trims). */
 const TRIMMED = '\\t\\n\\u000B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
 const displayName = (description: string): SchemaObject =>
-  str({ minLength: 1, maxLength: 256, pattern: `^[${TRIMMED}]*[^${NOT_PRINTABLE}${TRIMMED}](?:[^${NOT_PRINTABLE}]{0,62}[^${NOT_PRINTABLE}${TRIMMED}])?[${TRIMMED}]*$`, description });
+  str({
+    minLength: 1,
+    maxLength: 256,
+    pattern: `^[${TRIMMED}]*[^${NOT_PRINTABLE}${TRIMMED}](?:[^${NOT_PRINTABLE}]{0,62}[^${NOT_PRINTABLE}${TRIMMED}])?[${TRIMMED}]*$`,
+    description,
+  });
 
 export const ERROR_ENVELOPE: SchemaObject = object(
   {
@@ -51,7 +57,8 @@ export const ERROR_ENVELOPE: SchemaObject = object(
   ['success', 'error', 'code'],
 );
 
-export const messageEnvelope = (messages: string[]): SchemaObject => object({ success: { type: 'boolean', enum: [true] }, message: { type: 'string', enum: messages } });
+export const messageEnvelope = (messages: string[]): SchemaObject =>
+  object({ success: { type: 'boolean', enum: [true] }, message: { type: 'string', enum: messages } });
 export const dataEnvelope = (data: SchemaObject): SchemaObject => object({ success: { type: 'boolean', enum: [true] }, data });
 
 // ---- success data -------------------------------------------------------------------------
@@ -100,7 +107,8 @@ const PASSKEY_SETUP: SchemaObject = {
 };
 export const SETUP_RESULT: SchemaObject = {
   oneOf: [TOTP_SETUP, MAGIC_LINK_SETUP, PASSKEY_SETUP],
-  description: 'By mfaType: GOOGLE_AUTH → secret, otpauthUrl, qrCode, backupCodes; MAGIC_LINK → email, verificationRequired; PASSKEY → WebAuthn creation options',
+  description:
+    'By mfaType: GOOGLE_AUTH → secret, otpauthUrl, qrCode, backupCodes; MAGIC_LINK → email, verificationRequired; PASSKEY → WebAuthn creation options',
 };
 
 export const PASSKEY_AUTH_OPTIONS = object({
@@ -126,9 +134,16 @@ const VERIFIED_LOGIN = {
 export const VERIFY_LOGIN_RESULT: SchemaObject = {
   oneOf: [
     object(VERIFIED_LOGIN),
-    object({ ...VERIFIED_LOGIN, method: str({ enum: [...VERIFICATION_METHODS].filter((m) => m !== 'TRUSTED_DEVICE') }), deviceToken: DEVICE_TOKEN, deviceId: TRUSTED_DEVICE_ID, deviceExpiresAt: dateTime }),
+    object({
+      ...VERIFIED_LOGIN,
+      method: str({ enum: [...VERIFICATION_METHODS].filter((m) => m !== 'TRUSTED_DEVICE') }),
+      deviceToken: DEVICE_TOKEN,
+      deviceId: TRUSTED_DEVICE_ID,
+      deviceExpiresAt: dateTime,
+    }),
   ],
-  description: 'With deviceToken, deviceId and deviceExpiresAt when rememberDevice was asked and every organization of the user allows it (rememberDeviceDays > 0)',
+  description:
+    'With deviceToken, deviceId and deviceExpiresAt when rememberDevice was asked and every organization of the user allows it (rememberDeviceDays > 0)',
 };
 
 export const BACKUP_CODES = object({ backupCodes: { type: 'array', items: str(), minItems: 10, maxItems: 10 } });
@@ -206,13 +221,24 @@ export const AUTHENTICATORS: SchemaObject = {
 export const TRUSTED_DEVICES: SchemaObject = {
   type: 'array',
   maxItems: 20,
-  items: object({ id: TRUSTED_DEVICE_ID, name: nullable(str({ minLength: 1, maxLength: 64 })), createdAt: dateTime, lastUsedAt: nullable(dateTime), expiresAt: dateTime }),
+  items: object({
+    id: TRUSTED_DEVICE_ID,
+    name: nullable(str({ minLength: 1, maxLength: 64 })),
+    createdAt: dateTime,
+    lastUsedAt: nullable(dateTime),
+    expiresAt: dateTime,
+  }),
 };
 
 export const JWKS = object({
   keys: {
     type: 'array',
-    items: { type: 'object', required: ['kty', 'kid'], properties: { kty: str(), kid: str(), crv: str(), x: str(), y: str(), alg: str(), use: str() }, additionalProperties: false },
+    items: {
+      type: 'object',
+      required: ['kty', 'kid'],
+      properties: { kty: str(), kid: str(), crv: str(), x: str(), y: str(), alg: str(), use: str() },
+      additionalProperties: false,
+    },
   },
 });
 

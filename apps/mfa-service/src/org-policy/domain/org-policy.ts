@@ -251,12 +251,7 @@ export interface RevokeExemption {
   revision: number;
 }
 
-export function decideRevokeExemption(
-  current: OrgPolicyState | null,
-  stored: Exemption | null,
-  command: RevokeExemption,
-  now: Date,
-): Decision<OrgPolicyState> {
+export function decideRevokeExemption(current: OrgPolicyState | null, stored: Exemption | null, command: RevokeExemption, now: Date): Decision<OrgPolicyState> {
   const exemption = activeExemption(stored, now);
   if (!current || !exemption) throw new AppError('not_found', 'EXEMPTION_NOT_FOUND', 'Exemption not found');
   return {

@@ -82,11 +82,17 @@ describe('OrgPolicy: exemptions', () => {
   const max = new Date(now.getTime() + 365 * 24 * 3600_000);
 
   it('an admin cannot exempt themself; expiresAt beyond the cap is refused', () => {
-    expect(() => decideGrantExemption(base, null, { orgId: 'org-1', userId: 'a', reason: 'me', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 }, now)).toThrow(
-      expect.objectContaining({ code: 'FORBIDDEN', kind: 'forbidden' }),
-    );
+    expect(() =>
+      decideGrantExemption(base, null, { orgId: 'org-1', userId: 'a', reason: 'me', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 }, now),
+    ).toThrow(expect.objectContaining({ code: 'FORBIDDEN', kind: 'forbidden' }));
     expectValidation(
-      () => decideGrantExemption(base, null, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: new Date(max.getTime() + 1), actorId: 'a', maxExpiresAt: max, revision: 2 }, now),
+      () =>
+        decideGrantExemption(
+          base,
+          null,
+          { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: new Date(max.getTime() + 1), actorId: 'a', maxExpiresAt: max, revision: 2 },
+          now,
+        ),
       'expiresAt',
     );
   });
@@ -104,7 +110,12 @@ describe('OrgPolicy: exemptions', () => {
   });
 
   it('grants, replaces and refuses a past expiry', () => {
-    const granted = decideGrantExemption(base, null, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 }, now);
+    const granted = decideGrantExemption(
+      base,
+      null,
+      { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 },
+      now,
+    );
     expect(granted.events[0]).toEqual({
       type: 'UserMfaExemptionGranted',
       data: { orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString() },
@@ -114,22 +125,40 @@ describe('OrgPolicy: exemptions', () => {
       { userId: 'u1', revision: 2, exemption: { userId: 'u1', reason: 'kiosk', expiresAt: later, grantedBy: 'a', grantedAt: now } },
     ]);
     const stored = granted.state.exemptionChanges[0].exemption;
-    expect(decideGrantExemption(base, stored, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 3 }, now).events).toEqual([]);
-    const replaced = decideGrantExemption(granted.state, stored, { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt: null, actorId: 'b', maxExpiresAt: max, revision: 3 }, now);
+    expect(
+      decideGrantExemption(base, stored, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 3 }, now)
+        .events,
+    ).toEqual([]);
+    const replaced = decideGrantExemption(
+      granted.state,
+      stored,
+      { orgId: 'org-1', userId: 'u1', reason: 'travel', expiresAt: null, actorId: 'b', maxExpiresAt: max, revision: 3 },
+      now,
+    );
     // One pending change per member: the latest.
     expect(replaced.state.exemptionChanges).toHaveLength(1);
     // No exemption is forever: without expiresAt it lasts the longest allowed (MFA_EXEMPTION_MAX_DAYS).
     expect(replaced.state.exemptionChanges[0]).toMatchObject({ revision: 3, exemption: { reason: 'travel', expiresAt: max } });
-    expectValidation(() => decideGrantExemption(base, null, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: now, actorId: 'a', maxExpiresAt: max, revision: 2 }, now), 'expiresAt');
+    expectValidation(
+      () => decideGrantExemption(base, null, { orgId: 'org-1', userId: 'u1', reason: 'x', expiresAt: now, actorId: 'a', maxExpiresAt: max, revision: 2 }, now),
+      'expiresAt',
+    );
   });
 
   it('revokes an active exemption; an expired or missing one is not found', () => {
-    const granted = decideGrantExemption(base, null, { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 }, now).state;
+    const granted = decideGrantExemption(
+      base,
+      null,
+      { orgId: 'org-1', userId: 'u1', reason: 'kiosk', expiresAt: later, actorId: 'a', maxExpiresAt: max, revision: 2 },
+      now,
+    ).state;
     const stored = granted.exemptionChanges[0].exemption;
     const revoked = decideRevokeExemption(granted, stored, { orgId: 'org-1', userId: 'u1', actorId: 'z', revision: 3 }, now);
     expect(revoked.events[0].data).toEqual({ orgId: 'org-1', userId: 'u1', grantedBy: 'a', reason: 'kiosk', expiresAt: later.toISOString(), revokedBy: 'z' });
     expect(revoked.state.exemptionChanges).toEqual([{ userId: 'u1', exemption: null, revision: 3 }]);
-    expect(() => decideRevokeExemption(granted, stored, { orgId: 'org-1', userId: 'u1', actorId: 'z', revision: 3 }, new Date(later.getTime() + 1))).toThrow('Exemption not found');
+    expect(() => decideRevokeExemption(granted, stored, { orgId: 'org-1', userId: 'u1', actorId: 'z', revision: 3 }, new Date(later.getTime() + 1))).toThrow(
+      'Exemption not found',
+    );
     expect(() => decideRevokeExemption(base, null, { orgId: 'org-1', userId: 'nobody', actorId: 'z', revision: 3 }, now)).toThrow('Exemption not found');
   });
 });

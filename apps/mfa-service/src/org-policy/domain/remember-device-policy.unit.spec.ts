@@ -35,8 +35,24 @@ describe('OrgPolicy: rememberDeviceDays', () => {
 
   it('with several organizations the smallest applies; an organization without a policy (0) or no organization at all forbids it', () => {
     const snapshot = (rememberDeviceDays?: number) => ({ enforced: true, enforcementDeadline: null, allowedMethods: [], exemption: null, rememberDeviceDays });
-    expect(userPolicyOf([{ orgId: 'a', policy: snapshot(30) }, { orgId: 'b', policy: snapshot(7) }], now).rememberDeviceDays).toBe(7);
-    expect(userPolicyOf([{ orgId: 'a', policy: snapshot(30) }, { orgId: 'b', policy: null }], now).rememberDeviceDays).toBe(0);
+    expect(
+      userPolicyOf(
+        [
+          { orgId: 'a', policy: snapshot(30) },
+          { orgId: 'b', policy: snapshot(7) },
+        ],
+        now,
+      ).rememberDeviceDays,
+    ).toBe(7);
+    expect(
+      userPolicyOf(
+        [
+          { orgId: 'a', policy: snapshot(30) },
+          { orgId: 'b', policy: null },
+        ],
+        now,
+      ).rememberDeviceDays,
+    ).toBe(0);
     expect(userPolicyOf([{ orgId: 'a', policy: snapshot(undefined) }], now).rememberDeviceDays).toBe(0);
     expect(userPolicyOf([], now).rememberDeviceDays).toBe(0);
   });

@@ -88,10 +88,16 @@ export class EnforcementJobRunner {
     for (;;) {
       // `orgId:` prefix range on _id; the orgId test guards org ids containing ':'.
       const page = await this.members
-        .find({ orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } }, { projection: { userId: 1 }, sort: { _id: 1 }, limit: this.pageSize, ...MAINTENANCE_TIMEOUT })
+        .find(
+          { orgId: job.orgId, _id: { $gt: after, $lt: `${job.orgId};` } },
+          { projection: { userId: 1 }, sort: { _id: 1 }, limit: this.pageSize, ...MAINTENANCE_TIMEOUT },
+        )
         .toArray();
       // An empty page is still one (empty) step: it re-reads the policy before the job is marked done.
-      const batches = page.length === 0 ? [page] : Array.from({ length: Math.ceil(page.length / MEMBER_BATCH_SIZE) }, (_, i) => page.slice(i * MEMBER_BATCH_SIZE, (i + 1) * MEMBER_BATCH_SIZE));
+      const batches =
+        page.length === 0
+          ? [page]
+          : Array.from({ length: Math.ceil(page.length / MEMBER_BATCH_SIZE) }, (_, i) => page.slice(i * MEMBER_BATCH_SIZE, (i + 1) * MEMBER_BATCH_SIZE));
       for (const batch of batches) {
         const outcome = await this.step(job, batch, meta);
         if (outcome) return outcome;
@@ -110,11 +116,20 @@ export class EnforcementJobRunner {
     const { state } = await this.orgs.load(job.orgId);
     if (!state || isSuperseded(state, job.revision)) return this.finish(job, 'superseded');
     if (batch.length === 0) return null;
-    const notified = await this.writer.notify(job.kind, state, batch.map((m) => m.userId), meta, this.clock.now());
+    const notified = await this.writer.notify(
+      job.kind,
+      state,
+      batch.map((m) => m.userId),
+      meta,
+      this.clock.now(),
+    );
     const now = new Date();
     const checkpoint = await this.jobs.updateOne(
       { _id: job._id, leaseOwner: this.owner },
-      { $set: { cursor: batch[batch.length - 1]._id, updatedAt: now, leaseUntil: new Date(now.getTime() + LEASE_MS) }, $inc: { scanned: batch.length, notified } },
+      {
+        $set: { cursor: batch[batch.length - 1]._id, updatedAt: now, leaseUntil: new Date(now.getTime() + LEASE_MS) },
+        $inc: { scanned: batch.length, notified },
+      },
     );
     return checkpoint.matchedCount === 1 ? null : 'lost';
   }
@@ -123,7 +138,10 @@ export class EnforcementJobRunner {
     const now = new Date();
     const result = await this.jobs.updateOne(
       { _id: job._id, leaseOwner: this.owner },
-      { $set: { status, finishedAt: now, updatedAt: now, ...(status === 'superseded' ? { supersededAt: now } : {}) }, $unset: { leaseOwner: '', leaseUntil: '' } },
+      {
+        $set: { status, finishedAt: now, updatedAt: now, ...(status === 'superseded' ? { supersededAt: now } : {}) },
+        $unset: { leaseOwner: '', leaseUntil: '' },
+      },
     );
     return result.matchedCount === 1 ? status : 'lost';
   }

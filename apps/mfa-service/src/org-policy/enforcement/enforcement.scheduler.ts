@@ -80,7 +80,9 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       .then((outcome) => {
         if (outcome === 'done' && deadline !== null && deadline.getTime() <= this.clock.now().getTime()) this.kick();
       })
-      .catch((error: unknown) => this.log.warn({ jobId, errorType: (error as Error)?.name, error: (error as Error)?.message }, 'fan-out failed; retried on the next pass'));
+      .catch((error: unknown) =>
+        this.log.warn({ jobId, errorType: (error as Error)?.name, error: (error as Error)?.message }, 'fan-out failed; retried on the next pass'),
+      );
   }
 
   /** Runs one job unless this process is already running it (the lease lets its owner re-claim). */
@@ -100,7 +102,9 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
   /** Starts a pass in the background (failures are logged; the next pass retries). */
   kick(): void {
     if (this.stopped) return;
-    this.runDue().catch((error: unknown) => this.log.warn({ errorType: (error as Error)?.name, error: (error as Error)?.message }, 'enforcement pass failed; retried on the next one'));
+    this.runDue().catch((error: unknown) =>
+      this.log.warn({ errorType: (error as Error)?.name, error: (error as Error)?.message }, 'enforcement pass failed; retried on the next one'),
+    );
   }
 
   /** One full pass (after any pass in progress): create what is due, run what is unfinished. */
@@ -121,7 +125,10 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       await this.createDueJobs(this.clock.now());
       const now = new Date();
       const runnable = await this.jobs
-        .find({ status: 'running', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] }, { projection: { _id: 1 }, sort: { createdAt: 1 }, ...MAINTENANCE_TIMEOUT })
+        .find(
+          { status: 'running', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }] },
+          { projection: { _id: 1 }, sort: { createdAt: 1 }, ...MAINTENANCE_TIMEOUT },
+        )
         .toArray();
       let finished = 0;
       for (const { _id } of runnable) {
@@ -140,7 +147,10 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
     // Pages by _id, no cursor held open across the inserts (see EnforcementJobRunner.process).
     for (let after = ''; ; ) {
       const page = await this.policies
-        .find({ enforced: true, _id: { $gt: after } }, { projection: { enforced: 1, enforcementRevision: 1, enforcementDeadline: 1 }, sort: { _id: 1 }, limit: POLICY_BATCH, ...MAINTENANCE_TIMEOUT })
+        .find(
+          { enforced: true, _id: { $gt: after } },
+          { projection: { enforced: 1, enforcementRevision: 1, enforcementDeadline: 1 }, sort: { _id: 1 }, limit: POLICY_BATCH, ...MAINTENANCE_TIMEOUT },
+        )
         .toArray();
       const wanted = page.flatMap((policy) =>
         dueNotices({ enforced: policy.enforced, enforcementDeadline: policy.enforcementDeadline ?? null }, now).map((kind) => ({
@@ -151,9 +161,7 @@ export class EnforcementScheduler implements OnApplicationBootstrap, OnModuleDes
       );
       if (wanted.length > 0) {
         const ids = wanted.map((w) => enforcementJobId(w.kind, w.orgId, w.revision));
-        const existing = new Map(
-          (await this.jobs.find({ _id: { $in: ids } }, { projection: { status: 1 } }).toArray()).map((job) => [job._id, job.status]),
-        );
+        const existing = new Map((await this.jobs.find({ _id: { $in: ids } }, { projection: { status: 1 } }).toArray()).map((job) => [job._id, job.status]));
         const fanOutFinished = (orgId: string, revision: number) => {
           const status = existing.get(enforcementJobId('setup-required', orgId, revision));
           return status !== undefined && status !== 'running';

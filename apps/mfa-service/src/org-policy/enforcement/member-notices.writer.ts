@@ -71,10 +71,20 @@ export class MemberNoticeWriter {
       }
       if (operations.length === 0) break;
       // Each notice is one event; the relay's markers go first (as for every commit, see PendingOutboxes).
-      await this.relay.markPending(USER_MFA_COLLECTION, targets.map((id) => ({ id, events: 1 })), now);
+      await this.relay.markPending(
+        USER_MFA_COLLECTION,
+        targets.map((id) => ({ id, events: 1 })),
+        now,
+      );
       const applied = await this.writeAll(operations);
       // The touch after the writes (see PendingOutboxes); they are committed whatever it does.
-      await this.relay.markPending(USER_MFA_COLLECTION, targets.map((id) => ({ id, events: 0 })), now).catch(() => undefined);
+      await this.relay
+        .markPending(
+          USER_MFA_COLLECTION,
+          targets.map((id) => ({ id, events: 0 })),
+          now,
+        )
+        .catch(() => undefined);
       written += applied;
       for (const userId of targets) this.relay.wake(USER_MFA_COLLECTION, userId);
       if (applied === operations.length) break;
@@ -95,7 +105,9 @@ export class MemberNoticeWriter {
     const docs = await Promise.all(
       userIds.map(
         (_id) =>
-          this.users.findOne({ _id } as Document, { projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 } }) as Promise<NoticeView | null>,
+          this.users.findOne({ _id } as Document, {
+            projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 },
+          }) as Promise<NoticeView | null>,
       ),
     );
     return new Map(docs.filter((doc): doc is NoticeView => doc !== null).map((doc) => [doc._id, doc]));

@@ -33,7 +33,9 @@ export const exemptionKey = memberKey;
 export const FAR_FUTURE = new Date('9999-12-31T23:59:59.999Z');
 
 const asExemption = (doc: Pick<OrgExemptionDocument, 'userId' | 'reason' | 'expiresAt' | 'grantedBy' | 'grantedAt' | 'revokedAt'> | null): Exemption | null =>
-  doc && !doc.revokedAt ? { userId: doc.userId, reason: doc.reason, expiresAt: doc.expiresAt ?? null, grantedBy: doc.grantedBy, grantedAt: doc.grantedAt } : null;
+  doc && !doc.revokedAt
+    ? { userId: doc.userId, reason: doc.reason, expiresAt: doc.expiresAt ?? null, grantedBy: doc.grantedBy, grantedAt: doc.grantedAt }
+    : null;
 
 /** One member's stored exemption: a point read by `_id` (revoked ones read as none). */
 export async function storedExemption(exemptions: Collection<OrgExemptionDocument>, orgId: string, userId: string): Promise<Exemption | null> {
@@ -45,4 +47,3 @@ export function pendingIn(changes: Record<string, ExemptionChangeDocument> | und
   const change = changes?.[exemptionChangeKey(userId)];
   return change ? { exemption: change.exemption } : undefined;
 }
-

@@ -134,7 +134,10 @@ export class OrgExemptions {
         if (!isDuplicateKey(error)) throw error;
       }
       const field = `exemptionChanges.${exemptionChangeKey(change.userId)}`;
-      await this.policies.updateOne({ _id: orgId, [`${field}.revision`]: change.revision } as Filter<OrgPolicyDocument>, { $unset: { [field]: '' } } as Document);
+      await this.policies.updateOne(
+        { _id: orgId, [`${field}.revision`]: change.revision } as Filter<OrgPolicyDocument>,
+        { $unset: { [field]: '' } } as Document,
+      );
     }
   }
 

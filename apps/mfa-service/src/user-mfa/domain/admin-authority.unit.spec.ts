@@ -6,8 +6,10 @@ const USER = 0;
 const member = (orgId: string, role: number | null, managed = false) => ({ orgId, role, managed });
 
 describe('admin authority over another user (trust model)', () => {
-  const check = (callerRole: number | null, targetMemberships: ReturnType<typeof member>[], callerOrgId: string | null = 'org-a') => () =>
-    assertAdminAuthority({ callerOrgId, callerRole, targetMemberships });
+  const check =
+    (callerRole: number | null, targetMemberships: ReturnType<typeof member>[], callerOrgId: string | null = 'org-a') =>
+    () =>
+      assertAdminAuthority({ callerOrgId, callerRole, targetMemberships });
 
   it('given an OWNER and a USER of the same org only, then allowed, returning every org of the target', () => {
     expect(check(OWNER, [member('org-a', USER)])()).toEqual(['org-a']);

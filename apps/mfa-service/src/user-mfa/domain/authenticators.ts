@@ -107,8 +107,7 @@ export function authenticatorName(raw: unknown, field = 'name'): string {
   return name;
 }
 
-const notRenamable = () =>
-  validationFailed([{ field: 'id', message: 'backup codes have no name and cannot be removed; regenerate them instead' }]);
+const notRenamable = () => validationFailed([{ field: 'id', message: 'backup codes have no name and cannot be removed; regenerate them instead' }]);
 
 function typeOf(state: UserMfaState, id: string): AuthenticatorType {
   const found = authenticatorViews(state).find((v) => v.id === id);

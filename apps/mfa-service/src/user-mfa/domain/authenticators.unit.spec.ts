@@ -45,16 +45,28 @@ describe('authenticators: names', () => {
 
   it('renames a passkey or the app with one event; the same name again is a no-op; unknown ids 404; backup codes 400', () => {
     const state = everything();
-    const renamed = decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0).thenDecides();
+    const renamed = decider(decideRenameAuthenticator)
+      .given(state)
+      .when({ ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0)
+      .thenDecides();
     expect(renamed.state.passkeys[1].name).toBe('Phone');
     expect(renamed.events).toEqual([
       { type: 'MfaAuthenticatorRenamed', data: { userId: 'user-1', orgId: 'org-1', authenticatorId: 'pk-2', type: 'PASSKEY', name: 'Phone' } },
     ]);
     expect(decideRenameAuthenticator(renamed.state, { ...subject, authenticatorId: 'pk-2', name: 'Phone' }, t0).events).toEqual([]);
     expect(decideRenameAuthenticator(state, { ...subject, authenticatorId: 'totp', name: 'Authy' }, t0).state.factorMeta.GOOGLE_AUTH.name).toBe('Authy');
-    decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'pk-9', name: 'x' }, t0).thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
-    decider(decideRenameAuthenticator).given(state).when({ ...subject, authenticatorId: 'backup-codes', name: 'x' }, t0).thenThrows({ code: 'VALIDATION_FAILED' });
-    decider(decideRenameAuthenticator).given(null).when({ ...subject, authenticatorId: 'totp', name: 'x' }, t0).thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
+    decider(decideRenameAuthenticator)
+      .given(state)
+      .when({ ...subject, authenticatorId: 'pk-9', name: 'x' }, t0)
+      .thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
+    decider(decideRenameAuthenticator)
+      .given(state)
+      .when({ ...subject, authenticatorId: 'backup-codes', name: 'x' }, t0)
+      .thenThrows({ code: 'VALIDATION_FAILED' });
+    decider(decideRenameAuthenticator)
+      .given(null)
+      .when({ ...subject, authenticatorId: 'totp', name: 'x' }, t0)
+      .thenThrows({ code: 'AUTHENTICATOR_NOT_FOUND' });
   });
 });
 
@@ -77,7 +89,12 @@ describe('authenticators: remove', () => {
 
   it('the last passkey or the app: the method is gone (none), primary moves, MfaMethodDisabled follows', () => {
     const noApp = remove(everything(), 'totp');
-    expect(noApp.state).toMatchObject({ totp: null, enabledMethods: ['PASSKEY', 'MAGIC_LINK'], primaryMethod: 'PASSKEY', methods: { GOOGLE_AUTH: { status: 'none' } } });
+    expect(noApp.state).toMatchObject({
+      totp: null,
+      enabledMethods: ['PASSKEY', 'MAGIC_LINK'],
+      primaryMethod: 'PASSKEY',
+      methods: { GOOGLE_AUTH: { status: 'none' } },
+    });
     expect(noApp.events.map((e) => e.type)).toEqual(['MfaAuthenticatorRemoved', 'MfaMethodDisabled', 'MfaPrimaryMethodChanged']);
     const noEmail = remove(everything(), 'email');
     expect(noEmail.state).toMatchObject({ email: null, magicLinks: [], enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'] });
@@ -86,7 +103,17 @@ describe('authenticators: remove', () => {
   });
 
   it('the last enabled method under enforcement: 403 MFA_ENFORCED_BY_ORG; without enforcement it goes', () => {
-    const onlyApp: UserMfaState = { ...everything(), methods: { ...everything().methods, MAGIC_LINK: { status: 'none', configuredAt: null, enabledAt: null }, PASSKEY: { status: 'none', configuredAt: null, enabledAt: null } }, passkeys: [], email: null, enabledMethods: ['GOOGLE_AUTH'] };
+    const onlyApp: UserMfaState = {
+      ...everything(),
+      methods: {
+        ...everything().methods,
+        MAGIC_LINK: { status: 'none', configuredAt: null, enabledAt: null },
+        PASSKEY: { status: 'none', configuredAt: null, enabledAt: null },
+      },
+      passkeys: [],
+      email: null,
+      enabledMethods: ['GOOGLE_AUTH'],
+    };
     expectRefused(() => remove(onlyApp, 'totp', true), { code: 'MFA_ENFORCED_BY_ORG' });
     expect(remove(onlyApp, 'totp', false).state).toMatchObject({ enabledMethods: [], primaryMethod: null });
     // Not the last method: allowed under enforcement.
@@ -96,8 +123,17 @@ describe('authenticators: remove', () => {
   it('unknown ids 404, backup codes 400; an admin removal names the admin and every organization', () => {
     expectRefused(() => remove(everything(), 'pk-9'), { code: 'AUTHENTICATOR_NOT_FOUND' });
     expectRefused(() => remove(everything(), 'backup-codes'), { code: 'VALIDATION_FAILED' });
-    const byAdmin = decider(decideRemoveAuthenticator).given(everything()).when({ ...subject, authenticatorId: 'pk-2', enforcedByOrg: true, removedBy: 'admin-1', orgIds: ['org-1', 'org-2'] }, t0).thenDecides();
-    expect(byAdmin.events[0].data).toEqual({ userId: 'user-1', orgId: 'org-1', orgIds: ['org-1', 'org-2'], authenticatorId: 'pk-2', type: 'PASSKEY', removedBy: 'admin-1' });
+    const byAdmin = decider(decideRemoveAuthenticator)
+      .given(everything())
+      .when({ ...subject, authenticatorId: 'pk-2', enforcedByOrg: true, removedBy: 'admin-1', orgIds: ['org-1', 'org-2'] }, t0)
+      .thenDecides();
+    expect(byAdmin.events[0].data).toEqual({
+      userId: 'user-1',
+      orgId: 'org-1',
+      orgIds: ['org-1', 'org-2'],
+      authenticatorId: 'pk-2',
+      type: 'PASSKEY',
+      removedBy: 'admin-1',
+    });
   });
 });
-

@@ -15,7 +15,10 @@ function withTotp(): UserMfaState {
     enabledMethods: ['GOOGLE_AUTH'],
     primaryMethod: 'GOOGLE_AUTH',
     totp: { secret: { keyId: 'k', iv: '', tag: '', ciphertext: '' }, lastUsedStep: 100, pendingExpiresAt: null, pendingBackupCodes: [] },
-    backupCodes: [{ hash: 'h1', usedAt: null }, { hash: 'h2', usedAt: null }],
+    backupCodes: [
+      { hash: 'h1', usedAt: null },
+      { hash: 'h2', usedAt: null },
+    ],
   };
 }
 
@@ -25,7 +28,21 @@ function withPasskey(): UserMfaState {
     ...base,
     methods: { ...base.methods, PASSKEY: { status: 'enabled', configuredAt: now, enabledAt: now } },
     enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'],
-    passkeys: [{ id: 'pk-c1', credentialId: 'c1', publicKey: 'pk', counter: 5, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '', name: null, createdAt: now, lastUsedAt: null }],
+    passkeys: [
+      {
+        id: 'pk-c1',
+        credentialId: 'c1',
+        publicKey: 'pk',
+        counter: 5,
+        transports: [],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        aaguid: '',
+        name: null,
+        createdAt: now,
+        lastUsedAt: null,
+      },
+    ],
     passkeyChallenges: [{ challenge: 'ch', ceremony: 'authentication', expiresAt: new Date(now.getTime() + 60_000) }],
   };
 }
@@ -43,13 +60,28 @@ const totp = (ok: boolean, step = 101): LoginFactor => ({
 
 describe('decideVerifyLogin', () => {
   it('success: stores the step, clears the family, proves step-up for the session only, one MfaVerificationSucceeded', () => {
-    const failed = { ...withTotp(), verification: { families: { codes: { failures: 3, lockedUntil: null } }, verifiedSessions: [{ sessionId: 's0', at: now }] } };
-    const decision = decider(decideVerifyLogin).given(failed).when({ ...subject, factor: totp(true) }, now).thenDecides();
+    const failed = {
+      ...withTotp(),
+      verification: { families: { codes: { failures: 3, lockedUntil: null } }, verifiedSessions: [{ sessionId: 's0', at: now }] },
+    };
+    const decision = decider(decideVerifyLogin)
+      .given(failed)
+      .when({ ...subject, factor: totp(true) }, now)
+      .thenDecides();
     expect(decision.outcome).toEqual({ verified: true, method: 'GOOGLE_AUTH', assurance: { acr: 'aal2', amr: ['otp'] }, trustedDevice: null });
     expect(decision.state.totp?.lastUsedStep).toBe(101);
-    expect(decision.state.verification).toEqual({ families: {}, verifiedSessions: [{ sessionId: 's1', at: now }, { sessionId: 's0', at: now }] });
+    expect(decision.state.verification).toEqual({
+      families: {},
+      verifiedSessions: [
+        { sessionId: 's1', at: now },
+        { sessionId: 's0', at: now },
+      ],
+    });
     expect(decision.events).toEqual([{ type: 'MfaVerificationSucceeded', data: { userId: 'u1', orgId: 'o1', method: 'GOOGLE_AUTH' } }]);
-    const noSid = decider(decideVerifyLogin).given(withTotp()).when({ userId: 'u1', orgId: 'o1', factor: totp(true) }, now).thenDecides();
+    const noSid = decider(decideVerifyLogin)
+      .given(withTotp())
+      .when({ userId: 'u1', orgId: 'o1', factor: totp(true) }, now)
+      .thenDecides();
     expect(noSid.state.verification.verifiedSessions).toEqual([]);
   });
 
@@ -64,7 +96,10 @@ describe('decideVerifyLogin', () => {
     const fourth = failTimes(withTotp(), FAILURES_PER_LOCK - 1, now);
     expect(fourth.outcome).toMatchObject({ verified: false, reason: 'invalid_code' });
     expect(fourth.events.map((e) => e.type)).toEqual(['MfaVerificationFailed']);
-    const locking = decider(decideVerifyLogin).given(fourth.state).when({ ...subject, factor: totp(false) }, now).thenDecides();
+    const locking = decider(decideVerifyLogin)
+      .given(fourth.state)
+      .when({ ...subject, factor: totp(false) }, now)
+      .thenDecides();
     const until = new Date(now.getTime() + BASE_LOCK_MS);
     expect(locking.events.map((e) => e.type)).toEqual(['MfaVerificationFailed', 'MfaLockedOut']);
     expect(locking.events[1].data).toEqual({ userId: 'u1', orgId: 'o1', until: until.toISOString(), failures: 5, family: 'codes' });
@@ -78,7 +113,10 @@ describe('decideVerifyLogin', () => {
     // Failures accumulate across locks: five more after the first lock ends lock for 30 minutes.
     const second = failTimes(locking.state, FAILURES_PER_LOCK, until);
     expect(second.events[1].data).toMatchObject({ failures: 10, until: new Date(until.getTime() + 2 * BASE_LOCK_MS).toISOString() });
-    const after = decider(decideVerifyLogin).given(second.state).when({ ...subject, factor: { method: 'GOOGLE_AUTH', check } }, new Date(until.getTime() + 2 * BASE_LOCK_MS)).thenDecides();
+    const after = decider(decideVerifyLogin)
+      .given(second.state)
+      .when({ ...subject, factor: { method: 'GOOGLE_AUTH', check } }, new Date(until.getTime() + 2 * BASE_LOCK_MS))
+      .thenDecides();
     expect(after.outcome.verified).toBe(true);
     expect(after.state.verification.families).toEqual({});
   });
@@ -103,14 +141,19 @@ describe('decideVerifyLogin', () => {
     expect(durations.slice(0, 4)).toEqual([BASE_LOCK_MS, 2 * BASE_LOCK_MS, 4 * BASE_LOCK_MS, 8 * BASE_LOCK_MS]);
     expect(Math.max(...durations)).toBe(MAX_LOCK_MS);
     const years = new Date(at.getTime() + 365 * 24 * 3600_000);
-    expect(() => decideVerifyLogin(state, { ...subject, factor: totp(true) }, years)).toThrow(expect.objectContaining({ code: 'LOCKED_OUT', retryAfterSeconds: null }));
+    expect(() => decideVerifyLogin(state, { ...subject, factor: totp(true) }, years)).toThrow(
+      expect.objectContaining({ code: 'LOCKED_OUT', retryAfterSeconds: null }),
+    );
   });
 
   it('families: a code lockout never blocks a passkey; passkey failures do not count against codes', () => {
     const base = withPasskey();
     const locked = failTimes(base, FAILURES_PER_LOCK, now);
     expect(() => decideVerifyLogin(locked.state, { ...subject, factor: totp(true) }, now)).toThrow(expect.objectContaining({ code: 'LOCKED_OUT' }));
-    const passkey = decider(decideVerifyLogin).given(locked.state).when({ ...subject, factor: passkeyFactor(6) }, now).thenDecides();
+    const passkey = decider(decideVerifyLogin)
+      .given(locked.state)
+      .when({ ...subject, factor: passkeyFactor(6) }, now)
+      .thenDecides();
     expect(passkey.outcome.verified).toBe(true);
     expect(passkey.state.verification.families.codes).toMatchObject({ failures: 5 });
   });
@@ -125,9 +168,18 @@ describe('decideVerifyLogin', () => {
   });
 
   it('a backup code is marked used once', () => {
-    const d = decider(decideVerifyLogin).given(withTotp()).when({ ...subject, factor: { method: 'BACKUP_CODE', findUnused: () => 1 } }, now).thenDecides();
-    expect(d.state.backupCodes).toEqual([{ hash: 'h1', usedAt: null }, { hash: 'h2', usedAt: now }]);
-    const again = decider(decideVerifyLogin).given(d.state).when({ ...subject, factor: { method: 'BACKUP_CODE', findUnused: () => 1 } }, now).thenDecides();
+    const d = decider(decideVerifyLogin)
+      .given(withTotp())
+      .when({ ...subject, factor: { method: 'BACKUP_CODE', findUnused: () => 1 } }, now)
+      .thenDecides();
+    expect(d.state.backupCodes).toEqual([
+      { hash: 'h1', usedAt: null },
+      { hash: 'h2', usedAt: now },
+    ]);
+    const again = decider(decideVerifyLogin)
+      .given(d.state)
+      .when({ ...subject, factor: { method: 'BACKUP_CODE', findUnused: () => 1 } }, now)
+      .thenDecides();
     expect(again.outcome).toMatchObject({ verified: false, reason: 'invalid_code' });
   });
 
@@ -142,27 +194,66 @@ describe('decideVerifyLogin', () => {
         { tokenHash: 'login', purpose: 'login', email: 'a@b.c', expiresAt: new Date(now.getTime() + 1000) },
       ],
     };
-    const setup = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'setup' } }, now).thenDecides();
+    const setup = decider(decideVerifyLogin)
+      .given(state)
+      .when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'setup' } }, now)
+      .thenDecides();
     expect(setup.outcome).toMatchObject({ verified: false, reason: 'invalid_token' });
     expect(setup.state.magicLinks).toHaveLength(2);
-    const login = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'login' } }, now).thenDecides();
+    const login = decider(decideVerifyLogin)
+      .given(state)
+      .when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'login' } }, now)
+      .thenDecides();
     expect(login.outcome.verified).toBe(true);
     expect(login.state.magicLinks.map((l) => l.tokenHash)).toEqual(['setup']);
-    const late = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'login' } }, new Date(now.getTime() + 1000)).thenDecides();
+    const late = decider(decideVerifyLogin)
+      .given(state)
+      .when({ ...subject, factor: { method: 'MAGIC_LINK', tokenHash: 'login' } }, new Date(now.getTime() + 1000))
+      .thenDecides();
     expect(late.outcome).toMatchObject({ verified: false, reason: 'expired' });
   });
 
   it('passkey: challenge consumed whatever the outcome; the counter is re-checked on the committed state', () => {
     const state = withPasskey();
-    const bad = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: false, reason: 'invalid_assertion' } } }, now).thenDecides();
+    const bad = decider(decideVerifyLogin)
+      .given(state)
+      .when({ ...subject, factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: false, reason: 'invalid_assertion' } } }, now)
+      .thenDecides();
     expect(bad.outcome).toMatchObject({ verified: false, reason: 'invalid_assertion' });
     expect(bad.state.passkeyChallenges).toHaveLength(0);
-    const stale = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: true, credentialId: 'c1', newCounter: 5, backedUp: false, userVerified: true } } }, now).thenDecides();
+    const stale = decider(decideVerifyLogin)
+      .given(state)
+      .when(
+        {
+          ...subject,
+          factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: true, credentialId: 'c1', newCounter: 5, backedUp: false, userVerified: true } },
+        },
+        now,
+      )
+      .thenDecides();
     expect(stale.outcome).toMatchObject({ verified: false, reason: 'counter_regression' });
-    const ok = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: true, credentialId: 'c1', newCounter: 6, backedUp: true, userVerified: true } } }, now).thenDecides();
+    const ok = decider(decideVerifyLogin)
+      .given(state)
+      .when(
+        {
+          ...subject,
+          factor: { method: 'PASSKEY', challenge: 'ch', assertion: { ok: true, credentialId: 'c1', newCounter: 6, backedUp: true, userVerified: true } },
+        },
+        now,
+      )
+      .thenDecides();
     expect(ok.outcome.verified).toBe(true);
     expect(ok.state.passkeys[0]).toMatchObject({ counter: 6, backedUp: true, lastUsedAt: now });
-    const unknown = decider(decideVerifyLogin).given(state).when({ ...subject, factor: { method: 'PASSKEY', challenge: 'other', assertion: { ok: true, credentialId: 'c1', newCounter: 9, backedUp: false, userVerified: true } } }, now).thenDecides();
+    const unknown = decider(decideVerifyLogin)
+      .given(state)
+      .when(
+        {
+          ...subject,
+          factor: { method: 'PASSKEY', challenge: 'other', assertion: { ok: true, credentialId: 'c1', newCounter: 9, backedUp: false, userVerified: true } },
+        },
+        now,
+      )
+      .thenDecides();
     expect(unknown.outcome).toMatchObject({ verified: false, reason: 'invalid_challenge' });
   });
 });

@@ -38,10 +38,7 @@ export function satisfiesPolicy(user: UserMfaSnapshot, org: OrgPolicySnapshot | 
 export function describeMfaStatus(user: UserMfaSnapshot, policy: UserPolicy): MfaStatus {
   const isEnforced = policy.enforcedBy.length > 0;
   const isEnabled = user.enabledMethods.length > 0;
-  const primaryMethod =
-    user.primaryMethod && user.enabledMethods.includes(user.primaryMethod)
-      ? user.primaryMethod
-      : (user.enabledMethods[0] ?? null);
+  const primaryMethod = user.primaryMethod && user.enabledMethods.includes(user.primaryMethod) ? user.primaryMethod : (user.enabledMethods[0] ?? null);
   const pending = unsatisfied(policy, user.enabledMethods);
   // The deadline that matters: the earliest of the organizations still waiting for a method, else of all enforcing ones.
   const deadlines = (pending.length > 0 ? pending : policy.orgs.filter((o) => o.enforced))

@@ -86,7 +86,12 @@ describe('the policies of every organization (trust model: enforcement follows t
   );
 
   it('status: enforcedBy names each enforcing org; setup is required until every one is satisfied', () => {
-    expect(describeMfaStatus(NO_MFA, policy)).toMatchObject({ isEnforced: true, enforcedBy: ['org-a', 'org-b'], setupRequired: true, enforcementDeadline: deadline.toISOString() });
+    expect(describeMfaStatus(NO_MFA, policy)).toMatchObject({
+      isEnforced: true,
+      enforcedBy: ['org-a', 'org-b'],
+      setupRequired: true,
+      enforcementDeadline: deadline.toISOString(),
+    });
     const passkeyOnly = describeMfaStatus({ enabledMethods: ['PASSKEY'], primaryMethod: 'PASSKEY', backupCodesRemaining: 0 }, policy);
     expect(passkeyOnly).toMatchObject({ setupRequired: true, enforcementDeadline: later.toISOString() });
     const totp = describeMfaStatus({ enabledMethods: ['GOOGLE_AUTH'], primaryMethod: 'GOOGLE_AUTH', backupCodesRemaining: 0 }, policy);

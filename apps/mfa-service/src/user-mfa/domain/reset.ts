@@ -49,7 +49,10 @@ export function decideReset(current: UserMfaState | null, command: ResetMfa, _no
       },
       // Every remembered device stops standing in for a factor that no longer exists.
       ...state.trustedDevices.map(
-        (d): DomainEvent => ({ type: 'TrustedDeviceRevoked', data: { userId: command.userId, orgId: orgOf(state, command), deviceId: d.id, reason: 'mfa_reset' } }),
+        (d): DomainEvent => ({
+          type: 'TrustedDeviceRevoked',
+          data: { userId: command.userId, orgId: orgOf(state, command), deviceId: d.id, reason: 'mfa_reset' },
+        }),
       ),
     ],
   };

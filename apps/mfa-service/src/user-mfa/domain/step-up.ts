@@ -25,8 +25,7 @@ export interface StepUpProof {
 /** `amr` values (RFC 8176) that prove a second factor. `pwd`, `email`, `sms` (and the like) never do. */
 export const SECOND_FACTOR_AMR: readonly string[] = ['otp', 'hwk', 'swk', 'mfa'];
 
-export const stepUpRequired = (): AppError =>
-  new AppError('forbidden', 'STEP_UP_REQUIRED', 'A recent MFA verification is required for this change');
+export const stepUpRequired = (): AppError => new AppError('forbidden', 'STEP_UP_REQUIRED', 'A recent MFA verification is required for this change');
 
 function isRecent(at: Date | null, proof: StepUpProof, now: Date): boolean {
   if (at === null) return false;

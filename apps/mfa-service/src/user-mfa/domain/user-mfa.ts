@@ -108,8 +108,7 @@ export interface Subject {
 export const orgOf = (state: UserMfaState, subject: Subject): string | null => subject.orgId ?? state.orgId;
 export const load = (current: UserMfaState | null, subject: Subject): UserMfaState => current ?? newUserMfa(subject.userId, subject.orgId);
 
-export const methodNotConfigured = (): AppError =>
-  new AppError('validation', 'METHOD_NOT_CONFIGURED', 'MFA method is not configured');
+export const methodNotConfigured = (): AppError => new AppError('validation', 'METHOD_NOT_CONFIGURED', 'MFA method is not configured');
 export const methodNotEnabled = (): AppError => new AppError('validation', 'METHOD_NOT_ENABLED', 'MFA method is not enabled');
 
 export function isConfigured(state: UserMfaState | null, method: MfaMethod): boolean {

@@ -9,7 +9,10 @@ import { decideStartTotpSetup, decideVerifyTotpSetup } from '../factors/totp/dom
 describe('UserMfa: enable', () => {
   it('given a configured but disabled method, when enabled, then enabled again with MfaMethodEnabled', () => {
     const disabled = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).state;
-    const { state, events } = decider(decideEnable).given(disabled).when({ ...subject, method: 'GOOGLE_AUTH' }, at(5000)).thenDecides();
+    const { state, events } = decider(decideEnable)
+      .given(disabled)
+      .when({ ...subject, method: 'GOOGLE_AUTH' }, at(5000))
+      .thenDecides();
     expect(state.methods.GOOGLE_AUTH).toEqual({ status: 'enabled', configuredAt: t0, enabledAt: at(5000) });
     expect(state.enabledMethods).toEqual(['GOOGLE_AUTH']);
     expect(state.primaryMethod).toBe('GOOGLE_AUTH');
@@ -22,16 +25,28 @@ describe('UserMfa: enable', () => {
   });
 
   it('given a never configured or only pending method, when enabled, then 400 METHOD_NOT_CONFIGURED', () => {
-    decider(decideEnable).given(null).when({ ...subject, method: 'PASSKEY' }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
-    decider(decideEnable).given(pending()).when({ ...subject, method: 'GOOGLE_AUTH' }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
+    decider(decideEnable)
+      .given(null)
+      .when({ ...subject, method: 'PASSKEY' }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
+    decider(decideEnable)
+      .given(pending())
+      .when({ ...subject, method: 'GOOGLE_AUTH' }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
   });
 
   it('a second enabled method is appended and does not take primary', () => {
     const state = twoMethods();
     expect(state.enabledMethods).toEqual(['GOOGLE_AUTH', 'PASSKEY']);
     expect(state.primaryMethod).toBe('GOOGLE_AUTH');
-    const disabled: UserMfaState = { ...totpEnabled(), methods: { ...totpEnabled().methods, PASSKEY: { status: 'disabled', configuredAt: t0, enabledAt: null } } };
-    const { events } = decider(decideEnable).given(disabled).when({ ...subject, method: 'PASSKEY' }, t0).thenDecides();
+    const disabled: UserMfaState = {
+      ...totpEnabled(),
+      methods: { ...totpEnabled().methods, PASSKEY: { status: 'disabled', configuredAt: t0, enabledAt: null } },
+    };
+    const { events } = decider(decideEnable)
+      .given(disabled)
+      .when({ ...subject, method: 'PASSKEY' }, t0)
+      .thenDecides();
     expect(events).toEqual([
       { type: 'MfaMethodEnabled', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', isPrimary: false, enabledMethods: ['GOOGLE_AUTH', 'PASSKEY'] } },
     ]);
@@ -40,7 +55,10 @@ describe('UserMfa: enable', () => {
 
 describe('UserMfa: disable', () => {
   it('given the only method and no enforcement, when disabled, then disabled, primary null, both events', () => {
-    const { state, events } = decider(decideDisable).given(totpEnabled()).when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).thenDecides();
+    const { state, events } = decider(decideDisable)
+      .given(totpEnabled())
+      .when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0)
+      .thenDecides();
     expect(state.methods.GOOGLE_AUTH.status).toBe('disabled');
     expect(state.totp?.secret).toEqual(sealed); // kept so /mfa/enable can bring it back
     expect(state.enabledMethods).toEqual([]);
@@ -52,11 +70,17 @@ describe('UserMfa: disable', () => {
   });
 
   it('given org enforcement, when the last enabled method is disabled, then 403 MFA_ENFORCED_BY_ORG', () => {
-    decider(decideDisable).given(totpEnabled()).when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0).thenThrows({ kind: 'forbidden', code: 'MFA_ENFORCED_BY_ORG', message: 'Cannot disable MFA when enforced by organization' });
+    decider(decideDisable)
+      .given(totpEnabled())
+      .when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0)
+      .thenThrows({ kind: 'forbidden', code: 'MFA_ENFORCED_BY_ORG', message: 'Cannot disable MFA when enforced by organization' });
   });
 
   it('given org enforcement and two methods, when the primary is disabled, then allowed and primary moves to the other', () => {
-    const { state, events } = decider(decideDisable).given(twoMethods()).when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0).thenDecides();
+    const { state, events } = decider(decideDisable)
+      .given(twoMethods())
+      .when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0)
+      .thenDecides();
     expect(state.enabledMethods).toEqual(['PASSKEY']);
     expect(state.primaryMethod).toBe('PASSKEY');
     expect(events).toEqual([
@@ -66,7 +90,10 @@ describe('UserMfa: disable', () => {
   });
 
   it('given two methods, when the non-primary is disabled, then primary is unchanged and only MfaMethodDisabled', () => {
-    const { state, events } = decider(decideDisable).given(twoMethods()).when({ ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0).thenDecides();
+    const { state, events } = decider(decideDisable)
+      .given(twoMethods())
+      .when({ ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0)
+      .thenDecides();
     expect(state.primaryMethod).toBe('GOOGLE_AUTH');
     expect(events.map((e) => e.type)).toEqual(['MfaMethodDisabled']);
   });
@@ -74,14 +101,23 @@ describe('UserMfa: disable', () => {
   it('given a disabled method, when disabled again, then a no-op; never configured or pending → 400 METHOD_NOT_CONFIGURED', () => {
     const disabled = decideDisable(totpEnabled(), { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).state;
     expect(decideDisable(disabled, { ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: true }, t0).events).toEqual([]);
-    decider(decideDisable).given(null).when({ ...subject, method: 'MAGIC_LINK', enforcedByOrg: false }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
-    decider(decideDisable).given(pending()).when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
+    decider(decideDisable)
+      .given(null)
+      .when({ ...subject, method: 'MAGIC_LINK', enforcedByOrg: false }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
+    decider(decideDisable)
+      .given(pending())
+      .when({ ...subject, method: 'GOOGLE_AUTH', enforcedByOrg: false }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_CONFIGURED' });
   });
 });
 
 describe('UserMfa: primary', () => {
   it('given two enabled methods, when the other is made primary, then MfaPrimaryMethodChanged', () => {
-    const { state, events } = decider(decideSetPrimary).given(twoMethods()).when({ ...subject, method: 'PASSKEY' }, t0).thenDecides();
+    const { state, events } = decider(decideSetPrimary)
+      .given(twoMethods())
+      .when({ ...subject, method: 'PASSKEY' }, t0)
+      .thenDecides();
     expect(state.primaryMethod).toBe('PASSKEY');
     expect(events).toEqual([{ type: 'MfaPrimaryMethodChanged', data: { userId: 'user-1', orgId: 'org-1', method: 'PASSKEY', previous: 'GOOGLE_AUTH' } }]);
   });
@@ -91,22 +127,37 @@ describe('UserMfa: primary', () => {
   });
 
   it('given a method that is not enabled (never, pending or disabled), then 400 METHOD_NOT_ENABLED', () => {
-    decider(decideSetPrimary).given(null).when({ ...subject, method: 'GOOGLE_AUTH' }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
-    decider(decideSetPrimary).given(pending()).when({ ...subject, method: 'GOOGLE_AUTH' }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
+    decider(decideSetPrimary)
+      .given(null)
+      .when({ ...subject, method: 'GOOGLE_AUTH' }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
+    decider(decideSetPrimary)
+      .given(pending())
+      .when({ ...subject, method: 'GOOGLE_AUTH' }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
     const disabled = decideDisable(twoMethods(), { ...subject, method: 'PASSKEY', enforcedByOrg: false }, t0).state;
-    decider(decideSetPrimary).given(disabled).when({ ...subject, method: 'PASSKEY' }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
+    decider(decideSetPrimary)
+      .given(disabled)
+      .when({ ...subject, method: 'PASSKEY' }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
   });
 });
 
 describe('UserMfa: reset', () => {
   it('given methods, secret and backup codes, when reset by the user, then everything is removed and MfaReset selfService', () => {
-    const { state, events } = decider(decideReset).given(twoMethods()).when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).thenDecides();
+    const { state, events } = decider(decideReset)
+      .given(twoMethods())
+      .when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0)
+      .thenDecides();
     expect(state).toEqual(newUserMfa('user-1', 'org-1'));
     expect(events).toEqual([{ type: 'MfaReset', data: { userId: 'user-1', orgId: 'org-1', orgIds: ['org-1'], resetBy: 'user-1', selfService: true } }]);
   });
 
   it('given a pending setup, when reset by an admin, then removed and MfaReset not selfService', () => {
-    const { state, events } = decider(decideReset).given(pending()).when({ ...subject, resetBy: 'admin-1', orgIds: ['org-1'], clearLockout: true }, t0).thenDecides();
+    const { state, events } = decider(decideReset)
+      .given(pending())
+      .when({ ...subject, resetBy: 'admin-1', orgIds: ['org-1'], clearLockout: true }, t0)
+      .thenDecides();
     expect(state.totp).toBeNull();
     expect(state.methods.GOOGLE_AUTH.status).toBe('none');
     expect(events[0].data).toMatchObject({ resetBy: 'admin-1', selfService: false });
@@ -133,7 +184,16 @@ describe('UserMfa: events never carry secrets, codes or hashes', () => {
 
 describe('UserMfa: setups started without step-up (trust model "Pending setups")', () => {
   const sealedSecret = { keyId: 'k1', iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y2lwaGVy' };
-  const passkey = { id: 'pk-cred-1', credentialId: 'cred-1', publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '' };
+  const passkey = {
+    id: 'pk-cred-1',
+    credentialId: 'cred-1',
+    publicKey: 'pk',
+    counter: 0,
+    transports: [],
+    deviceType: 'singleDevice',
+    backedUp: false,
+    aaguid: '',
+  };
 
   it('given an unproven TOTP setup and setup link, when a passkey becomes enabled, then both are cancelled (TOTP fails as expired)', () => {
     let state = decideStartTotpSetup(null, { ...subject, secret: sealedSecret, backupCodeHashes: ['h'] }, t0).state;

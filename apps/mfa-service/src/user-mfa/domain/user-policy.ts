@@ -71,8 +71,7 @@ export function userPolicyOf(members: MemberPolicy[], now: Date): UserPolicy {
   };
 }
 
-export const methodNotAllowed = (): AppError =>
-  new AppError('forbidden', 'METHOD_NOT_ALLOWED', 'MFA method is not allowed by your organization');
+export const methodNotAllowed = (): AppError => new AppError('forbidden', 'METHOD_NOT_ALLOWED', 'MFA method is not allowed by your organization');
 
 /** Whether `method` may be set up: every enforcing organization allows it (else it would never satisfy one). */
 export const mayConfigure = (policy: UserPolicy, method: MfaMethod): boolean => policy.allowedMethods.includes(method);

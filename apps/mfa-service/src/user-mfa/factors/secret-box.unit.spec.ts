@@ -37,7 +37,7 @@ describe('SecretBox', () => {
     expectRefused(() => box.open({ ...sealed, tag: Buffer.alloc(8).toString('base64') }, aad), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
   });
 
-  it("refuses a ciphertext copied to another user (associated data)", () => {
+  it('refuses a ciphertext copied to another user (associated data)', () => {
     const sealed = box.seal('secret', totpSecretAad('alice'));
     expectRefused(() => box.open(sealed, totpSecretAad('bob')), { kind: 'internal', code: 'SECRET_DECRYPT_FAILED' });
   });

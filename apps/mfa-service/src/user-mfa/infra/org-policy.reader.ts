@@ -46,8 +46,11 @@ export class OrgPolicyReader {
   ) {}
 
   forUser(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
-    return this.read(subject, now, false, (orgId) =>
-      this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }) as Promise<OrgPolicyView | null>,
+    return this.read(
+      subject,
+      now,
+      false,
+      (orgId) => this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: orgId }) as Promise<OrgPolicyView | null>,
     );
   }
 

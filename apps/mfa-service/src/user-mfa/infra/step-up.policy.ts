@@ -5,8 +5,7 @@ import { isStepUpProven, StepUpProof, stepUpRequired, withStepUp } from '../doma
 import type { Subject, UserMfaState } from '../domain/user-mfa';
 import { UserMfaRepository } from './user-mfa.repository';
 
-export const adminMfaRequired = (): AppError =>
-  new AppError('forbidden', 'ADMIN_MFA_REQUIRED', 'This change requires an administrator who has MFA enabled');
+export const adminMfaRequired = (): AppError => new AppError('forbidden', 'ADMIN_MFA_REQUIRED', 'This change requires an administrator who has MFA enabled');
 
 /** Applies the configured step-up window (MFA_STEP_UP_WINDOW_SECONDS) to factor- and policy-changing decisions. */
 @Injectable()

@@ -54,7 +54,9 @@ export class EnforceOrgMfaHandler implements ICommandHandler<EnforceOrgMfaComman
     const loaded = await this.orgs.load(command.orgId);
     const probe = decide(loaded.state, 0);
     if (probe.events.length === 0) return { enforced: probe.state.enforced, changed: false };
-    const affectedUsers = probe.state.enforced ? (await this.compliance.counts(command.orgId, await this.exemptions.forCompliance(command.orgId, probe.state.allowedMethods, now))).pending : 0;
+    const affectedUsers = probe.state.enforced
+      ? (await this.compliance.counts(command.orgId, await this.exemptions.forCompliance(command.orgId, probe.state.allowedMethods, now))).pending
+      : 0;
 
     let result: CommitResult<OrgPolicyState>;
     try {

@@ -31,8 +31,6 @@ export class EnforceOrgMfaController {
     const result = await this.commandBus.execute(
       new EnforceOrgMfaCommand(orgId, body.enforced, body.gracePeriodDays, body.allowedMethods, meta, subjectOf(principal), body.rememberDeviceDays),
     );
-    return messageResponse(
-      result.enforced ? 'MFA enforcement enabled for organization' : 'MFA enforcement disabled for organization',
-    );
+    return messageResponse(result.enforced ? 'MFA enforcement enabled for organization' : 'MFA enforcement disabled for organization');
   }
 }

@@ -17,7 +17,8 @@ export class RevokeExemptionHandler implements ICommandHandler<RevokeExemptionCo
     await this.exemptions.change(
       command.orgId,
       command.userId,
-      (state, current, revision) => decideRevokeExemption(state, current, { orgId: command.orgId, userId: command.userId, actorId: command.meta.actorId, revision }, now),
+      (state, current, revision) =>
+        decideRevokeExemption(state, current, { orgId: command.orgId, userId: command.userId, actorId: command.meta.actorId, revision }, now),
       command.meta,
       now,
     );

@@ -19,9 +19,7 @@ export class ListOrgMembersHandler implements IQueryHandler<ListOrgMembersQuery,
   ) {}
 
   async execute(query: ListOrgMembersQuery): Promise<MemberPage> {
-    const doc = await this.connection
-      .collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION)
-      .findOne({ _id: query.orgId }, { projection: { allowedMethods: 1 } });
+    const doc = await this.connection.collection<OrgPolicyDocument>(ORG_POLICY_COLLECTION).findOne({ _id: query.orgId }, { projection: { allowedMethods: 1 } });
     const policy = await this.exemptions.forCompliance(query.orgId, doc?.allowedMethods ?? [...MFA_METHODS], this.clock.now());
     return this.compliance.page(query.orgId, policy, {
       status: query.status,

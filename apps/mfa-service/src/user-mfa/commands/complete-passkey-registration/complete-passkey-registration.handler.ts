@@ -1,7 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
-import { decideCompletePasskeyRegistration, decideDiscardPasskeyChallenge, findPasskeyChallenge, passkeyRegistrationFailed } from '../../factors/passkey/domain/passkey.setup';
+import {
+  decideCompletePasskeyRegistration,
+  decideDiscardPasskeyChallenge,
+  findPasskeyChallenge,
+  passkeyRegistrationFailed,
+} from '../../factors/passkey/domain/passkey.setup';
 import { assertCredentialShape, passkeyAuthenticatorId, PasskeyStrategy, RegisteredPasskey } from '../../factors';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
 import { CompletePasskeyRegistrationCommand } from './complete-passkey-registration.command';
@@ -36,7 +41,11 @@ export class CompletePasskeyRegistrationHandler implements ICommandHandler<Compl
         (current) =>
           decideCompletePasskeyRegistration(
             current,
-            { ...command.subject, challenge: command.challenge, passkey: { id: passkeyAuthenticatorId(credentialId), credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid } },
+            {
+              ...command.subject,
+              challenge: command.challenge,
+              passkey: { id: passkeyAuthenticatorId(credentialId), credentialId, publicKey, counter, transports, deviceType, backedUp, aaguid },
+            },
             now,
           ),
         command.meta,

@@ -20,11 +20,7 @@ export class DisableMfaMethodController {
   @HttpCode(200)
   @OnInternalError('Failed to disable MFA')
   @ApiOperation({ summary: 'Disable a method (refused for the last one while the organization enforces MFA)' })
-  async disable(
-    @CurrentPrincipal() principal: Principal,
-    @Body() body: MfaTypeRequest,
-    @CommandMetadata('user') meta: CommandMeta,
-  ): Promise<MessageResponse> {
+  async disable(@CurrentPrincipal() principal: Principal, @Body() body: MfaTypeRequest, @CommandMetadata('user') meta: CommandMeta): Promise<MessageResponse> {
     await this.commandBus.execute(new DisableMfaMethodCommand(subjectOf(principal), body.mfaType, meta));
     return messageResponse('MFA method disabled');
   }

@@ -20,11 +20,7 @@ export class EnableMfaMethodController {
   @HttpCode(200)
   @OnInternalError('Failed to enable MFA')
   @ApiOperation({ summary: 'Re-enable a configured method (already enabled: no-op)' })
-  async enable(
-    @CurrentPrincipal() principal: Principal,
-    @Body() body: MfaTypeRequest,
-    @CommandMetadata('user') meta: CommandMeta,
-  ): Promise<MessageResponse> {
+  async enable(@CurrentPrincipal() principal: Principal, @Body() body: MfaTypeRequest, @CommandMetadata('user') meta: CommandMeta): Promise<MessageResponse> {
     await this.commandBus.execute(new EnableMfaMethodCommand(subjectOf(principal), body.mfaType, meta));
     return messageResponse('MFA method enabled');
   }

@@ -19,7 +19,11 @@ export class RegenerateBackupCodesController {
   @HttpCode(200)
   @OnInternalError('Failed to regenerate backup codes')
   @ApiOperation({ summary: 'Replace all backup codes with 10 new ones (shown once); needs a recent second factor' })
-  async regenerate(@CurrentPrincipal() principal: Principal, @CommandMetadata('user') meta: CommandMeta, @NoBody() _body: undefined): Promise<DataResponse<RegeneratedBackupCodes>> {
+  async regenerate(
+    @CurrentPrincipal() principal: Principal,
+    @CommandMetadata('user') meta: CommandMeta,
+    @NoBody() _body: undefined,
+  ): Promise<DataResponse<RegeneratedBackupCodes>> {
     return dataResponse(await this.commandBus.execute(new RegenerateBackupCodesCommand(subjectOf(principal), meta)));
   }
 }

@@ -27,7 +27,10 @@ export class RemoveAuthenticatorHandler implements ICommandHandler<RemoveAuthent
     // An admin: authority over the member, their own MFA and step-up. The user: step-up once they have MFA.
     const orgIds = self ? undefined : await this.authority.assert(caller, targetId, now, { change: true });
     // The member's organizations (every active membership), not the admin's token.
-    const { policy } = await this.policies.forUser(self ? { userId: caller.userId, orgId: caller.orgId, orgRole: caller.orgRole } : { userId: targetId, orgId: null }, now);
+    const { policy } = await this.policies.forUser(
+      self ? { userId: caller.userId, orgId: caller.orgId, orgRole: caller.orgRole } : { userId: targetId, orgId: null },
+      now,
+    );
     let decision: RemovedAuthenticator | undefined;
     const remove = (state: UserMfaState | null) =>
       (decision = decideRemoveAuthenticator(

@@ -36,12 +36,7 @@ export class ResetMfaHandler implements ICommandHandler<ResetMfaCommand, void> {
       removedCredentials = state?.passkeys.map((p) => p.credentialId) ?? [];
       return decideReset(state, { userId: targetId, orgId: caller.orgId, orgIds, resetBy: caller.userId, clearLockout: !self }, now);
     };
-    await this.users.execute(
-      targetId,
-      self ? this.stepUp.guard(subjectOf(caller), reset, now) : reset,
-      { ...meta, actorType: self ? 'user' : 'admin' },
-      now,
-    );
+    await this.users.execute(targetId, self ? this.stepUp.guard(subjectOf(caller), reset, now) : reset, { ...meta, actorType: self ? 'user' : 'admin' }, now);
     // The removed passkeys' credential ids may be registered again (by anyone) from now on.
     await this.users.releasePasskeyCredentials(targetId, removedCredentials);
   }

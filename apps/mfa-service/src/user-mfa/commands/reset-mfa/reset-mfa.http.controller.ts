@@ -19,11 +19,7 @@ export class ResetMfaController {
   @HttpCode(200)
   @OnInternalError('Failed to reset MFA')
   @ApiOperation({ summary: "Remove every method, secret and backup code (own, or a member's as OWNER/ADMINISTRATOR)" })
-  async reset(
-    @CurrentPrincipal() principal: Principal,
-    @Body() body: ResetMfaRequest,
-    @CommandMetadata('user') meta: CommandMeta,
-  ): Promise<MessageResponse> {
+  async reset(@CurrentPrincipal() principal: Principal, @Body() body: ResetMfaRequest, @CommandMetadata('user') meta: CommandMeta): Promise<MessageResponse> {
     await this.commandBus.execute(new ResetMfaCommand(principal, body.resetUserId, meta));
     return messageResponse('MFA reset successfully');
   }

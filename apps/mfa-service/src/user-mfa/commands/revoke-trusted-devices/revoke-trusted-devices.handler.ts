@@ -23,7 +23,12 @@ export class RevokeTrustedDevicesHandler implements ICommandHandler<RevokeTruste
       const { policy } = await this.policies.forUser(caller, now);
       await this.users.execute(
         caller.userId,
-        (state) => decideRevokeTrustedDevice(state, { userId: caller.userId, orgId: caller.orgId, deviceId: target.deviceId, rememberDeviceDays: policy.rememberDeviceDays }, now),
+        (state) =>
+          decideRevokeTrustedDevice(
+            state,
+            { userId: caller.userId, orgId: caller.orgId, deviceId: target.deviceId, rememberDeviceDays: policy.rememberDeviceDays },
+            now,
+          ),
         meta,
         now,
       );

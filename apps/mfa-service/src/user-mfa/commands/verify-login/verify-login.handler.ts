@@ -43,7 +43,9 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     const factor: LoginFactor = await this.presenters[command.mfaType].present(presented);
     // Only when the policy of every organization of the user allows it (else 200 without a deviceToken).
     const device = command.remember.rememberDevice && command.mfaType !== 'TRUSTED_DEVICE' && policy.rememberDeviceDays > 0 ? issueTrustedDeviceToken() : null;
-    const rememberDevice: RememberDevice | null = device ? { id: device.id, tokenHash: device.tokenHash, name: deviceName, days: policy.rememberDeviceDays } : null;
+    const rememberDevice: RememberDevice | null = device
+      ? { id: device.id, tokenHash: device.tokenHash, name: deviceName, days: policy.rememberDeviceDays }
+      : null;
     // The factor is checked inside the decision, on the state it commits on: a concurrent
     // request that commits first makes this one re-decide (replayed code, counted failure).
     let decision: LoginDecision | undefined;

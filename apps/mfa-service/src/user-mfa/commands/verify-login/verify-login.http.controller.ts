@@ -33,7 +33,9 @@ export class VerifyLoginController {
   ): Promise<DataResponse<VerifyLoginResult>> {
     const { code, token, credential, rememberDevice = false, deviceName } = body;
     return dataResponse(
-      await this.commandBus.execute(new VerifyLoginCommand(subjectOf(principal), body.mfaType, { code, token, credential }, meta, { rememberDevice, deviceName })),
+      await this.commandBus.execute(
+        new VerifyLoginCommand(subjectOf(principal), body.mfaType, { code, token, credential }, meta, { rememberDevice, deviceName }),
+      ),
     );
   }
 }

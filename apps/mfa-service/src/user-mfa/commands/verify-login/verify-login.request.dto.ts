@@ -4,7 +4,10 @@ import { VERIFICATION_METHODS, type VerificationMethod } from '../../domain/mfa-
 
 export { VERIFICATION_METHODS } from '../../domain/mfa-method';
 
-const needs = (...types: VerificationMethod[]) => (o: VerifyLoginRequest, value: unknown) => value !== undefined || types.includes(o.mfaType);
+const needs =
+  (...types: VerificationMethod[]) =>
+  (o: VerifyLoginRequest, value: unknown) =>
+    value !== undefined || types.includes(o.mfaType);
 
 /**
  * The factor to verify. Only type and size are checked here: a well-typed but wrong code is a

@@ -20,7 +20,9 @@ describe('BackupCodes', () => {
   });
 
   it('every character position is random: 1,000 codes use the whole alphabet in each of the 24 positions', () => {
-    const many = Array.from({ length: 100 }, () => codes.generate().codes).flat().map((c) => c.replace(/-/g, ''));
+    const many = Array.from({ length: 100 }, () => codes.generate().codes)
+      .flat()
+      .map((c) => c.replace(/-/g, ''));
     for (let position = 0; position < 24; position++) expect(new Set(many.map((c) => c[position])).size).toBe(32);
   });
 

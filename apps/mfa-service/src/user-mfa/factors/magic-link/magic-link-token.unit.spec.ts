@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  MAGIC_LINK_TTL_MS,
-  hashMagicLinkToken,
-  isMagicLinkPurpose,
-  issueMagicLinkToken,
-  magicLinkExpiresAt,
-  magicLinkUrl,
-} from './magic-link-token';
+import { MAGIC_LINK_TTL_MS, hashMagicLinkToken, isMagicLinkPurpose, issueMagicLinkToken, magicLinkExpiresAt, magicLinkUrl } from './magic-link-token';
 
 describe('magic link tokens', () => {
   it('issues 256-bit base64url tokens and stores only their SHA-256', () => {
@@ -29,7 +22,18 @@ describe('magic link tokens', () => {
 
   it('returns null for anything that is not a 43-character base64url token', () => {
     const { token } = issueMagicLinkToken();
-    for (const bad of [token.slice(1), `${token}A`, `${token.slice(0, 42)}=`, `${token.slice(0, 42)}+`, ` ${token.slice(1)}`, '', 42, null, undefined, { token }]) {
+    for (const bad of [
+      token.slice(1),
+      `${token}A`,
+      `${token.slice(0, 42)}=`,
+      `${token.slice(0, 42)}+`,
+      ` ${token.slice(1)}`,
+      '',
+      42,
+      null,
+      undefined,
+      { token },
+    ]) {
       expect(hashMagicLinkToken(bad)).toBeNull();
     }
   });

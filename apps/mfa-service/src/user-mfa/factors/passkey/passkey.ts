@@ -215,8 +215,7 @@ export class PasskeyStrategy implements PasskeyVerifier {
   }
 
   async verifyRegistration({ response, expectedChallenge }: VerifyRegistrationInput): Promise<RegisteredPasskey> {
-    const fail = (cause: unknown): AppError =>
-      withCause(new AppError('validation', 'PASSKEY_REGISTRATION_FAILED', 'Passkey registration failed'), cause);
+    const fail = (cause: unknown): AppError => withCause(new AppError('validation', 'PASSKEY_REGISTRATION_FAILED', 'Passkey registration failed'), cause);
     assertExpectedChallenge(expectedChallenge);
     try {
       assertCredentialShape(response);
@@ -267,8 +266,7 @@ export class PasskeyStrategy implements PasskeyVerifier {
   }
 
   async verifyAuthentication({ response, expectedChallenge, credential }: VerifyAuthenticationInput): Promise<PasskeyAssertion> {
-    const fail = (cause: unknown): AppError =>
-      withCause(new AppError('validation', 'PASSKEY_AUTHENTICATION_FAILED', 'Passkey verification failed'), cause);
+    const fail = (cause: unknown): AppError => withCause(new AppError('validation', 'PASSKEY_AUTHENTICATION_FAILED', 'Passkey verification failed'), cause);
     assertExpectedChallenge(expectedChallenge);
     try {
       assertCredentialShape(response);

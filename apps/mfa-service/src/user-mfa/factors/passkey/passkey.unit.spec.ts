@@ -172,10 +172,13 @@ describe('PasskeyStrategy', () => {
       ['no user verification while required', (a, c) => a.register(c, { flags: FLAG_UP })],
       ['backed up without backup eligibility', (a, c) => a.register(c, { flags: FLAG_UP | FLAG_UV | FLAG_BS })],
       ['not a credential', () => ({ hello: 'world' })],
-      ['garbage attestation', (a, c) => {
-        const response = a.register(c);
-        return { ...response, response: { ...response.response, attestationObject: 'AAAA' } };
-      }],
+      [
+        'garbage attestation',
+        (a, c) => {
+          const response = a.register(c);
+          return { ...response, response: { ...response.response, attestationObject: 'AAAA' } };
+        },
+      ],
     ];
 
     it.each(cases)('rejects %s without leaking library text', async (_name, build) => {

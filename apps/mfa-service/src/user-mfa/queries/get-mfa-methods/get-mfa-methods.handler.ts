@@ -20,16 +20,11 @@ export class GetMfaMethodsHandler implements IQueryHandler<GetMfaMethodsQuery, M
 
   async execute({ principal }: GetMfaMethodsQuery): Promise<MfaMethodInfo[]> {
     const [user, { policy }] = await Promise.all([
-      this.connection
-        .collection<UserMfaDocument>(USER_MFA_COLLECTION)
-        .findOne({ _id: principal.userId }, { projection: { methods: 1, enabledMethods: 1 } }),
+      this.connection.collection<UserMfaDocument>(USER_MFA_COLLECTION).findOne({ _id: principal.userId }, { projection: { methods: 1, enabledMethods: 1 } }),
       this.policies.forUserCached(principal, this.clock.now()),
     ]);
     const statuses = Object.fromEntries(
-      MFA_METHODS.map((m): [MfaMethod, MethodStatus] => [
-        m,
-        user?.methods?.[m]?.status ?? (user?.enabledMethods?.includes(m) ? 'enabled' : 'none'),
-      ]),
+      MFA_METHODS.map((m): [MfaMethod, MethodStatus] => [m, user?.methods?.[m]?.status ?? (user?.enabledMethods?.includes(m) ? 'enabled' : 'none')]),
     ) as Record<MfaMethod, MethodStatus>;
     return describeMfaMethods(statuses, policy.allowedMethods);
   }

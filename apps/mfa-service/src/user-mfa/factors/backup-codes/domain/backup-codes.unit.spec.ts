@@ -11,12 +11,18 @@ describe('backup codes: regenerate', () => {
       .given(before)
       .when({ ...subject, backupCodeHashes: ['n1', 'n2'] }, at(60_000))
       .then([{ type: 'BackupCodesRegenerated', data: { userId: 'user-1', orgId: 'org-1', count: 2 } }]);
-    expect(state.backupCodes).toEqual([{ hash: 'n1', usedAt: null }, { hash: 'n2', usedAt: null }]);
+    expect(state.backupCodes).toEqual([
+      { hash: 'n1', usedAt: null },
+      { hash: 'n2', usedAt: null },
+    ]);
     expect(state.backupCodesGeneratedAt).toEqual(at(60_000));
   });
 
   it('given no enabled method, when regenerated, then 400 METHOD_NOT_ENABLED (backup codes are a way back into MFA, not a factor)', () => {
-    decider(decideRegenerateBackupCodes).given(null).when({ ...subject, backupCodeHashes: ['n1'] }, t0).thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
+    decider(decideRegenerateBackupCodes)
+      .given(null)
+      .when({ ...subject, backupCodeHashes: ['n1'] }, t0)
+      .thenThrows({ kind: 'validation', code: 'METHOD_NOT_ENABLED' });
   });
 });
 
@@ -26,7 +32,11 @@ describe('backup codes: login check', () => {
     expect(backupCodeLogin.canPresent(state)).toBe(true);
     const used = backupCodeLogin.check(state, { method: 'BACKUP_CODE', findUnused: (codes) => codes.findIndex((c) => c.hash === 'h2') }, at(1000));
     expect(used).toMatchObject({ ok: true, authenticatorId: 'backup-codes', assurance: { acr: 'aal2', amr: ['otp'] } });
-    expect(used.state.backupCodes).toEqual([{ hash: 'h1', usedAt: null }, { hash: 'h2', usedAt: at(1000) }, { hash: 'h3', usedAt: null }]);
+    expect(used.state.backupCodes).toEqual([
+      { hash: 'h1', usedAt: null },
+      { hash: 'h2', usedAt: at(1000) },
+      { hash: 'h3', usedAt: null },
+    ]);
     const again = backupCodeLogin.check(used.state, { method: 'BACKUP_CODE', findUnused: () => 1 }, at(2000));
     expect(again).toEqual({ ok: false, reason: 'invalid_code', state: used.state });
     expect(backupCodeLogin.check(state, { method: 'BACKUP_CODE', findUnused: () => -1 }, at(2000))).toEqual({ ok: false, reason: 'invalid_code', state });

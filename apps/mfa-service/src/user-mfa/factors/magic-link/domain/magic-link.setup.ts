@@ -34,9 +34,7 @@ export function decideRequestMagicLink(current: UserMfaState | null, command: Re
   const kept = state.magicLinks.filter((l) => l.purpose !== command.purpose && l.expiresAt.getTime() > now.getTime());
   const issued: MagicLinkState = { tokenHash: command.tokenHash, purpose: command.purpose, email: command.email, expiresAt: command.expiresAt };
   if (setup && !command.stepUpProven) issued.startedWithoutStepUp = true;
-  const magicLinks = [...kept, issued].slice(
-    -MAX_MAGIC_LINKS,
-  );
+  const magicLinks = [...kept, issued].slice(-MAX_MAGIC_LINKS);
   const events: DomainEvent[] = [];
   let methods = state.methods;
   if (setup) {
@@ -55,11 +53,7 @@ export function decideRequestMagicLink(current: UserMfaState | null, command: Re
  * and unexpired; it is consumed and the method enabled (primary when it is the first).
  * Anything else: 400 INVALID_TOKEN.
  */
-export function decideActivateMagicLink(
-  current: UserMfaState | null,
-  command: Subject & { tokenHash: string },
-  now: Date,
-): Decision<UserMfaState> {
+export function decideActivateMagicLink(current: UserMfaState | null, command: Subject & { tokenHash: string }, now: Date): Decision<UserMfaState> {
   if (!current) throw invalidMagicLinkToken();
   const link = current.magicLinks.find((l) => l.tokenHash === command.tokenHash);
   if (!link || link.purpose !== 'setup' || link.expiresAt.getTime() <= now.getTime()) throw invalidMagicLinkToken();

@@ -11,5 +11,4 @@ export interface MagicLinkState {
 }
 
 /** A setup link requested without step-up is dropped once another method is enabled. */
-export const withoutUnprovenSetupLinks = (links: MagicLinkState[]): MagicLinkState[] =>
-  links.filter((l) => !(l.purpose === 'setup' && l.startedWithoutStepUp));
+export const withoutUnprovenSetupLinks = (links: MagicLinkState[]): MagicLinkState[] => links.filter((l) => !(l.purpose === 'setup' && l.startedWithoutStepUp));

@@ -34,9 +34,7 @@ export const passkeyLogin: FactorLogin<PasskeyLoginFactor> = {
     if (!passkey) return { ok: false, reason: 'invalid_assertion', state: consumed };
     // Re-checked on the state being committed: a concurrent login may have moved the counter.
     if (!counterAdvanced(passkey.counter, assertion.newCounter)) return { ok: false, reason: 'counter_regression', state: consumed };
-    const passkeys = consumed.passkeys.map((p) =>
-      p === passkey ? { ...p, counter: assertion.newCounter, backedUp: assertion.backedUp, lastUsedAt: now } : p,
-    );
+    const passkeys = consumed.passkeys.map((p) => (p === passkey ? { ...p, counter: assertion.newCounter, backedUp: assertion.backedUp, lastUsedAt: now } : p));
     return { ok: true, state: { ...consumed, passkeys }, authenticatorId: passkey.id, assurance: passkeyLogin.assurance(factor) };
   },
 };

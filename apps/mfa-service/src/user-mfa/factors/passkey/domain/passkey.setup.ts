@@ -3,8 +3,7 @@ import type { Decision } from '@mfa/common/domain/decision';
 import { enable, load, Subject, orgOf, UserMfaState } from '../../../domain/user-mfa';
 import type { PasskeyCeremony, PasskeyChallengeState, PasskeyState } from './passkey.state';
 
-export const passkeyRegistrationFailed = (): AppError =>
-  new AppError('validation', 'PASSKEY_REGISTRATION_FAILED', 'Passkey registration failed');
+export const passkeyRegistrationFailed = (): AppError => new AppError('validation', 'PASSKEY_REGISTRATION_FAILED', 'Passkey registration failed');
 export const noPasskey = (): AppError => new AppError('not_found', 'PASSKEY_NOT_FOUND', 'No passkey registered');
 
 /** Keeps the unexpired challenges of other ceremonies and adds `next` (one per ceremony). */
@@ -48,12 +47,7 @@ export interface CompletePasskeyRegistration extends Subject {
 }
 
 /** The outstanding, unexpired registration challenge equal to `challenge`, if any. */
-export function findPasskeyChallenge(
-  state: UserMfaState | null,
-  challenge: string,
-  ceremony: PasskeyCeremony,
-  now: Date,
-): PasskeyChallengeState | null {
+export function findPasskeyChallenge(state: UserMfaState | null, challenge: string, ceremony: PasskeyCeremony, now: Date): PasskeyChallengeState | null {
   return state?.passkeyChallenges.find((c) => c.challenge === challenge && c.ceremony === ceremony && c.expiresAt.getTime() > now.getTime()) ?? null;
 }
 
@@ -62,11 +56,7 @@ export function findPasskeyChallenge(
  * PASSKEY enabled (primary when it is the first method). A missing, expired or foreign
  * challenge, or a credential the user already has: 400 PASSKEY_REGISTRATION_FAILED.
  */
-export function decideCompletePasskeyRegistration(
-  current: UserMfaState | null,
-  command: CompletePasskeyRegistration,
-  now: Date,
-): Decision<UserMfaState> {
+export function decideCompletePasskeyRegistration(current: UserMfaState | null, command: CompletePasskeyRegistration, now: Date): Decision<UserMfaState> {
   const found = findPasskeyChallenge(current, command.challenge, 'registration', now);
   if (!current || !found) throw passkeyRegistrationFailed();
   if (current.passkeys.some((p) => p.credentialId === command.passkey.credentialId)) throw passkeyRegistrationFailed();
@@ -101,11 +91,7 @@ export function decideDiscardPasskeyChallenge(
 }
 
 /** Stores an authentication challenge (replacing an older one). No passkey: 404. No event. */
-export function decideStartPasskeyAuthentication(
-  current: UserMfaState | null,
-  command: StartPasskeyCeremony,
-  now: Date,
-): Decision<UserMfaState> {
+export function decideStartPasskeyAuthentication(current: UserMfaState | null, command: StartPasskeyCeremony, now: Date): Decision<UserMfaState> {
   if (!current || current.passkeys.length === 0) throw noPasskey();
   const passkeyChallenges = withChallenge(current, { challenge: command.challenge, ceremony: 'authentication', expiresAt: command.expiresAt }, now);
   // An authentication challenge is state, not a fact worth publishing.

@@ -1,6 +1,12 @@
 import { decider } from '../../../../../../../test/harness/decider-spec';
 import { decideDisable, UserMfaState } from '../../../domain/user-mfa';
-import { CompletePasskeyRegistration, decideCompletePasskeyRegistration, decideDiscardPasskeyChallenge, decideStartPasskeyAuthentication, decideStartPasskeyRegistration } from './passkey.setup';
+import {
+  CompletePasskeyRegistration,
+  decideCompletePasskeyRegistration,
+  decideDiscardPasskeyChallenge,
+  decideStartPasskeyAuthentication,
+  decideStartPasskeyRegistration,
+} from './passkey.setup';
 import { decideReset } from '../../../domain/reset';
 
 const t0 = new Date('2026-03-01T10:00:00.000Z');
@@ -26,7 +32,10 @@ const complete = (state: UserMfaState | null, challenge: string, now = t0, crede
 describe('UserMfa passkeys', () => {
   it('a failed ceremony discards its challenge without an event; an unknown one is a no-op', () => {
     const { state } = start(null, 'ch-1');
-    const discarded = decider(decideDiscardPasskeyChallenge).given(state).when({ ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0).thenDecides();
+    const discarded = decider(decideDiscardPasskeyChallenge)
+      .given(state)
+      .when({ ...subject, challenge: 'ch-1', ceremony: 'registration' }, t0)
+      .thenDecides();
     expect(discarded).toMatchObject({ events: [], changed: true });
     expect(discarded.state.passkeyChallenges).toEqual([]);
     expect(decideDiscardPasskeyChallenge(state, { ...subject, challenge: 'other', ceremony: 'registration' }, t0)).toMatchObject({ events: [], state });
@@ -61,7 +70,10 @@ describe('UserMfa passkeys', () => {
     expect(text).not.toContain('ch-1');
     expect(text).not.toContain('cHVibGljLWtleQ');
     // Reuse of the consumed challenge: refused.
-    decider(decideCompletePasskeyRegistration).given(state).when({ ...subject, challenge: 'ch-1', passkey: passkey('cred-2') }, at(2000)).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
+    decider(decideCompletePasskeyRegistration)
+      .given(state)
+      .when({ ...subject, challenge: 'ch-1', passkey: passkey('cred-2') }, at(2000))
+      .thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
   });
 
   it.each([
@@ -78,14 +90,20 @@ describe('UserMfa passkeys', () => {
         : kind === 'auth'
           ? decideStartPasskeyAuthentication(withAuth, { ...subject, challenge: 'ch-a', expiresAt: at(TTL) }, t0).state
           : started;
-    decider(decideCompletePasskeyRegistration).given(state).when({ ...subject, challenge: challenge as string, passkey: passkey('cred-9') }, at(offset as number)).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
+    decider(decideCompletePasskeyRegistration)
+      .given(state)
+      .when({ ...subject, challenge: challenge as string, passkey: passkey('cred-9') }, at(offset as number))
+      .thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
   });
 
   it('a credential the user already has is refused; a second one is appended and PASSKEY stays enabled', () => {
     const one = complete(start(null, 'ch-1').state, 'ch-1').state;
     const again = start(one, 'ch-2').state;
     expect(again.methods.PASSKEY.status).toBe('enabled');
-    decider(decideCompletePasskeyRegistration).given(again).when({ ...subject, challenge: 'ch-2', passkey: passkey('cred-1') }, t0).thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
+    decider(decideCompletePasskeyRegistration)
+      .given(again)
+      .when({ ...subject, challenge: 'ch-2', passkey: passkey('cred-1') }, t0)
+      .thenThrows({ kind: 'validation', code: 'PASSKEY_REGISTRATION_FAILED' });
     const two = complete(again, 'ch-2', t0, 'cred-2').state;
     expect(two.passkeys.map((p) => p.credentialId)).toEqual(['cred-1', 'cred-2']);
   });
@@ -101,12 +119,24 @@ describe('UserMfa passkeys', () => {
   });
 
   it('start authentication needs a passkey (404) and stores its challenge beside the registration one, without an event', () => {
-    decider(decideStartPasskeyAuthentication).given(null).when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0).thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
+    decider(decideStartPasskeyAuthentication)
+      .given(null)
+      .when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0)
+      .thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
     const pending = start(null, 'ch-1').state;
-    decider(decideStartPasskeyAuthentication).given(pending).when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0).thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
+    decider(decideStartPasskeyAuthentication)
+      .given(pending)
+      .when({ ...subject, challenge: 'a', expiresAt: at(TTL) }, t0)
+      .thenThrows({ kind: 'not_found', code: 'PASSKEY_NOT_FOUND' });
     const enabled = start(complete(pending, 'ch-1').state, 'ch-2').state;
-    const first = decider(decideStartPasskeyAuthentication).given(enabled).when({ ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0).thenDecides();
-    const second = decider(decideStartPasskeyAuthentication).given(first.state).when({ ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0).thenDecides();
+    const first = decider(decideStartPasskeyAuthentication)
+      .given(enabled)
+      .when({ ...subject, challenge: 'a1', expiresAt: at(TTL) }, t0)
+      .thenDecides();
+    const second = decider(decideStartPasskeyAuthentication)
+      .given(first.state)
+      .when({ ...subject, challenge: 'a2', expiresAt: at(TTL) }, t0)
+      .thenDecides();
     expect(second.events).toEqual([]);
     expect(second.changed).toBe(true); // written without an event
     expect(second.state.passkeyChallenges.map((c) => [c.ceremony, c.challenge])).toEqual([
@@ -117,11 +147,16 @@ describe('UserMfa passkeys', () => {
 
   it('reset removes passkeys and challenges', () => {
     const enabled = start(complete(start(null, 'ch-1').state, 'ch-1').state, 'ch-2').state;
-    const { state, events } = decider(decideReset).given(enabled).when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).thenDecides();
+    const { state, events } = decider(decideReset)
+      .given(enabled)
+      .when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0)
+      .thenDecides();
     expect(state.passkeys).toEqual([]);
     expect(state.passkeyChallenges).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['MfaReset']);
     // Only a pending challenge left: still something to reset.
-    expect(decideReset(start(null, 'x').state, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).state.passkeyChallenges).toEqual([]);
+    expect(decideReset(start(null, 'x').state, { ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).state.passkeyChallenges).toEqual(
+      [],
+    );
   });
 });

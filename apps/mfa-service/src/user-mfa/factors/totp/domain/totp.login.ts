@@ -23,7 +23,11 @@ export const totpLogin: FactorLogin<TotpLoginFactor> = {
     // Only later steps are accepted from now on: the same code can never be accepted twice.
     return {
       ok: true,
-      state: { ...state, totp: { ...totp, lastUsedStep: result.step }, factorMeta: { ...state.factorMeta, GOOGLE_AUTH: { ...state.factorMeta.GOOGLE_AUTH, lastUsedAt: now } } },
+      state: {
+        ...state,
+        totp: { ...totp, lastUsedStep: result.step },
+        factorMeta: { ...state.factorMeta, GOOGLE_AUTH: { ...state.factorMeta.GOOGLE_AUTH, lastUsedAt: now } },
+      },
       authenticatorId: TOTP_AUTHENTICATOR_ID,
       assurance: assurance(),
     };

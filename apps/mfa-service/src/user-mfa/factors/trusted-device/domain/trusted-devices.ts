@@ -55,12 +55,7 @@ export interface NewTrustedDevice {
  * Adds a device (after a verified login). Devices already expired are dropped silently; beyond
  * MAX_TRUSTED_DEVICES the oldest are evicted, each with TrustedDeviceRevoked (reason `evicted`).
  */
-export function addTrustedDevice(
-  state: UserMfaState,
-  subject: Subject,
-  device: NewTrustedDevice,
-  now: Date,
-): Decision<UserMfaState> & { expiresAt: Date } {
+export function addTrustedDevice(state: UserMfaState, subject: Subject, device: NewTrustedDevice, now: Date): Decision<UserMfaState> & { expiresAt: Date } {
   const expiresAt = new Date(now.getTime() + device.days * DAY_MS);
   const added: TrustedDeviceState = {
     id: device.id,
@@ -78,7 +73,10 @@ export function addTrustedDevice(
   const evicted = all.slice(0, Math.max(0, all.length - MAX_TRUSTED_DEVICES));
   const events: DomainEvent[] = [
     ...evicted.map((d) => revoked(subject, state, d.id, 'evicted')),
-    { type: 'TrustedDeviceRegistered', data: { userId: subject.userId, orgId: orgOf(state, subject), deviceId: device.id, expiresAt: expiresAt.toISOString() } },
+    {
+      type: 'TrustedDeviceRegistered',
+      data: { userId: subject.userId, orgId: orgOf(state, subject), deviceId: device.id, expiresAt: expiresAt.toISOString() },
+    },
   ];
   return { state: { ...state, trustedDevices: all.slice(evicted.length) }, events, expiresAt };
 }

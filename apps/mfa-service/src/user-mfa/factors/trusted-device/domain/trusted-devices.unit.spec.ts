@@ -2,7 +2,14 @@ import { dataOf, decider } from '../../../../../../../test/harness/decider-spec'
 import { at, DAY, device, everything, subject, t0 } from '../../../../../../../test/harness/user-mfa-fixtures';
 import { decideVerifyLogin, LoginFactor } from '../../../domain/login-verification';
 import { decideReset } from '../../../domain/reset';
-import { addTrustedDevice, decideRevokeAllTrustedDevices, decideRevokeTrustedDevice, effectiveExpiry, MAX_TRUSTED_DEVICES, trustedDeviceViews } from './trusted-devices';
+import {
+  addTrustedDevice,
+  decideRevokeAllTrustedDevices,
+  decideRevokeTrustedDevice,
+  effectiveExpiry,
+  MAX_TRUSTED_DEVICES,
+  trustedDeviceViews,
+} from './trusted-devices';
 import type { UserMfaState } from '../../../domain/user-mfa';
 
 describe('trusted devices', () => {
@@ -37,14 +44,26 @@ describe('trusted devices', () => {
 
   it('revoking: one of mine (unknown or expired 404), all of a member (none: a no-op), reset revokes every one', () => {
     const state = { ...everything(), trustedDevices: [device('td-1', t0), device('td-2', t0)] };
-    const one = decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 30 }, at(1000)).thenDecides();
+    const one = decider(decideRevokeTrustedDevice)
+      .given(state)
+      .when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 30 }, at(1000))
+      .thenDecides();
     expect(one.state.trustedDevices.map((d) => d.id)).toEqual(['td-2']);
     expect(one.events).toEqual([{ type: 'TrustedDeviceRevoked', data: { userId: 'user-1', orgId: 'org-1', deviceId: 'td-1', reason: 'user' } }]);
-    decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-9', rememberDeviceDays: 30 }, at(1000)).thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
-    decider(decideRevokeTrustedDevice).given(state).when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 1 }, at(2 * DAY)).thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
+    decider(decideRevokeTrustedDevice)
+      .given(state)
+      .when({ ...subject, deviceId: 'td-9', rememberDeviceDays: 30 }, at(1000))
+      .thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
+    decider(decideRevokeTrustedDevice)
+      .given(state)
+      .when({ ...subject, deviceId: 'td-1', rememberDeviceDays: 1 }, at(2 * DAY))
+      .thenThrows({ code: 'TRUSTED_DEVICE_NOT_FOUND' });
     expect(decideRevokeAllTrustedDevices(state, subject, t0).events.map((e) => dataOf(e).reason)).toEqual(['admin', 'admin']);
     expect(decideRevokeAllTrustedDevices(everything(), subject, t0).events).toEqual([]);
-    const reset = decider(decideReset).given(state).when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0).thenDecides();
+    const reset = decider(decideReset)
+      .given(state)
+      .when({ ...subject, resetBy: 'user-1', orgIds: ['org-1'], clearLockout: false }, t0)
+      .thenDecides();
     expect(reset.state.trustedDevices).toEqual([]);
     expect(reset.events.map((e) => [e.type, dataOf(e).reason])).toEqual([
       ['MfaReset', undefined],
@@ -54,29 +73,52 @@ describe('trusted devices', () => {
   });
 
   describe('verify-login with a device', () => {
-    const factor = (tokenHash: string, days = 30, allowed = true): LoginFactor => ({ method: 'TRUSTED_DEVICE', tokenHash, rememberDeviceDays: days, allowed: () => allowed });
+    const factor = (tokenHash: string, days = 30, allowed = true): LoginFactor => ({
+      method: 'TRUSTED_DEVICE',
+      tokenHash,
+      rememberDeviceDays: days,
+      allowed: () => allowed,
+    });
     const withDevice = (authenticatorId = 'totp') => ({ ...everything(), trustedDevices: [device('td-1', t0, authenticatorId)] });
 
     it('a known, live device: verified with amr mfa and the acr of its factor; proves no step-up; no new device', () => {
-      const decision = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, sessionId: 's-1', factor: factor('hash-td-1') }, at(DAY)).thenDecides();
+      const decision = decider(decideVerifyLogin)
+        .given(withDevice())
+        .when({ ...subject, sessionId: 's-1', factor: factor('hash-td-1') }, at(DAY))
+        .thenDecides();
       expect(decision.outcome).toEqual({ verified: true, method: 'TRUSTED_DEVICE', assurance: { acr: 'aal2', amr: ['mfa'] }, trustedDevice: null });
       expect(decision.state.trustedDevices[0].lastUsedAt).toEqual(at(DAY));
       expect(decision.state.verification.verifiedSessions).toEqual([]);
-      const again = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1'), rememberDevice: { id: 'td-x', tokenHash: 'h', name: null, days: 30 } }, at(DAY)).thenDecides();
+      const again = decider(decideVerifyLogin)
+        .given(withDevice())
+        .when({ ...subject, factor: factor('hash-td-1'), rememberDevice: { id: 'td-x', tokenHash: 'h', name: null, days: 30 } }, at(DAY))
+        .thenDecides();
       expect(again.state.trustedDevices).toHaveLength(1);
     });
 
     it('unknown → invalid_token, expired (policy lowered) → expired and dropped, its factor gone → invalid_token, all counted in their own family', () => {
-      const unknown = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-other') }, at(DAY)).thenDecides();
+      const unknown = decider(decideVerifyLogin)
+        .given(withDevice())
+        .when({ ...subject, factor: factor('hash-other') }, at(DAY))
+        .thenDecides();
       expect(unknown.outcome).toEqual({ verified: false, method: 'TRUSTED_DEVICE', reason: 'invalid_token' });
       expect(unknown.state.verification.families).toEqual({ trustedDevice: { failures: 1, lockedUntil: null } });
-      const expired = decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1', 1) }, at(2 * DAY)).thenDecides();
+      const expired = decider(decideVerifyLogin)
+        .given(withDevice())
+        .when({ ...subject, factor: factor('hash-td-1', 1) }, at(2 * DAY))
+        .thenDecides();
       expect(expired.outcome).toMatchObject({ verified: false, reason: 'expired' });
       expect(expired.state.trustedDevices).toEqual([]);
       const noPasskey = { ...withDevice('pk-9') };
-      expect(decideVerifyLogin(noPasskey, { ...subject, factor: factor('hash-td-1') }, at(DAY)).outcome).toMatchObject({ verified: false, reason: 'invalid_token' });
+      expect(decideVerifyLogin(noPasskey, { ...subject, factor: factor('hash-td-1') }, at(DAY)).outcome).toMatchObject({
+        verified: false,
+        reason: 'invalid_token',
+      });
       // The login's organization does not accept the factor that created it: 403, not counted.
-      decider(decideVerifyLogin).given(withDevice()).when({ ...subject, factor: factor('hash-td-1', 30, false) }, at(DAY)).thenThrows({ code: 'METHOD_NOT_ALLOWED' });
+      decider(decideVerifyLogin)
+        .given(withDevice())
+        .when({ ...subject, factor: factor('hash-td-1', 30, false) }, at(DAY))
+        .thenThrows({ code: 'METHOD_NOT_ALLOWED' });
     });
   });
 });
