@@ -54,7 +54,9 @@ describe('retention', () => {
         (got) => !got.includes('done-40d'),
         'the expired inbox entry to go',
       );
-      expect(await ids(dbName, 'membership_inbox')).toEqual(['done-1d', 'processing']);
+      // The app's consumer also records other suites' events from the shared membership topic: judge the seeded entries.
+      const seededInbox = ['done-40d', 'done-1d', 'processing'];
+      expect((await ids(dbName, 'membership_inbox')).filter((id) => seededInbox.includes(id))).toEqual(['done-1d', 'processing']);
       expect(await ids(dbName, 'outbox_dead_letters')).toEqual(['dead-10d']);
       expect(await ids(dbName, 'enforcement_jobs')).toEqual(['done-400d', 'superseded-2d']);
       expect(await ids(dbName, 'event_log')).toEqual(['audit-3y']);
