@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { documentIds } from '../harness/document-ids';
 import { eventually } from '../harness/eventually';
 import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
@@ -23,16 +24,7 @@ describe('expired data is cleaned; in-document exemptions are migrated', () => {
   let mongo: MongoClient;
   beforeAll(async () => (mongo = await MongoClient.connect(requireInfra().mongoUrl)));
   afterAll(async () => mongo.close());
-  const ids = async (dbName: string, collection: string) =>
-    (
-      await mongo
-        .db(dbName)
-        .collection(collection)
-        .find({}, { projection: { _id: 1 } })
-        .toArray()
-    )
-      .map((d) => String(d._id))
-      .sort();
+  const ids = (dbName: string, collection: string) => documentIds(mongo, dbName, collection);
 
   it('expired and revoked exemptions and stale outbox leases go; live ones stay', async () => {
     const dbName = uniqueName('mfa_expired');

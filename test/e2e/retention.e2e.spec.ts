@@ -1,4 +1,5 @@
 import { BSON, MongoClient } from 'mongodb';
+import { documentIds } from '../harness/document-ids';
 import { eventually } from '../harness/eventually';
 import { startTestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
@@ -17,16 +18,7 @@ describe('retention', () => {
   beforeAll(async () => (mongo = await MongoClient.connect(requireInfra().mongoUrl)));
   afterAll(async () => mongo.close());
 
-  const ids = async (dbName: string, collection: string) =>
-    (
-      await mongo
-        .db(dbName)
-        .collection(collection)
-        .find({}, { projection: { _id: 1 } })
-        .toArray()
-    )
-      .map((d) => String(d._id))
-      .sort();
+  const ids = (dbName: string, collection: string) => documentIds(mongo, dbName, collection);
 
   it('expired inbox entries, dead letters and superseded jobs go; recent, unfinished and current ones stay; the event log stays by default', async () => {
     const dbName = uniqueName('mfa_retention');

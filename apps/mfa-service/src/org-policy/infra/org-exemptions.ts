@@ -12,6 +12,9 @@ import { exemptionKey, FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocume
 import { exemptionChangeKey, ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 import { OrgPolicyRepository } from './org-policy.repository';
 
+/** Decides one exemption change from the policy, the member's current exemption and the version the write will give the policy. */
+type ExemptionDecider = (state: OrgPolicyState | null, current: Exemption | null, revision: number) => Decision<OrgPolicyState>;
+
 const MAX_ATTEMPTS = 10;
 /** Exempt user ids per compliance count query (an `$in` list). */
 const COUNT_BATCH = 5_000;
@@ -60,23 +63,11 @@ export class OrgExemptions {
    * Loads the policy and the member's exemption, decides, commits the policy write (retrying on a
    * concurrent one), then applies the change. `revision` is the version the write gives the policy.
    */
-  change(
-    orgId: string,
-    userId: string,
-    decide: (state: OrgPolicyState | null, current: Exemption | null, revision: number) => Decision<OrgPolicyState>,
-    meta: CommandMeta,
-    now: Date,
-  ): Promise<void> {
+  change(orgId: string, userId: string, decide: ExemptionDecider, meta: CommandMeta, now: Date): Promise<void> {
     return this.queue.run(orgId, () => this.decideAndCommit(orgId, userId, decide, meta, now));
   }
 
-  private async decideAndCommit(
-    orgId: string,
-    userId: string,
-    decide: (state: OrgPolicyState | null, current: Exemption | null, revision: number) => Decision<OrgPolicyState>,
-    meta: CommandMeta,
-    now: Date,
-  ): Promise<void> {
+  private async decideAndCommit(orgId: string, userId: string, decide: ExemptionDecider, meta: CommandMeta, now: Date): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.orgs.load(orgId);
       const decision = decide(loaded.state, await this.current(loaded.state, orgId, userId), loaded.version + 1);
