@@ -223,8 +223,8 @@ export function barChart(rows, { width = 40, unit = '' } = {}) {
     .join('\n');
 }
 
-/** A raw kafkajs producer baseline: sends `count` records of `valueBytes` in batches; returns records/s. */
-export async function rawProducerRate(brokers, { count, batch = 500, value, key = (i) => `k-${i % 1000}`, headers = {} }) {
+/** Runs `work` with an idempotent kafkajs producer (acks=all) and a fresh 3-partition topic, deleted afterwards. */
+export async function withRawProducer(brokers, work) {
   const { Kafka, logLevel } = await import('kafkajs');
   const { randomUUID } = await import('node:crypto');
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -234,7 +234,18 @@ export async function rawProducerRate(brokers, { count, batch = 500, value, key 
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const started = Date.now();
+  try {
+    return await work(producer, topic);
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** Sends `count` records of `value` in batches of `batch`, each with its own `ce_id` header. */
+export async function sendRaw(producer, topic, { count, batch = 500, value, key = (i) => `k-${i % 1000}`, headers = {} }) {
+  const { randomUUID } = await import('node:crypto');
   for (let i = 0; i < count; i += batch) {
     await producer.send({
       topic,
@@ -242,11 +253,15 @@ export async function rawProducerRate(brokers, { count, batch = 500, value, key 
       messages: Array.from({ length: Math.min(batch, count - i) }, (_, j) => ({ key: key(i + j), value, headers: { ...headers, ce_id: randomUUID() } })),
     });
   }
-  const seconds = (Date.now() - started) / 1000;
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-  return count / seconds;
+}
+
+/** A raw kafkajs producer baseline: sends `count` records in batches; returns records/s. */
+export async function rawProducerRate(brokers, options) {
+  return withRawProducer(brokers, async (producer, topic) => {
+    const started = Date.now();
+    await sendRaw(producer, topic, options);
+    return options.count / ((Date.now() - started) / 1000);
+  });
 }
 
 /** "skipped" result for a figure whose feature is not there yet. */

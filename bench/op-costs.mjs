@@ -5,12 +5,10 @@
 // the status JSON from memory, raw driver operations and a raw kafkajs producer (client CPU per op).
 // Background timers (relay poll, backlog gauge) are measured idle first and subtracted.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import otplib from 'otplib';
-import { adminClaims, infrastructure, load, seedAdminMfa, serviceEnv, startService, token } from './lib.mjs';
+import { adminClaims, infrastructure, load, seedAdminMfa, sendRaw, serviceEnv, startService, token, withRawProducer } from './lib.mjs';
 
 const { authenticator } = otplib;
 const TICK_MS = 10; // 1000 / CLK_TCK (100 on Linux)
@@ -179,13 +177,6 @@ async function rawDriver(mongoUrl, dbName) {
 }
 
 async function rawProducer(brokers) {
-  const kafka = new Kafka({ clientId: 'bench-raw-ops', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const topic = `bench.raw.${randomUUID().slice(0, 8)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   const n = 20_000;
   const value = JSON.stringify({
     orgId: 'org-raw',
@@ -193,22 +184,9 @@ async function rawProducer(brokers) {
     enforcementDeadline: new Date().toISOString(),
     allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'],
   });
-  const row = await clientCpu(n, async () => {
-    for (let i = 0; i < n; i += 500) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: 500 }, (_, j) => ({
-          key: `u-${(i + j) % 1000}`,
-          value,
-          headers: { ce_id: randomUUID(), ce_type: 'UserMfaSetupRequired' },
-        })),
-      });
-    }
-  });
-  await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
+  const row = await withRawProducer(brokers, (producer, topic) =>
+    clientCpu(n, () => sendRaw(producer, topic, { count: n, value, key: (i) => `u-${i % 1000}`, headers: { ce_type: 'UserMfaSetupRequired' } })),
+  );
   return { operation: 'raw kafkajs producer, per record (batches of 500, acks=all, idempotent)', ...row, dbCommandsPerOp: 0, kafkaRecordsPerOp: 1 };
 }
 
