@@ -268,11 +268,14 @@ func describe(msg []byte) string {
 	return fmt.Sprintf("%s %s.%s", cmd, db, target)
 }
 
+// bsonFixedSizes are the sizes of the BSON types without a length prefix (double, ObjectId,
+// bool, datetime, null, int32, timestamp, int64, decimal128, min/max key).
+var bsonFixedSizes = map[byte]int{0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
+
 // bsonValueSize returns the size of the BSON value of type typ at doc[v:] (-1 if unknown or
 // truncated) and, for a string, its value.
 func bsonValueSize(doc []byte, typ byte, v int) (int, string) {
-	fixed := map[byte]int{0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
-	if n, ok := fixed[typ]; ok {
+	if n, ok := bsonFixedSizes[typ]; ok {
 		if v+n > len(doc) {
 			return -1, ""
 		}
