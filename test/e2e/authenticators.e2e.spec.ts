@@ -512,6 +512,33 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       ).toEqual([30, 10]);
     });
 
+    it('disabling the factor that remembered a device revokes it: re-enabling the factor does not bring it back', async () => {
+      const orgId = uniqueName('org');
+      const userId = uniqueName('disabler');
+      await member(orgId, userId, USER);
+      await enforce(orgId, { enforced: true, rememberDeviceDays: 30 });
+      const me = { sub: userId, orgId, orgRole: USER, amr: PASSWORD };
+      const secret = await enrollTotp(userId, orgId);
+      await registerPasskey(userId, orgId, 'Phone');
+      const remembered = await call('post', '/mfa/verify-login', me, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret), rememberDevice: true });
+      expect(remembered.status).toBe(200);
+      clock.advance(STEP_MS);
+      const { deviceToken, deviceId } = remembered.body.data as { deviceToken: string; deviceId: string };
+      secrets.push(deviceToken);
+
+      expect((await call('post', '/mfa/disable', { ...me, amr: STEPPED }, { mfaType: 'GOOGLE_AUTH' })).status).toBe(200);
+      expect((await doc(userId))!.trustedDevices).toEqual([]);
+      expect((await call('post', '/mfa/enable', { ...me, amr: STEPPED }, { mfaType: 'GOOGLE_AUTH' })).status).toBe(200);
+      // No device left (before this change the token logged in again here, with 200).
+      const refused = await call('post', '/mfa/verify-login', me, { mfaType: 'TRUSTED_DEVICE', token: deviceToken });
+      expect([refused.status, refused.body.code]).toEqual([400, 'METHOD_NOT_ENABLED']);
+      expect((await call('get', '/mfa/trusted-devices', me)).body.data).toEqual([]);
+
+      await settle();
+      const revoked = eventsAbout(userId).filter((e) => e.type === 'TrustedDeviceRevoked');
+      expect(revoked.map((e) => e.data)).toEqual([{ userId, orgId, deviceId, reason: 'factor_removed' }]);
+    });
+
     it('reset revokes every device; an admin revokes a member’s devices; removing the factor that created one revokes it', async () => {
       const orgId = uniqueName('org');
       const userId = uniqueName('resetter');

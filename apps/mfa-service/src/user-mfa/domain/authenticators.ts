@@ -4,7 +4,7 @@ import { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICAT
 import type { AuthenticatorTypeName } from '@mfa/contracts/events';
 import type { MfaMethod } from './mfa-method';
 import { passkeyProviderOf } from '../factors/passkey/domain/passkey-providers';
-import { revokeTrustedDevices } from '../factors/trusted-device/domain/trusted-devices';
+import { revokeDevicesOfUnusableFactors, revokeTrustedDevices } from '../factors/trusted-device/domain/trusted-devices';
 import { load, noFactorMeta, noMethod, orgOf, Subject, UserMfaState } from './user-mfa';
 
 /**
@@ -213,7 +213,8 @@ export function decideRemoveAuthenticator(current: UserMfaState | null, command:
     if (wasEnabled) events.push({ type: 'MfaMethodDisabled', data: { userId: command.userId, orgId, method, enabledMethods: [...enabledMethods] } });
     if (primaryMethod !== previous) events.push({ type: 'MfaPrimaryMethodChanged', data: { userId: command.userId, orgId, method: primaryMethod, previous } });
   }
+  // The removed authenticator's devices, and (last factor gone) those of backup codes.
   const revoked = revokeTrustedDevices(next, command, (d) => d.authenticatorId === command.authenticatorId, 'factor_removed');
-  return { state: revoked.state, events: [...events, ...revoked.events], releasedCredentialId };
+  return { ...revokeDevicesOfUnusableFactors({ state: revoked.state, events: [...events, ...revoked.events] }, command), releasedCredentialId };
 }
 export { BACKUP_CODES_AUTHENTICATOR_ID, EMAIL_AUTHENTICATOR_ID, TOTP_AUTHENTICATOR_ID } from './authenticator-ids';

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@mfa/common';
 import { decideDisable } from '../../domain/user-mfa';
+import { revokeDevicesOfUnusableFactors } from '../../factors/trusted-device/domain/trusted-devices';
 import { OrgPolicyReader } from '../../infra/org-policy.reader';
 import { StepUpPolicy } from '../../infra/step-up.policy';
 import { UserMfaRepository } from '../../infra/user-mfa.repository';
@@ -25,7 +26,11 @@ export class DisableMfaMethodHandler implements ICommandHandler<DisableMfaMethod
       userId,
       this.stepUp.guard(
         command.subject,
-        (state) => decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforcedBy.length > 0 }, now),
+        (state) =>
+          revokeDevicesOfUnusableFactors(
+            decideDisable(state, { ...command.subject, method: command.method, enforcedByOrg: policy.enforcedBy.length > 0 }, now),
+            command.subject,
+          ),
         now,
       ),
       command.meta,

@@ -96,6 +96,15 @@ export function revokeTrustedDevices(
   };
 }
 
+/**
+ * After a factor is disabled or removed, the devices it created are revoked with it
+ * (`factor_removed`), so re-enabling or re-enrolling that factor later does not bring them back.
+ */
+export function revokeDevicesOfUnusableFactors<D extends Decision<UserMfaState>>(decision: D, subject: Subject): D {
+  const revoked = revokeTrustedDevices(decision.state, subject, (d) => !authenticatorStillUsable(decision.state, d), 'factor_removed');
+  return { ...decision, state: revoked.state, events: [...decision.events, ...revoked.events] };
+}
+
 /** The user revokes one of their devices. Unknown, another user's or expired: 404 TRUSTED_DEVICE_NOT_FOUND. */
 export function decideRevokeTrustedDevice(
   current: UserMfaState | null,

@@ -8,9 +8,10 @@ import {
   decideRevokeTrustedDevice,
   effectiveExpiry,
   MAX_TRUSTED_DEVICES,
+  revokeDevicesOfUnusableFactors,
   trustedDeviceViews,
 } from './trusted-devices';
-import type { UserMfaState } from '../../../domain/user-mfa';
+import { decideDisable, decideEnable, UserMfaState } from '../../../domain/user-mfa';
 
 describe('trusted devices', () => {
   const add = (state: UserMfaState, id: string, now: Date, days = 30) =>
@@ -70,6 +71,26 @@ describe('trusted devices', () => {
       ['TrustedDeviceRevoked', 'mfa_reset'],
       ['TrustedDeviceRevoked', 'mfa_reset'],
     ]);
+  });
+
+  it('disabling a factor revokes the devices it created (factor_removed): re-enabling it does not bring them back', () => {
+    const devices = [device('td-app', t0, 'totp'), device('td-key', t0, 'pk-1'), device('td-codes', t0, 'backup-codes')];
+    const state = { ...everything(), trustedDevices: devices };
+    const disable = (s: UserMfaState, method: 'GOOGLE_AUTH' | 'PASSKEY' | 'MAGIC_LINK') =>
+      revokeDevicesOfUnusableFactors(decideDisable(s, { ...subject, method, enforcedByOrg: false }, t0), subject);
+    const noApp = disable(state, 'GOOGLE_AUTH');
+    expect(noApp.state.trustedDevices.map((d) => d.id)).toEqual(['td-key', 'td-codes']);
+    expect(noApp.events.map((e) => [e.type, dataOf(e).deviceId ?? dataOf(e).method, dataOf(e).reason])).toEqual([
+      ['MfaMethodDisabled', 'GOOGLE_AUTH', undefined],
+      ['MfaPrimaryMethodChanged', 'PASSKEY', undefined],
+      ['TrustedDeviceRevoked', 'td-app', 'factor_removed'],
+    ]);
+    expect(decideEnable(noApp.state, { ...subject, method: 'GOOGLE_AUTH' }, t0).state.trustedDevices.map((d) => d.id)).toEqual(['td-key', 'td-codes']);
+    // The last method gone: backup codes no longer stand in for anything, so their device goes too.
+    const none = disable(disable(noApp.state, 'PASSKEY').state, 'MAGIC_LINK');
+    expect(none.state.trustedDevices).toEqual([]);
+    // A disable that changes nothing revokes nothing.
+    expect(disable(none.state, 'MAGIC_LINK').events).toEqual([]);
   });
 
   describe('verify-login with a device', () => {
