@@ -478,6 +478,27 @@ describe('user MFA factor management: GOOGLE_AUTH (HTTP → MongoDB → outbox �
     expect((await post('/mfa/setup', uniqueName('other'), { mfaType: 'GOOGLE_AUTH' })).status).toBe(200);
   });
 
+  it('the limit is a sliding window: spent at the end of one window, it is not spent again at the start of the next', async () => {
+    const windowMs = 600_000; // MFA_SETUP_RATE_LIMIT 10 per MFA_SETUP_RATE_WINDOW_SECONDS 600 (defaults)
+    const clock = new ManualClock(new Date(Math.ceil(Date.now() / windowMs) * windowMs - 5_000));
+    const app = await startTestApp({ clock });
+    try {
+      const token = `Bearer ${await app.token({ sub: uniqueName('boundary'), amr: STEPPED_UP })}`;
+      const setup = () => app.http.post('/mfa/setup').set('Authorization', token).send({ mfaType: 'GOOGLE_AUTH' });
+      for (let i = 0; i < 10; i++) expect((await setup()).status).toBe(200);
+      clock.advance(10_000); // 5 s into the next fixed window: a fixed-window counter would allow 10 more
+      const refused = await setup();
+      expect([refused.status, refused.body.code]).toEqual([429, 'RATE_LIMITED']);
+      // 10 × (1 − t/600 s) + 2 ≤ 10 from t = 120 s: 115 s from now.
+      expect(refused.headers['retry-after']).toBe('115');
+      clock.advance(115_000);
+      expect((await setup()).status).toBe(200);
+      expect((await setup()).status).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('the same code sent twice at once: exactly one verify-setup succeeds', async () => {
     const userId = uniqueName('race');
     const setup = await post('/mfa/setup', userId, { mfaType: 'GOOGLE_AUTH' });
