@@ -13,7 +13,7 @@ const MAX_PER_SWEEP = 5_000;
 const PAGE = 200;
 
 /**
- * Drops long-expired magic links and WebAuthn challenges from users who do not write again
+ * Drops long-expired magic links, WebAuthn challenges and abandoned authenticator-app setups from users who do not write again
  * (every write already drops them: UserMfaRepository.commit). At start-up and every
  * RETENTION_SWEEP_INTERVAL_MS it finds documents by `pruneAt` and rewrites each through the
  * aggregate store: version-guarded, so a concurrent legitimate write is never overwritten (the
