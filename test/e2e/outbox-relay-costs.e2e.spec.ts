@@ -10,7 +10,10 @@ import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/u
 import { eventually } from '../harness/eventually';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { startTestApp, TestApp } from '../harness/test-app';
-import { requireInfra } from '../harness/test-env';
+import { requireInfra, uniqueName } from '../harness/test-env';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
+import { signToken } from '../harness/tokens';
+import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 
 /** The relay's writes: leases, the event log, marker deletes and outbox removals (updates of the aggregates). */
 const RELAY_WRITES = [
@@ -62,7 +65,7 @@ describe('outbox relay: database writes per published event', () => {
   let mongo: MongoClient;
 
   beforeAll(async () => {
-    kafka = await KafkaCollector.start(requireInfra().kafkaBrokers, [Topics.userMfa]);
+    kafka = await KafkaCollector.start(requireInfra().kafkaBrokers, [Topics.userMfa, Topics.orgPolicy]);
     t = await startTestApp({ env: { MFA_SCHEDULER_INTERVAL_MS: '0' } });
     mongo = await MongoClient.connect(requireInfra().mongoUrl);
     // Let the start-up sweep (which touches the markers of outboxes it finds) pass before seeding.
@@ -122,5 +125,42 @@ describe('outbox relay: database writes per published event', () => {
     expect(writes).toEqual(Object.fromEntries(RELAY_WRITES.map((key) => [key, batches])));
     const total = Object.values(writes).reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(AGGREGATES);
+  });
+
+  it("commits arriving while batches are in flight (the next batch overlaps the previous one's removal): each event once, in per-aggregate order, nothing left behind", async () => {
+    const db = mongo.db(t.db.name);
+    const orgs = Array.from({ length: 12 }, () => uniqueName('org-relay'));
+    const CHANGES = 6;
+    await Promise.all(
+      orgs.map(async (orgId) => {
+        await seedAdminMfa(t.db, `owner-${orgId}`);
+        const auth = `Bearer ${await signToken(adminClaims(`owner-${orgId}`, orgId, 255))}`;
+        for (let i = 0; i < CHANGES; i++) {
+          const res = await t.http
+            .post('/mfa/organization/enforce')
+            .set('Authorization', auth)
+            .send({ enforced: true, gracePeriodDays: i + 1 });
+          expect(res.status).toBe(200);
+        }
+      }),
+    );
+    const ofOrg = (orgId: string) => kafka.events((e) => e.subject === orgId);
+    await kafka.waitFor(() => orgs.every((o) => ofOrg(o).length >= CHANGES), 60_000, 'every org change');
+    await eventually(
+      async () => ({
+        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
+        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
+        waiting: await db.collection(ORG_POLICY_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
+      }),
+      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
+      'outboxes drained, markers and leases gone',
+    );
+    await t.app.get(OutboxRelay).whenIdle();
+    for (const orgId of orgs) {
+      const events = kafka.events((e) => e.subject === orgId);
+      expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: CHANGES }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(CHANGES);
+      expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: events.map((e) => e.id) as never[] } })).toBe(CHANGES);
+    }
   });
 });

@@ -29,7 +29,8 @@ export class OutboxBatch {
     private readonly acknowledger: OutboxAcknowledger,
   ) {}
 
-  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<BatchOutcome> {
+  /** `onSent`: this batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
+  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<BatchOutcome> {
     const collection = this.db.collection(collectionName);
     // Each marker's `touch` is read before its aggregate (a command marking after this read keeps its
     // marker); reading it while the lease is taken saves a round trip.
@@ -48,7 +49,7 @@ export class OutboxBatch {
       const claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
       let drained = new Set<string>();
       if (claimed.length > 0) {
-        const outcome = await this.publisher.publish(collectionName, claimed);
+        const outcome = await this.publisher.publish(collectionName, claimed, onSent);
         if ('unavailable' in outcome) return outcome;
         drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
       }
