@@ -26,6 +26,13 @@ const BATCH_SIZE = 200;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 
+/**
+ * A batch costs five writes whatever its size (OutboxBatch), so one started while the previous batch
+ * finishes must hold at least five aggregates to stay within one write per event; fewer wait for
+ * that batch to end and go together in the next.
+ */
+const EARLY_BATCH_MIN = 5;
+
 /** How a hot batch ended: `ok` false when Kafka was away (`error` absent) or the database failed (`error`). */
 type HotOutcome = { ok: boolean; error?: unknown };
 
@@ -149,21 +156,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Hot aggregates in batches, at most two at once: the next batch claims, reads and sends while the
-   * previous one writes its event log, removal, markers and lease release (writes that wait for
-   * FerretDB's write lock behind the commands', which an event committed meanwhile need not wait for).
-   * An aggregate is never in both (per-aggregate order; and a lease is never taken over from ourselves):
-   * one hot again while its batch finishes waits for it.
+   * Hot aggregates in batches, at most two at once: the next batch (of at least EARLY_BATCH_MIN
+   * aggregates) claims, reads and sends while the previous one writes its event log, removal, markers
+   * and lease release (writes that wait for FerretDB's write lock behind the commands', which an event
+   * committed meanwhile need not wait for). An aggregate is never in both (per-aggregate order; and a
+   * lease is never taken over from ourselves): one hot again while its batch finishes waits for it.
    */
   private async drainHot(): Promise<void> {
     let finishing: Promise<HotOutcome> | null = null;
     let failed: HotOutcome | undefined;
     try {
       while (!this.stopped && Date.now() >= this.retryAt) {
-        const next = this.takeHot();
+        const next = finishing && this.startable() < EARLY_BATCH_MIN ? null : this.takeHot();
         if (!next) {
           if (!finishing) break;
-          // What is hot is in the batch finishing.
+          // Too few to pay for a batch of their own (or all in the batch finishing): they join the next one.
           const outcome: HotOutcome = await finishing;
           finishing = null;
           if (!outcome.ok) {
@@ -188,6 +195,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Kafka unreachable: publishBatch backed off already. A database failure: kick() backs off.
     if (failed && 'error' in failed) throw failed.error;
+  }
+
+  /** Hot aggregates in no batch now. */
+  private startable(): number {
+    let n = 0;
+    for (const [collection, ids] of this.hot) for (const id of ids) if (!this.inFlight.has(leaseKey(collection, id))) n++;
+    return n;
   }
 
   /** Up to BATCH_SIZE hot aggregates of one collection that are in no batch now, marked in flight. */
