@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, Db, MongoClient } from 'mongodb';
+import { Collection, CommandStartedEvent, Db, MongoClient } from 'mongodb';
 import type { StoredEvent } from '@mfa/persistence';
 import { OutboxAcknowledger } from './outbox-acknowledger';
 import { ClaimedOutbox, OutboxEvent } from './outbox-event';
@@ -41,7 +41,7 @@ describe('outbox acknowledgement (real database)', () => {
   beforeAll(async () => {
     const url = process.env.MFA_TEST_MONGO_URL;
     if (!url) throw new Error('MFA_TEST_MONGO_URL missing: run through jest global setup');
-    client = await MongoClient.connect(url);
+    client = await MongoClient.connect(url, { monitorCommands: true });
     db = client.db(dbName);
     users = db.collection('user_mfa');
   });
@@ -90,6 +90,69 @@ describe('outbox acknowledgement (real database)', () => {
     expect(doc!.outbox).toEqual([newer]);
     expect(doc).toMatchObject({ lastSequence: 3, outboxSince: expect.any(Date) });
     expect(woken).toEqual([`user_mfa:${id}`]);
+  });
+
+  it('a batch is one update command whatever its size; one raced aggregate keeps its newer event, the others are drained', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const reads: ClaimedOutbox[] = [];
+    for (const id of ids) reads.push((await claimed([event(id, 1), event(id, 2)])).read);
+    const newer = event(ids[1], 3);
+    await commit(ids[1], newer);
+    const sent: string[] = [];
+    const listener = (e: CommandStartedEvent) => {
+      if (e.databaseName === dbName) sent.push(`${e.commandName} ${String(e.command[e.commandName])}`);
+    };
+    client.on('commandStarted', listener);
+    let drained: Set<string>;
+    try {
+      drained = await acknowledger.acknowledge(users, reads, new Map(ids.map((id) => [id, { upTo: 2 }])));
+    } finally {
+      client.off('commandStarted', listener);
+    }
+    expect(new Set(drained)).toEqual(new Set([ids[0], ids[2], ids[3]]));
+    // One update for the four; the miss is resolved by reads, then one compare-and-set for the raced one.
+    expect(sent.filter((c) => c.startsWith('update'))).toEqual(['update user_mfa', 'update user_mfa']);
+    for (const id of [ids[0], ids[2], ids[3]]) {
+      const doc = await stored(id);
+      expect(doc!.outbox).toEqual([]);
+      expect(doc).not.toHaveProperty('outboxSince');
+    }
+    expect((await stored(ids[1]))!.outbox).toEqual([newer]);
+    expect(woken).toEqual([`user_mfa:${ids[1]}`]);
+  });
+
+  it('a command committed right after the batch statement applied: nothing is written again, the newer event stays', async () => {
+    const id = randomUUID();
+    const { read } = await claimed([event(id, 1)]);
+    const other = await claimed([event(randomUUID(), 1)]);
+    const newer = event(id, 2);
+    // The statement for `id` is applied, then the command commits before the relay looks again; the other aggregate's statement misses.
+    await users.updateOne({ _id: id as never }, { $set: { outbox: [] }, $unset: { outboxSince: '' } });
+    await commit(id, newer);
+    await commit(other.id, event(other.id, 2));
+    const updates: string[] = [];
+    const listener = (e: CommandStartedEvent) => {
+      if (e.databaseName === dbName && e.commandName === 'update') updates.push(JSON.stringify(e.command.updates));
+    };
+    client.on('commandStarted', listener);
+    try {
+      await acknowledger.acknowledge(
+        users,
+        [read, other.read],
+        new Map([
+          [id, { upTo: 1 }],
+          [other.id, { upTo: 1 }],
+        ]),
+      );
+    } finally {
+      client.off('commandStarted', listener);
+    }
+    expect((await stored(id))!.outbox).toEqual([newer]);
+    expect(((await stored(other.id))!.outbox as StoredEvent[]).map((e) => e.sequence)).toEqual([2]);
+    // The batch's update, then one compare-and-set for `other` only.
+    expect(updates).toHaveLength(2);
+    expect(updates[1]).toContain(other.id);
+    expect(updates[1]).not.toContain(id);
   });
 
   it('the lease lapsed and another instance holds it: the raced acknowledgement leaves the outbox to that instance', async () => {

@@ -14,10 +14,11 @@ export type BatchOutcome = { done: true } | { unavailable: unknown };
  * Every query on an aggregate collection names one document by `_id`: FerretDB uses no index
  * for any other filter, `{_id: {$in: [...]}}` included, so those scan the whole collection —
  * an updateMany while holding the proxy's global write lock (bench/REPORT.md). Leases therefore
- * live in their own small collection (one document per outbox being published): a batch costs
- * one insertMany (claim), reads by `_id`, one update by `_id` per aggregate (the removal, which
- * must touch the aggregate anyway) and one deleteMany of leases — instead of an updateMany and
- * a find over `$in` to claim, and a bulk update plus another `$in` find to remove.
+ * live in their own small collection (one document per outbox being published). A batch costs
+ * five writes whatever its size: one insertMany (claim), one event-log insert, one `update`
+ * command removing the published events (a compare-and-set statement by `_id` per aggregate), one
+ * `delete` command of markers and one deleteMany of leases (the last two side by side) — plus
+ * reads by `_id`.
  */
 export class OutboxBatch {
   constructor(
@@ -28,13 +29,15 @@ export class OutboxBatch {
     private readonly acknowledger: OutboxAcknowledger,
   ) {}
 
-  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<BatchOutcome> {
+  /** `onSent`: this batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
+  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<BatchOutcome> {
     const collection = this.db.collection(collectionName);
-    const leased = await this.leases.claim(collectionName, ids);
+    // Each marker's `touch` is read before its aggregate (a command marking after this read keeps its
+    // marker); reading it while the lease is taken saves a round trip.
+    const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, ids, knownTouches)]);
     if (leased.length === 0) return { done: true };
+    let released = false;
     try {
-      // Each marker's `touch` is read before its aggregate: a command marking after this read keeps its marker.
-      const touches = await Promise.all(leased.map(async (id) => knownTouches?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
       const docs = await Promise.all(
         leased.map(
           (id) =>
@@ -46,22 +49,26 @@ export class OutboxBatch {
       const claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
       let drained = new Set<string>();
       if (claimed.length > 0) {
-        const outcome = await this.publisher.publish(collectionName, claimed);
+        const outcome = await this.publisher.publish(collectionName, claimed, onSent);
         if ('unavailable' in outcome) return outcome;
         drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
       }
-      // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
-      await Promise.all(
-        leased.map((id, i) =>
-          (docs[i] === null || drained.has(id)) && touches[i] !== undefined
-            ? this.pending.clear(pendingKey(collectionName, id), touches[i]!).catch(() => undefined)
-            : undefined,
-        ),
-      );
+      // Markers of outboxes now empty (or found empty) go, in one command; a failure here only costs a later look.
+      const clearable = leased.flatMap((id, i) => {
+        const touch = touchById.get(id);
+        return (docs[i] === null || drained.has(id)) && touch !== undefined ? [{ key: pendingKey(collectionName, id), touch }] : [];
+      });
+      released = true;
+      await Promise.all([this.pending.clearAll(clearable).catch(() => undefined), this.leases.release(collectionName, leased)]);
       return { done: true };
     } finally {
-      // Removal done (or failed): the outboxes are free for whoever comes next.
-      await this.leases.release(collectionName, leased);
+      // Removal failed or Kafka was away: the outboxes are free for whoever comes next.
+      if (!released) await this.leases.release(collectionName, leased);
     }
+  }
+
+  private async touches(collectionName: string, ids: string[], known?: Map<string, number>): Promise<Map<string, number | undefined>> {
+    const touches = await Promise.all(ids.map(async (id) => known?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
+    return new Map(ids.map((id, i) => [id, touches[i]]));
   }
 }

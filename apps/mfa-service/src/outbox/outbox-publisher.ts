@@ -46,7 +46,8 @@ export class OutboxPublisher {
     private readonly log: Logger,
   ) {}
 
-  async publish(collectionName: string, claimed: ClaimedOutbox[]): Promise<PublishOutcome> {
+  /** `onSent`: the records are on Kafka; the event-log insert comes next (the relay may start its next batch). */
+  async publish(collectionName: string, claimed: ClaimedOutbox[], onSent?: () => void): Promise<PublishOutcome> {
     const sorted = claimed.map((doc) => ({ id: doc._id, events: [...(doc.outbox ?? [])].sort((a, b) => a.sequence - b.sequence) }));
     const { records, unpublishable } = this.prepare(sorted.flatMap((a) => a.events));
     await this.deadLetters.setAside(
@@ -81,6 +82,7 @@ export class OutboxPublisher {
       this.metrics.publishFailed(records.size);
       return { unavailable: error };
     }
+    onSent?.();
     if (published.length > 0) {
       this.metrics.published(published, Date.now() - started, Date.now());
       // Some may be logged already, by an earlier (crashed or raced) publication of the same events.

@@ -13,7 +13,7 @@ import { OutboxAcknowledger } from './outbox-acknowledger';
 import { OutboxBacklog } from './outbox-backlog';
 import { OutboxBatch } from './outbox-batch';
 import { OutboxDeadLetters } from './outbox-dead-letters';
-import { OutboxLeases } from './outbox-leases';
+import { leaseKey, OutboxLeases } from './outbox-leases';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxPublisher } from './outbox-publisher';
 import { OutboxSealer } from './outbox-sealer';
@@ -25,6 +25,16 @@ export { OUTBOX_LEASES_COLLECTION } from './outbox-leases';
 const BATCH_SIZE = 200;
 const POLL_INTERVAL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * A batch costs five writes whatever its size (OutboxBatch), so one started while the previous batch
+ * finishes must hold at least five aggregates to stay within one write per event; fewer wait for
+ * that batch to end and go together in the next.
+ */
+const EARLY_BATCH_MIN = 5;
+
+/** How a hot batch ended: `ok` false when Kafka was away (`error` absent) or the database failed (`error`). */
+type HotOutcome = { ok: boolean; error?: unknown };
 
 /**
  * Publishes the events that commands left in their aggregates' outboxes.
@@ -43,6 +53,8 @@ const MAX_BACKOFF_MS = 5_000;
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly hot = new Map<string, Set<string>>();
+  /** Lease keys of the aggregates in a hot batch right now. */
+  private readonly inFlight = new Set<string>();
   private readonly log: Logger;
   private pending!: PendingOutboxes;
   private leases!: OutboxLeases;
@@ -143,31 +155,95 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return false;
   }
 
+  /**
+   * Hot aggregates in batches, at most two at once: the next batch (of at least EARLY_BATCH_MIN
+   * aggregates) claims, reads and sends while the previous one writes its event log, removal, markers
+   * and lease release (writes that wait for FerretDB's write lock behind the commands', which an event
+   * committed meanwhile need not wait for). An aggregate is never in both (per-aggregate order; and a
+   * lease is never taken over from ourselves): one hot again while its batch finishes waits for it.
+   */
   private async drainHot(): Promise<void> {
-    while (this.hasHot() && !this.stopped) {
-      const wait = this.retryAt - Date.now();
-      if (wait > 0) {
-        // Kafka is failing: leave the ids hot and let the poll timer retry after the backoff.
-        return;
-      }
-      for (const [collection, ids] of this.hot) {
-        if (ids.size === 0) continue;
-        const batch = [...ids].slice(0, BATCH_SIZE);
-        for (const id of batch) ids.delete(id);
-        let ok: boolean;
-        try {
-          ok = await this.publishBatch(collection, batch);
-        } catch (error) {
-          // The database failed mid-batch: keep them hot (the poll retries after the backoff).
-          for (const id of batch) ids.add(id);
-          throw error;
+    let finishing: Promise<HotOutcome> | null = null;
+    let failed: HotOutcome | undefined;
+    try {
+      while (!this.stopped && Date.now() >= this.retryAt) {
+        const next = finishing && this.startable() < EARLY_BATCH_MIN ? null : this.takeHot();
+        if (!next) {
+          if (!finishing) break;
+          // Too few to pay for a batch of their own (or all in the batch finishing): they join the next one.
+          const outcome: HotOutcome = await finishing;
+          finishing = null;
+          if (!outcome.ok) {
+            failed = outcome;
+            break;
+          }
+          continue;
         }
-        if (!ok) {
-          for (const id of batch) ids.add(id);
-          return;
+        const { sent, done } = this.startHot(next.collection, next.ids);
+        await sent;
+        const previous = finishing;
+        finishing = done;
+        const outcome = previous ? await previous : { ok: true };
+        if (!outcome.ok) {
+          failed = outcome;
+          break;
         }
       }
+    } finally {
+      const last = finishing ? await finishing : undefined;
+      failed ??= last?.ok === false ? last : undefined;
     }
+    // Kafka unreachable: publishBatch backed off already. A database failure: kick() backs off.
+    if (failed && 'error' in failed) throw failed.error;
+  }
+
+  /** Hot aggregates in no batch now. */
+  private startable(): number {
+    let n = 0;
+    for (const [collection, ids] of this.hot) for (const id of ids) if (!this.inFlight.has(leaseKey(collection, id))) n++;
+    return n;
+  }
+
+  /** Up to BATCH_SIZE hot aggregates of one collection that are in no batch now, marked in flight. */
+  private takeHot(): { collection: string; ids: string[] } | null {
+    for (const [collection, ids] of this.hot) {
+      const batch: string[] = [];
+      for (const id of ids) {
+        if (batch.length >= BATCH_SIZE) break;
+        if (!this.inFlight.has(leaseKey(collection, id))) batch.push(id);
+      }
+      if (batch.length === 0) continue;
+      for (const id of batch) {
+        ids.delete(id);
+        this.inFlight.add(leaseKey(collection, id));
+      }
+      return { collection, ids: batch };
+    }
+    return null;
+  }
+
+  /** One hot batch: `sent` once its records are on Kafka (or it ended), `done` when it ended (never rejects). */
+  private startHot(collection: string, batch: string[]): { sent: Promise<void>; done: Promise<HotOutcome> } {
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    // Not published (Kafka away, or the database failed mid-batch): keep them hot; the poll retries after the backoff.
+    const keepHot = () => batch.forEach((id) => this.hot.get(collection)?.add(id));
+    const done = this.publishBatch(collection, batch, undefined, markSent)
+      .then(
+        (ok): HotOutcome => {
+          if (!ok) keepHot();
+          return { ok };
+        },
+        (error: unknown): HotOutcome => {
+          keepHot();
+          return { ok: false, error };
+        },
+      )
+      .finally(() => {
+        for (const id of batch) this.inFlight.delete(leaseKey(collection, id));
+        markSent();
+      });
+    return { sent, done };
   }
 
   private schedulePoll(delayMs: number): void {
@@ -221,8 +297,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One batch (OutboxBatch); false when Kafka could not be reached (the relay backs off). */
-  private async publishBatch(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<boolean> {
-    const outcome = await this.batches.run(collectionName, ids, knownTouches);
+  private async publishBatch(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<boolean> {
+    const outcome = await this.batches.run(collectionName, ids, knownTouches, onSent);
     if ('unavailable' in outcome) {
       this.backOff(outcome.unavailable, 'publishing to Kafka failed; events stay in the outbox');
       return false;

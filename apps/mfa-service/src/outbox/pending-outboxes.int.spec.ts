@@ -56,6 +56,20 @@ describe('pending outbox markers (real database)', () => {
     expect(await pending.touchOf(key)).toBeUndefined();
   });
 
+  it("a batch's markers are cleared together: each only if untouched since it was read", async () => {
+    const at = new Date();
+    await pending.mark(
+      'user_mfa',
+      ['b1', 'b2', 'b3'].map((id) => ({ id, events: 1 })),
+      at,
+    );
+    const keys = ['b1', 'b2', 'b3'].map((id) => pendingKey('user_mfa', id));
+    const read = await Promise.all(keys.map(async (key) => ({ key, touch: (await pending.touchOf(key))! })));
+    await pending.mark('user_mfa', [{ id: 'b2', events: 0 }], at); // b2's command touched it after the read
+    await pending.clearAll(read);
+    expect(await Promise.all(keys.map((key) => pending.touchOf(key)))).toEqual([undefined, read[1].touch + 1, undefined]);
+  });
+
   it('the sweep repairs a missing marker without lowering what commands counted', async () => {
     const since = new Date('2026-01-01T00:00:00Z');
     await pending.repair('org_policies', 'o2', 1, since);

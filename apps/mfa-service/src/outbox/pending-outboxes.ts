@@ -84,6 +84,16 @@ export class PendingOutboxes {
     await this.collection.deleteOne({ _id: key, touch });
   }
 
+  /** `clear` for a batch's markers: one `delete` command, one statement (by `_id` and `touch`) per marker. */
+  async clearAll(markers: Array<{ key: string; touch: number }>): Promise<void> {
+    if (markers.length === 0) return;
+    if (markers.length === 1) return this.clear(markers[0].key, markers[0].touch);
+    await this.collection.bulkWrite(
+      markers.map(({ key, touch }) => ({ deleteOne: { filter: { _id: key, touch } } })),
+      { ordered: false },
+    );
+  }
+
   /** Backlog for the gauges and readiness: reads only the markers (bounded). */
   async backlog(now: number, cap = 50_000): Promise<{ events: number; oldestAgeSeconds: number }> {
     const docs = await this.collection.find(ALL_PENDING as Document, { projection: { since: 1, events: 1 }, sort: { since: 1 }, limit: cap }).toArray();

@@ -1,0 +1,166 @@
+import { Topics } from '@mfa/contracts';
+import { EVENT_LOG_COLLECTION, StoredEvent } from '@mfa/persistence';
+import { MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import type { Counter } from 'prom-client';
+import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
+import { OUTBOX_LEASES_COLLECTION, OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
+import { PENDING_OUTBOXES_COLLECTION } from '../../apps/mfa-service/src/outbox/pending-outboxes';
+import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
+import { eventually } from '../harness/eventually';
+import { KafkaCollector } from '../harness/kafka-collector';
+import { startTestApp, TestApp } from '../harness/test-app';
+import { requireInfra, uniqueName } from '../harness/test-env';
+import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
+import { signToken } from '../harness/tokens';
+import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
+
+/** The relay's writes: leases, the event log, marker deletes and outbox removals (updates of the aggregates). */
+const RELAY_WRITES = [
+  `${OUTBOX_LEASES_COLLECTION} insert`,
+  `${EVENT_LOG_COLLECTION} insert`,
+  `${USER_MFA_COLLECTION} update`,
+  `${PENDING_OUTBOXES_COLLECTION} delete`,
+  `${OUTBOX_LEASES_COLLECTION} delete`,
+];
+
+async function dbCommands(app: TestApp): Promise<Map<string, number>> {
+  const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
+  const { values } = await metric.get();
+  return new Map(values.map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]));
+}
+
+function storedEvent(userId: string): StoredEvent {
+  return {
+    id: randomUUID(),
+    type: 'MfaVerificationFailed',
+    topic: Topics.userMfa,
+    key: userId,
+    aggregate: 'user',
+    sequence: 1,
+    topicSequence: 1,
+    time: new Date(),
+    schemaVersion: 1,
+    orgId: null,
+    userId,
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    actorId: userId,
+    actorType: 'user',
+    data: { userId, orgId: null, method: 'GOOGLE_AUTH', reason: 'INVALID_CODE' },
+    replayable: true,
+  };
+}
+
+/**
+ * Issue 16's relay budget, measured with the production metric (mfa_db_commands_total): a batch
+ * costs the same five writes whatever its size (lease insert, event-log insert, one `update`
+ * command removing every aggregate's published events, one `delete` command of markers, lease
+ * delete), so at most one write per published event once a batch holds five aggregates.
+ */
+describe('outbox relay: database writes per published event', () => {
+  const AGGREGATES = 40;
+  let t: TestApp;
+  let kafka: KafkaCollector;
+  let mongo: MongoClient;
+
+  beforeAll(async () => {
+    kafka = await KafkaCollector.start(requireInfra().kafkaBrokers, [Topics.userMfa, Topics.orgPolicy]);
+    t = await startTestApp({ env: { MFA_SCHEDULER_INTERVAL_MS: '0' } });
+    mongo = await MongoClient.connect(requireInfra().mongoUrl);
+    // Let the start-up sweep (which touches the markers of outboxes it finds) pass before seeding.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  });
+  afterAll(async () => {
+    await mongo.close();
+    await t.close();
+    await kafka.stop();
+  });
+
+  it(`${AGGREGATES} aggregates with one event each: every event published and logged once, in batches of five writes (≤ 1 per event)`, async () => {
+    const db = mongo.db(t.db.name);
+    const relay = t.app.get(OutboxRelay);
+    // Outboxes as another instance's commands leave them (no wake-up here): the poll finds them by marker.
+    const outboxes = Array.from({ length: AGGREGATES }, () => {
+      const userId = `relay-cost-${randomUUID()}`;
+      return { userId, event: storedEvent(userId) };
+    });
+    await db
+      .collection(USER_MFA_COLLECTION)
+      .insertMany(outboxes.map(({ userId, event }) => ({ _id: userId as never, version: 1, lastSequence: 1, outbox: [event], outboxSince: event.time })));
+    const before = await dbCommands(t);
+    await relay.markPending(
+      USER_MFA_COLLECTION,
+      outboxes.map(({ userId }) => ({ id: userId, events: 1 })),
+      new Date(),
+    );
+
+    const ids = new Set(outboxes.map(({ event }) => event.id));
+    await kafka.waitFor((events) => events.filter((e) => ids.has(e.id)).length >= AGGREGATES, 30_000, 'the seeded events');
+    await eventually(
+      async () => ({
+        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
+        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
+        waiting: await db.collection(USER_MFA_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
+      }),
+      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
+      'outboxes drained, markers and leases gone',
+    );
+    await relay.whenIdle();
+    const after = await dbCommands(t);
+
+    // Each event once on Kafka and once in the event log.
+    expect(
+      kafka
+        .events((e) => ids.has(e.id))
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: [...ids] as never[] } })).toBe(AGGREGATES);
+
+    const writes = Object.fromEntries(RELAY_WRITES.map((key) => [key, (after.get(key) ?? 0) - (before.get(key) ?? 0)]));
+    const batches = writes[`${OUTBOX_LEASES_COLLECTION} insert`];
+    expect(batches).toBeGreaterThanOrEqual(1);
+    // One command of each kind per batch, whatever the number of aggregates in it.
+    expect(writes).toEqual(Object.fromEntries(RELAY_WRITES.map((key) => [key, batches])));
+    const total = Object.values(writes).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThanOrEqual(AGGREGATES);
+  });
+
+  it("commits arriving while batches are in flight (the next batch overlaps the previous one's removal): each event once, in per-aggregate order, nothing left behind", async () => {
+    const db = mongo.db(t.db.name);
+    const orgs = Array.from({ length: 12 }, () => uniqueName('org-relay'));
+    const CHANGES = 6;
+    await Promise.all(
+      orgs.map(async (orgId) => {
+        await seedAdminMfa(t.db, `owner-${orgId}`);
+        const auth = `Bearer ${await signToken(adminClaims(`owner-${orgId}`, orgId, 255))}`;
+        for (let i = 0; i < CHANGES; i++) {
+          const res = await t.http
+            .post('/mfa/organization/enforce')
+            .set('Authorization', auth)
+            .send({ enforced: true, gracePeriodDays: i + 1 });
+          expect(res.status).toBe(200);
+        }
+      }),
+    );
+    const ofOrg = (orgId: string) => kafka.events((e) => e.subject === orgId);
+    await kafka.waitFor(() => orgs.every((o) => ofOrg(o).length >= CHANGES), 60_000, 'every org change');
+    await eventually(
+      async () => ({
+        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
+        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
+        waiting: await db.collection(ORG_POLICY_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
+      }),
+      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
+      'outboxes drained, markers and leases gone',
+    );
+    await t.app.get(OutboxRelay).whenIdle();
+    for (const orgId of orgs) {
+      const events = kafka.events((e) => e.subject === orgId);
+      expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: CHANGES }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(CHANGES);
+      expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: events.map((e) => e.id) as never[] } })).toBe(CHANGES);
+    }
+  });
+});
