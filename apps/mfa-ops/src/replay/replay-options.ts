@@ -13,7 +13,8 @@ export const USAGE = `Usage: npm run ops -- replay [selection] [options]
 
 Re-publishes events from the service's event log with their original id, time, sequence
 and key, marked replay=true (header ce_replay). Delivery events (MagicLinkRequested) are
-never replayed. Events go out ordered by (time, sequence, id).
+never replayed. Events are read in id (creation time) order, one index range per page;
+each key's events go out in sequence order, even when instance clocks differed (up to 5 s).
 
 Selection (combined with AND; at least one, or --all):
   --from <ISO>            events at or after this time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)
@@ -27,6 +28,7 @@ Selection (combined with AND; at least one, or --all):
 
 Options:
   --dry-run               count what would be replayed (by type and topic); publish nothing
+                          (a real run does not count first: it reports what it published)
   --to-topic <topic>      publish to this topic instead of each event's original topic
   --batch-size <n>        events per acknowledged batch and checkpoint (1-10000, default 500)
   --job <name>            name of a resumable job; re-run with the same selection to continue

@@ -240,6 +240,13 @@ export class Replayer {
       lastProcessed = doc._id;
     };
 
+    /** The previous run's held-back events: cut but unsent back to `outgoing` in their order, the waiting ones held. */
+    const restore = (docs: EventLogDocument[]) => {
+      const found = new Map(docs.map((doc) => [doc._id, this.checked(doc)]));
+      for (const id of cursor.unsent) if (found.has(id)) outgoing.push(found.get(id)!);
+      for (const id of cursor.behind) if (found.has(id)) hold(found.get(id)!, true);
+    };
+
     // One batch in flight while the next is read and encoded; each is checkpointed once acknowledged.
     let inFlight: Promise<void> = Promise.resolve();
     const shipNext = async (): Promise<boolean> => {
@@ -279,9 +286,14 @@ export class Replayer {
       }
       return true;
     };
-    const readPage = (after: string | null) =>
+    const readPage = (after: string | null, carried: string[] = []) =>
       this.events
-        .find(remainingFilter(request.selection, position, after) as Document, { sort: REPLAY_SORT, limit: pageSize, batchSize: Math.min(pageSize, 10_000) })
+        .find(
+          (carried.length > 0
+            ? { $or: [remainingFilter(request.selection, position, after), { _id: { $in: carried } }] }
+            : remainingFilter(request.selection, position, after)) as Document,
+          { sort: REPLAY_SORT, limit: pageSize, batchSize: Math.min(pageSize, 10_000) },
+        )
         .toArray();
 
     // Keeps the claim alive while a batch waits on a slow broker; checkpoints renew it too.
@@ -291,15 +303,15 @@ export class Replayer {
     let interrupted = false;
     let prefetch: Promise<EventLogDocument[]> | null = null;
     try {
-      // The previous run's held-back events: cut but unsent first, then those still waiting.
-      const carried = [...cursor.unsent, ...cursor.behind];
-      if (carried.length > 0) {
-        const found = new Map((await this.events.find({ _id: { $in: carried } } as Document).toArray()).map((doc) => [doc._id, this.checked(doc)]));
-        for (const id of cursor.unsent) if (found.has(id)) outgoing.push(found.get(id)!);
-        for (const id of cursor.behind) if (found.has(id)) hold(found.get(id)!, true);
+      // The previous run's held-back events (cut but unsent, then waiting) come with the first page
+      // (their ids sort first): one query, which on FerretDB is one scan.
+      const carried = new Set([...cursor.unsent, ...cursor.behind]);
+      const withCarried = carried.size > 0 && carried.size < pageSize;
+      if (carried.size > 0 && !withCarried) {
+        restore(await this.events.find({ _id: { $in: [...carried] } } as Document).toArray());
       }
       let after = cursor.after;
-      prefetch = readPage(after);
+      prefetch = withCarried ? readPage(after, [...carried]) : readPage(after);
       for (;;) {
         if (signal?.aborted) {
           interrupted = true;
@@ -307,13 +319,20 @@ export class Replayer {
         }
         const page: EventLogDocument[] = await prefetch!;
         prefetch = null;
+        let fresh = 0;
+        const back: EventLogDocument[] = [];
         for (const doc of page) {
-          hold(this.checked(doc), false);
-          unprocessed.push(doc);
+          if (carried.delete(doc._id)) back.push(doc);
+          else {
+            hold(this.checked(doc), false);
+            unprocessed.push(doc);
+            fresh += 1;
+          }
         }
+        if (back.length > 0) restore(back);
         const done = page.length < pageSize;
         if (!done) {
-          after = page[page.length - 1]._id;
+          if (fresh > 0) after = unprocessed[unprocessed.length - 1]._id;
           // The next page is read while this one is sent.
           prefetch = readPage(after);
           prefetch.catch(() => undefined);
