@@ -640,7 +640,8 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     } finally {
       await collector.stop();
     }
-  });
+    // Three runs and three counting plans, each a scan of the 10,000-event log on FerretDB: slow on a shared machine.
+  }, 180_000);
 
   it('the built CLI: creates a fresh target topic with retention.ms=-1 and warns when an existing one would delete old replayed records', async () => {
     assertCliBuilt();
