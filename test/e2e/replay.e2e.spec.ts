@@ -527,7 +527,7 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       await expect(narrow.run(await narrow.plan(base), publisher)).rejects.toThrow(ReplayDataError);
       const job = (await skewDb.collection<ReplayJobDocument>(REPLAY_JOBS_COLLECTION).findOne({ _id: base.jobName }))!;
       expect(job.status).toBe('interrupted');
-      expect(job.lastError).toContain(`event ${skewed[0]._id} (key ${skewKey}, sequence 1) has an id more than 1000 ms older than sequence`);
+      expect(job.lastError).toContain(`event ${skewed[0]._id} (key ${skewKey}, sequence 1) has an id more than 1000 ms newer than sequence`);
       // Sequence 1 was never sent after a later one; nothing was sent twice.
       expect(keySequences(publisher.ids())).not.toContain(1);
       expect(new Set(publisher.ids()).size).toBe(publisher.records.length);

@@ -39,7 +39,7 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
   return withOpsDatabase(env, err, async (db) => {
     let kafka: KafkaClient | null = null;
     try {
-      const replayer = new Replayer(db, { source: env.eventSource });
+      const replayer = new Replayer(db, { source: env.eventSource, clockSkewMs: options.clockSkewMs });
       // Only the dry run counts (a scan of the selection); a run reports what it published.
       const plan = await replayer.plan(request, { count: options.dryRun });
 

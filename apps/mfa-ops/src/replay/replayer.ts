@@ -207,8 +207,9 @@ export class Replayer {
       const last = sent.get(doc.key);
       if (last && last.sequence > doc.sequence) {
         throw new ReplayDataError(
-          `event ${doc._id} (key ${doc.key}, sequence ${doc.sequence}) has an id more than ${skewMs} ms older than sequence ${last.sequence} of its key, ` +
-            'which was already sent: instance clocks skewed beyond the replay window. Nothing was sent out of order; the job keeps its checkpoint.',
+          `event ${doc._id} (key ${doc.key}, sequence ${doc.sequence}) has an id more than ${skewMs} ms newer than sequence ${last.sequence} of its key, ` +
+            'which was already sent: instance clocks differed by more than --clock-skew. Nothing was sent out of order; ' +
+            'replay the selection again with --restart and a larger --clock-skew.',
         );
       }
       const entry: Pending = { doc, processed };
