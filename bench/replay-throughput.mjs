@@ -2,10 +2,14 @@
 // sending the same records with the same settings, in the same run.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { infrastructure, ROOT, summary } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const { uuidv7 } = require('../dist/libs/common/src/ids/uuid-v7.js');
 
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 100_000);
 const BATCH = 500;
@@ -16,7 +20,8 @@ function seedEvents(count) {
   return Array.from({ length: count }, (_, i) => {
     const org = `replay-org-${i % 1000}`;
     const sequence = Math.floor(i / 1000) + 1;
-    const id = randomUUID();
+    // Event ids are UUIDv7 of the commit time, as the service stamps them (the replay reads in id order).
+    const id = uuidv7(base + i * 10);
     return {
       _id: id,
       id,

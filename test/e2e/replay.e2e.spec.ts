@@ -3,15 +3,16 @@ import { EVENT_CATALOGUE, EventType, Topics } from '@mfa/contracts';
 import { KafkaClient, OutgoingRecord } from '@mfa/messaging';
 import { EVENT_LOG_COLLECTION, EventLogDocument } from '@mfa/persistence';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { Db, MongoClient } from 'mongodb';
+import { Db, Document, MongoClient } from 'mongodb';
 import pino from 'pino';
 import { JobBusyError, REPLAY_JOBS_COLLECTION, ReplayJobDocument } from '../../apps/mfa-ops/src/replay/replay-job';
 import { UsageError } from '../../apps/mfa-ops/src/replay/replay-options';
 import { ReplaySelection } from '../../apps/mfa-ops/src/replay/replay-selection';
-import { EventPublisher, Replayer, ReplayRequest } from '../../apps/mfa-ops/src/replay/replayer';
+import { EventPublisher, ReplayDataError, Replayer, ReplayRequest } from '../../apps/mfa-ops/src/replay/replayer';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { requireInfra, uniqueName } from '../harness/test-env';
 
@@ -147,6 +148,24 @@ function seed(total: number): { replayable: EventLogDocument[]; delivery: EventL
 const order = (a: EventLogDocument, b: EventLogDocument) =>
   a.time.getTime() - b.time.getTime() || a.sequence - b.sequence || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0);
 
+/**
+ * The replay order, restated: events are reached in id order, and an event goes out once it has
+ * been reached and every earlier sequence of its key (among the selected events) has gone out.
+ */
+function replayOrder(docs: EventLogDocument[]): EventLogDocument[] {
+  const byIdOrder = [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
+  const keyQueues = new Map<string, EventLogDocument[]>();
+  for (const d of [...docs].sort((a, b) => a.sequence - b.sequence)) keyQueues.set(d.key, [...(keyQueues.get(d.key) ?? []), d]);
+  const reached = new Set<string>();
+  const out: EventLogDocument[] = [];
+  for (const d of byIdOrder) {
+    reached.add(d._id);
+    const queue = keyQueues.get(d.key)!;
+    while (queue.length > 0 && reached.has(queue[0]._id)) out.push(queue.shift()!);
+  }
+  return out;
+}
+
 async function seedLog(db: Db, docs: EventLogDocument[]): Promise<void> {
   const log = db.collection<EventLogDocument>(EVENT_LOG_COLLECTION);
   await log.createIndex({ time: 1 });
@@ -202,6 +221,7 @@ describe('replay (ops CLI) on the real event log and broker', () => {
   const { replayable, delivery } = seed(TOTAL);
   const byId = new Map(replayable.map((d) => [d._id, d]));
   const sorted = [...replayable].sort(order);
+  const replayed = replayOrder(replayable);
   const topics: string[] = [];
   let mongo: MongoClient;
   let db: Db;
@@ -324,14 +344,15 @@ describe('replay (ops CLI) on the real event log and broker', () => {
   describe('selections yield exactly their events, in replay order (on a smaller log)', () => {
     const small = seed(SMALL_TOTAL);
     const smallSorted = [...small.replayable].sort(order);
+    const smallReplayed = replayOrder(small.replayable);
     const smallById = new Map(small.replayable.map((d) => [d._id, d]));
     let smallDb: Db;
     let smallReplayer: Replayer;
     beforeAll(async () => {
       smallDb = mongo.db(`${dbName}_small`);
       await seedLog(smallDb, [...small.replayable, ...small.delivery]);
-      // Small pages: several keyset queries per run.
-      smallReplayer = new Replayer(smallDb, { source: SOURCE, batchesPerQuery: 10 });
+      // Small pages: several id-range queries per run.
+      smallReplayer = new Replayer(smallDb, { source: SOURCE, pageSize: 70 });
     });
     afterAll(async () => {
       await smallDb?.dropDatabase().catch(() => undefined);
@@ -359,7 +380,7 @@ describe('replay (ops CLI) on the real event log and broker', () => {
     ];
 
     it.each(cases)('%s', async (_name, selection, predicate) => {
-      const expected = smallSorted.filter(predicate);
+      const expected = replayOrder(smallSorted.filter(predicate));
       expect(expected.length).toBeGreaterThan(5);
       expect(expected.length).toBeLessThan(SMALL_TOTAL / 4);
       const plan = await smallReplayer.plan(request({ selection, batchSize: 7 }));
@@ -402,8 +423,149 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       const publisher = new CapturingPublisher();
       const outcome = await smallReplayer.run(plan, publisher);
       expect(outcome.status).toBe('completed');
-      expect(publisher.ids()).toEqual(smallSorted.filter((d) => d.userId === users[5]).map((d) => d._id));
+      expect(publisher.ids()).toEqual(smallReplayed.filter((d) => d.userId === users[5]).map((d) => d._id));
       expect(await jobs.findOne({ _id: name })).toMatchObject({ status: 'completed', owner: null, runs: 2 });
+    });
+  });
+
+  describe('per-key order when instance clocks differ (a later sequence with a smaller id), and checkpoints of older versions', () => {
+    // Instance A's clock runs 1.9 s ahead of instance B's: org K's sequence 1 and 4 were committed on A,
+    // 2 and 3 on B just after 1, so in id order K reads 2, 3, 1, 4. 400 events of other keys, 20 ms apart, around them.
+    const T = Date.UTC(2025, 5, 1);
+    const skewKey = `org-skew-${run}`;
+    // Ids made with the given clock (uuidv7() of this process stays monotonic, as one instance's ids do).
+    const uuidAt = (ms: number) => {
+      const t = ms.toString(16).padStart(12, '0');
+      const r = randomBytes(10).toString('hex');
+      return `${t.slice(0, 8)}-${t.slice(8)}-7${r.slice(0, 3)}-${(8 | (parseInt(r[3], 16) & 3)).toString(16)}${r.slice(4, 7)}-${r.slice(7, 19)}`;
+    };
+    const at = (ms: number, key: string, sequence: number): EventLogDocument => {
+      const id = uuidAt(T + ms);
+      return {
+        ...logDoc({
+          type: 'OrgMfaEnforced',
+          topic: Topics.orgPolicy,
+          key,
+          aggregate: 'org',
+          sequence,
+          time: new Date(T + ms),
+          orgId: key,
+          userId: null,
+          data: { orgId: key, n: ms },
+          replayable: true,
+        }),
+        _id: id,
+        id,
+      };
+    };
+    const skewed = [at(2000, skewKey, 1), at(100, skewKey, 2), at(150, skewKey, 3), at(2400, skewKey, 4)];
+    const fillerSequences = new Map<string, number>();
+    const filler = Array.from({ length: 400 }, (_, i) => {
+      const key = `org-f${i % 7}-${run}`;
+      fillerSequences.set(key, (fillerSequences.get(key) ?? 0) + 1);
+      return at(10 + i * 20, key, fillerSequences.get(key)!);
+    });
+    const all = [...skewed, ...filler];
+    const expected = replayOrder(all);
+    let skewDb: Db;
+    const keySequences = (ids: string[]) => {
+      const docs = new Map(all.map((d) => [d._id, d]));
+      return ids
+        .map((id) => docs.get(id)!)
+        .filter((d) => d.key === skewKey)
+        .map((d) => d.sequence);
+    };
+    beforeAll(async () => {
+      skewDb = mongo.db(`${dbName}_skew`);
+      await seedLog(skewDb, all);
+    });
+    afterAll(async () => {
+      await skewDb?.dropDatabase().catch(() => undefined);
+    });
+
+    it('holds a later sequence back across pages until the earlier one (larger id) is sent; an interrupted run resumes with it held back', async () => {
+      expect(skewed[1]._id < skewed[0]._id).toBe(true);
+      expect(expected.filter((d) => d.key === skewKey).map((d) => d.sequence)).toEqual([1, 2, 3, 4]);
+      const replayer2 = new Replayer(skewDb, { source: SOURCE, pageSize: 10, clockSkewMs: 2500 });
+      const base = request({ batchSize: 3 });
+
+      // Interrupted while K's sequences 2 and 3 are read and processed but wait for sequence 1.
+      const controller = new AbortController();
+      const first = new CapturingPublisher();
+      const interrupting: EventPublisher = {
+        send: async (records) => {
+          if (records.some((r) => Date.parse(r.headers.ce_time) > T + 800 && Date.parse(r.headers.ce_time) < T + 1500)) controller.abort();
+          await first.send(records);
+        },
+      };
+      const one = await replayer2.run(await replayer2.plan(base), interrupting, { signal: controller.signal });
+      expect(one.status).toBe('interrupted');
+      expect(keySequences(first.ids())).toEqual([]);
+      const { cursor, published } = (await skewDb.collection<ReplayJobDocument>(REPLAY_JOBS_COLLECTION).findOne({ _id: base.jobName }))!;
+      expect(published).toBe(first.records.length);
+      expect(cursor!.behind).toEqual(expect.arrayContaining([skewed[1]._id, skewed[2]._id]));
+      expect(cursor!.after! > skewed[2]._id && cursor!.after! < skewed[0]._id).toBe(true);
+
+      const plan = await replayer2.plan(base);
+      expect(plan).toMatchObject({ resuming: true, alreadyPublished: published, remaining: all.length - published });
+      const second = new CapturingPublisher();
+      const two = await replayer2.run(plan, second);
+      expect(two).toMatchObject({ status: 'completed', job: { published: all.length, total: all.length, runs: 2 } });
+      // Exactly the order of an uninterrupted run: every event once, K in sequence order.
+      expect([...first.ids(), ...second.ids()]).toEqual(expected.map((d) => d._id));
+      expect(keySequences([...first.ids(), ...second.ids()])).toEqual([1, 2, 3, 4]);
+      for (const key of fillerSequences.keys()) {
+        const sequences = [...first.records, ...second.records].filter((r) => r.key === key).map((r) => Number(r.headers.ce_sequence));
+        expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+      }
+    });
+
+    it('a skew beyond the window fails the run before anything of that key goes out of order; the job keeps its checkpoint', async () => {
+      const narrow = new Replayer(skewDb, { source: SOURCE, pageSize: 10, clockSkewMs: 1000 });
+      const base = request({ batchSize: 3 });
+      const publisher = new CapturingPublisher();
+      await expect(narrow.run(await narrow.plan(base), publisher)).rejects.toThrow(ReplayDataError);
+      const job = (await skewDb.collection<ReplayJobDocument>(REPLAY_JOBS_COLLECTION).findOne({ _id: base.jobName }))!;
+      expect(job.status).toBe('interrupted');
+      expect(job.lastError).toContain(`event ${skewed[0]._id} (key ${skewKey}, sequence 1) has an id more than 1000 ms newer than sequence`);
+      // Sequence 1 was never sent after a later one; nothing was sent twice.
+      expect(keySequences(publisher.ids())).not.toContain(1);
+      expect(new Set(publisher.ids()).size).toBe(publisher.records.length);
+      expect(job.published).toBeLessThanOrEqual(publisher.records.length);
+    });
+
+    it('a job checkpointed by an older version (position in time order) resumes after that position', async () => {
+      const legacyOrder = [...all].sort(order);
+      const done = 150;
+      const last = legacyOrder[done - 1];
+      const name = uniqueName('legacy');
+      const now = new Date();
+      const legacy = {
+        _id: name,
+        selection: {},
+        target: { topic: null },
+        status: 'interrupted',
+        position: { time: last.time, sequence: last.sequence, id: last._id },
+        published: done,
+        byType: { OrgMfaEnforced: done },
+        total: all.length,
+        runs: 1,
+        owner: null,
+        leaseUntil: null,
+        startedAt: now,
+        updatedAt: now,
+        completedAt: null,
+      };
+      await skewDb.collection(REPLAY_JOBS_COLLECTION).insertOne(legacy as unknown as Document);
+      const replayer2 = new Replayer(skewDb, { source: SOURCE, pageSize: 10, clockSkewMs: 2500 });
+      const plan = await replayer2.plan(request({ jobName: name, batchSize: 3 }));
+      expect(plan).toMatchObject({ resuming: true, alreadyPublished: done, remaining: all.length - done });
+      const publisher = new CapturingPublisher();
+      const outcome = await replayer2.run(plan, publisher);
+      expect(outcome).toMatchObject({ status: 'completed', published: all.length - done, job: { published: all.length, total: all.length, runs: 2 } });
+      expect(publisher.ids()).toEqual(replayOrder(legacyOrder.slice(done)).map((d) => d._id));
+      const job = (await skewDb.collection<ReplayJobDocument>(REPLAY_JOBS_COLLECTION).findOne({ _id: name }))!;
+      expect(job).toMatchObject({ status: 'completed', published: all.length, position: legacy.position, byType: { OrgMfaEnforced: all.length } });
     });
   });
 
@@ -425,7 +587,17 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       const first = await replayer.run(await replayer.plan(base), interrupting, { signal: controller.signal });
       expect(first).toMatchObject({ status: 'interrupted', published: 1500 });
       expect(await jobDoc(base.jobName)).toMatchObject({ status: 'interrupted', published: 1500, total: TOTAL, owner: null });
-      expect((await jobDoc(base.jobName))!.position).toEqual({ time: sorted[1499].time, sequence: sorted[1499].sequence, id: sorted[1499]._id });
+      // The checkpoint: every event up to `after` was published except those it names (held back or cut off), and nothing else.
+      const { cursor } = (await jobDoc(base.jobName))!;
+      const carried = new Set([...cursor!.behind, ...cursor!.unsent]);
+      const covered = replayable.filter((d) => d._id <= cursor!.after! && !carried.has(d._id)).map((d) => d._id);
+      expect(covered.sort()).toEqual(
+        replayed
+          .slice(0, 1500)
+          .map((d) => d._id)
+          .sort(),
+      );
+      expect([...carried].every((id) => id <= cursor!.after! && !covered.includes(id))).toBe(true);
 
       // Run 2: crashes after Kafka acknowledged its second batch but before the checkpoint.
       const unacknowledged: string[] = [];
@@ -464,11 +636,12 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       const seen = new Set<string>();
       const duplicates = ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
       expect(duplicates.sort()).toEqual([...unacknowledged].sort());
-      expect(unacknowledged).toEqual(sorted.slice(2000, 2500).map((d) => d._id));
+      expect(unacknowledged).toEqual(replayed.slice(2000, 2500).map((d) => d._id));
     } finally {
       await collector.stop();
     }
-  });
+    // Three runs and three counting plans, each a scan of the 10,000-event log on FerretDB: slow on a shared machine.
+  }, 180_000);
 
   it('the built CLI: creates a fresh target topic with retention.ms=-1 and warns when an existing one would delete old replayed records', async () => {
     assertCliBuilt();
@@ -540,7 +713,7 @@ describe('replay (ops CLI) on the real event log and broker', () => {
         child.on('close', () => (done = true));
         void poll();
       });
-      expect(interrupted.stderr).toContain(`job ${job}: replaying ${TOTAL} events (the whole event log) to ${target}`);
+      expect(interrupted.stderr).toContain(`job ${job}: replaying the whole event log to ${target}`);
       expect(interrupted.stderr).toContain('SIGINT: stopping after the current batch');
       expect(interrupted.stderr).toContain(`resume with: npm run ops -- replay --all --to-topic ${target} --batch-size 100 --job ${job}`);
       expect(interrupted.code).toBe(130);
@@ -551,7 +724,7 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       expect(checkpoint.published % 100).toBe(0);
 
       const resumed = await runCli(args, env);
-      expect(resumed.stderr).toContain(`job ${job}: resuming after ${checkpoint.published} published events; ${TOTAL - checkpoint.published} left`);
+      expect(resumed.stderr).toContain(`job ${job}: resuming after ${checkpoint.published} published events (the whole event log) to ${target}`);
       expect(resumed.code).toBe(0);
       expect(resumed.stdout).toMatch(
         new RegExp(

@@ -5,7 +5,8 @@
  */
 export interface ProgressSink {
   /** `done` is what an earlier run already did (a resumed job): it counts toward the bar, not the rate. */
-  start(total: number, done: number): void;
+  /** `total` null: not known (only what is done and the rate are shown). */
+  start(total: number | null, done: number): void;
   update(done: number): void;
   finish(): void;
 }
@@ -45,6 +46,7 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
   const redrawMs = options.redrawMs ?? 100;
   const quietMs = options.quietMs ?? 2000;
   let total = 0;
+  let known = true;
   let baseline = 0;
   let startedAt = 0;
   let lastDraw = 0;
@@ -66,39 +68,41 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
 
   const text = (done: number) => {
     const { rate, eta, percent } = stats(done);
+    if (!known) return `${done} events, ${Math.round(rate)} events/s`;
     return `${done}/${total} (${percent}%) ${Math.round(rate)} events/s, ETA ${done >= total ? '0s' : formatDuration(eta)}`;
   };
 
   const drawBar = (done: number) => {
     const info = text(done);
     const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - info.length - label.length - 6));
-    const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
+    const filled = !known ? 0 : total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
     stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${info}\x1b[K`);
     drawn = true;
   };
 
   return {
     start(newTotal, done) {
-      total = newTotal;
+      known = newTotal !== null;
+      total = newTotal ?? 0;
       baseline = done;
       startedAt = now();
       lastDraw = startedAt;
       lastStep = total > 0 ? Math.floor((done / total) * 10) : 10;
       first = null;
-      if (tty && total > 0) drawBar(done);
+      if (tty && known && total > 0) drawBar(done);
     },
     update(done) {
       const t = now();
       first ??= { at: t, done };
       if (tty) {
-        if (t - lastDraw >= redrawMs || done >= total) {
+        if (t - lastDraw >= redrawMs || (known && done >= total)) {
           lastDraw = t;
           drawBar(done);
         }
         return;
       }
       if (t - startedAt < quietMs) return;
-      const step = total > 0 ? Math.floor((done / total) * 10) : 10;
+      const step = !known ? lastStep : total > 0 ? Math.floor((done / total) * 10) : 10;
       if (step > lastStep || t - lastDraw >= lineIntervalMs) {
         lastStep = Math.max(lastStep, step);
         lastDraw = t;

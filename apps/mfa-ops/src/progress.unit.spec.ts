@@ -32,6 +32,19 @@ describe('createProgress', () => {
     expect(out.chunks.join('')).not.toContain('\r');
   });
 
+  it('without a known total (a replay does not count first): what is done and the rate, every 5 s', () => {
+    let now = 0;
+    const out = stream(false);
+    const progress = createProgress(out, { label: 'replay', now: () => now });
+    progress.start(null, 0);
+    for (let done = 100; done <= 3000; done += 100) {
+      now += 500;
+      progress.update(done);
+    }
+    progress.finish();
+    expect(out.chunks).toEqual(['replay: 1000 events, 200 events/s\n', 'replay: 2000 events, 200 events/s\n', 'replay: 3000 events, 200 events/s\n']);
+  });
+
   it('stays quiet on a short run without a terminal', () => {
     let now = 0;
     const out = stream(false);

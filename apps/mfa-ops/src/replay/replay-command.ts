@@ -8,7 +8,7 @@ import { JobBusyError } from './replay-job';
 import { ReplayOptions, UsageError } from './replay-options';
 import { dryRunReport, generateJobName, resumeCommand, summaryLine } from './replay-report';
 import { describeSelection, selectionOf } from './replay-selection';
-import { EventPublisher, Replayer, ReplayPlan, ReplayRequest } from './replayer';
+import { Replayer, ReplayPlan, ReplayRequest } from './replayer';
 
 export interface CommandIo {
   argv: string[];
@@ -39,8 +39,9 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
   return withOpsDatabase(env, err, async (db) => {
     let kafka: KafkaClient | null = null;
     try {
-      const replayer = new Replayer(db, { source: env.eventSource });
-      const plan = await replayer.plan(request);
+      const replayer = new Replayer(db, { source: env.eventSource, clockSkewMs: options.clockSkewMs });
+      // Only the dry run counts (a scan of the selection); a run reports what it published.
+      const plan = await replayer.plan(request, { count: options.dryRun });
 
       if (options.dryRun) {
         for (const line of dryRunReport(plan)) out(line);
@@ -58,48 +59,40 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
       const target = options.toTopic ?? 'the original topics';
       err(
         plan.resuming
-          ? `job ${jobName}: resuming after ${plan.alreadyPublished} published events; ${plan.remaining} left (${describeSelection(request.selection)}) to ${target}`
-          : `job ${jobName}: replaying ${plan.remaining} events (${describeSelection(request.selection)}) to ${target}`,
+          ? `job ${jobName}: resuming after ${plan.alreadyPublished} published events (${describeSelection(request.selection)}) to ${target}`
+          : `job ${jobName}: replaying ${describeSelection(request.selection)} to ${target}`,
       );
       if (!options.job) err(`(to resume this job if it is interrupted: --job ${jobName})`);
 
-      let publisher: EventPublisher = {
-        send: async () => {
-          throw new Error('no Kafka connection (nothing was left to publish when the run started)');
-        },
-      };
-      if (plan.remaining > 0) {
-        const logger = pino({ level: env.logLevel, base: { service: 'mfa-ops' } }, pino.destination({ dest: 2, sync: true }));
-        kafka = new KafkaClient({
-          brokers: env.kafkaBrokers,
-          clientId: env.kafkaClientId,
-          connectTimeoutMs: env.kafkaConnectTimeoutMs,
-          logger,
-          security: env.kafkaSecurity,
-          createTopics: env.createTopics,
-        });
-        // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
-        // replayed records keep their original timestamps, which a 7-day retention would delete
-        // at the broker's next check. Existing topics are left as they are, with a warning.
-        const created = await kafka.start(
-          plan.targetTopics.map((topic) => ({
-            topic,
-            numPartitions: env.topicPartitions,
-            replicationFactor: env.topicReplicationFactor,
-            configEntries: [{ name: 'retention.ms', value: '-1' }],
-          })),
-        );
-        for (const topic of created) {
-          err(`created topic ${topic} (${env.topicPartitions} partitions, retention.ms=-1: replayed records keep their original timestamps)`);
-        }
-        for (const line of await retentionWarnings(kafka, replayer, plan, created)) err(line);
-        publisher = kafka;
+      const logger = pino({ level: env.logLevel, base: { service: 'mfa-ops' } }, pino.destination({ dest: 2, sync: true }));
+      kafka = new KafkaClient({
+        brokers: env.kafkaBrokers,
+        clientId: env.kafkaClientId,
+        connectTimeoutMs: env.kafkaConnectTimeoutMs,
+        logger,
+        security: env.kafkaSecurity,
+        createTopics: env.createTopics,
+      });
+      // Creates a missing target topic (e.g. a fresh --to-topic) with no time-based retention:
+      // replayed records keep their original timestamps, which a 7-day retention would delete
+      // at the broker's next check. Existing topics are left as they are, with a warning.
+      const created = await kafka.start(
+        plan.targetTopics.map((topic) => ({
+          topic,
+          numPartitions: env.topicPartitions,
+          replicationFactor: env.topicReplicationFactor,
+          configEntries: [{ name: 'retention.ms', value: '-1' }],
+        })),
+      );
+      for (const topic of created) {
+        err(`created topic ${topic} (${env.topicPartitions} partitions, retention.ms=-1: replayed records keep their original timestamps)`);
       }
+      for (const line of await retentionWarnings(kafka, replayer, plan, created)) err(line);
 
       const progress = createProgress(io.stderr, { label: 'replay' });
       let outcome;
       try {
-        outcome = await replayer.run(plan, publisher, { signal: io.signal, progress });
+        outcome = await replayer.run(plan, kafka, { signal: io.signal, progress });
       } catch (error) {
         if (error instanceof JobBusyError || error instanceof UsageError) throw error;
         err(`error: replay failed: ${(error as Error).message}`);
@@ -108,7 +101,7 @@ export async function runReplayCommand(options: ReplayOptions, io: CommandIo): P
       }
       out(summaryLine(outcome));
       if (outcome.status === 'interrupted') {
-        err(`interrupted: job ${jobName} checkpointed at ${outcome.job.published}/${outcome.job.total} events`);
+        err(`interrupted: job ${jobName} checkpointed after ${outcome.job.published} events`);
         err(`resume with: ${resumeCommand(io.argv, jobName)}`);
         return EXIT_INTERRUPTED;
       }

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { UsageError } from './replay-options';
-import { describeSelection, ReplayPosition, ReplaySelection, sameSelection } from './replay-selection';
+import { describeSelection, ReplayCursor, ReplayPosition, ReplaySelection, sameSelection, START } from './replay-selection';
 
 export const REPLAY_JOBS_COLLECTION = 'replay_jobs';
 
@@ -13,19 +13,23 @@ export interface ReplayTarget {
 }
 
 export interface ReplayProgress {
-  position: ReplayPosition | null;
+  cursor: ReplayCursor;
   published: number;
   byType: Record<string, number>;
 }
 
 /** A resumable replay's checkpoint, one document per job name. */
-export interface ReplayJobDocument extends ReplayProgress {
+export interface ReplayJobDocument extends Omit<ReplayProgress, 'cursor'> {
   _id: string;
+  /** Absent on jobs started before replays paged by id. */
+  cursor?: ReplayCursor;
+  /** Such a job's checkpoint in (time, sequence, id) order: a fixed filter once resumed, never advanced. */
+  position?: ReplayPosition | null;
   selection: ReplaySelection;
   target: ReplayTarget;
   status: ReplayJobStatus;
-  /** Events in the selection: published so far plus what remained when the last run started. */
-  total: number;
+  /** Events in the selection: published so far plus what remained when the last run started, if it counted; null: not counted. */
+  total: number | null;
   runs: number;
   /** The process running it and until when its claim holds (renewed by checkpoints and a heartbeat). */
   owner: string | null;
@@ -89,9 +93,14 @@ export class ReplayJobStore {
 
   /**
    * Takes the job for this process: creates it, resumes it from its checkpoint, or (restart)
-   * resets it. `total` is what the caller counted as left to publish plus what is already done.
+   * resets it. `total` is what the caller counted as left to publish (null: not counted) plus what is already done.
    */
-  async claim(name: string, selection: ReplaySelection, target: ReplayTarget, options: { restart: boolean; remaining: number }): Promise<ReplayJobDocument> {
+  async claim(
+    name: string,
+    selection: ReplaySelection,
+    target: ReplayTarget,
+    options: { restart: boolean; remaining: number | null },
+  ): Promise<ReplayJobDocument> {
     const now = this.now();
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const existing = await this.find(name);
@@ -101,6 +110,7 @@ export class ReplayJobStore {
         selection,
         target,
         status: 'running',
+        cursor: START,
         position: null,
         published: 0,
         byType: {},
@@ -122,8 +132,8 @@ export class ReplayJobStore {
     }
     if (!options.restart) this.assertCompatible(existing, selection, target);
     const reset = options.restart
-      ? { selection, target, position: null, published: 0, byType: {}, total: options.remaining, startedAt: now, completedAt: null }
-      : { total: existing.published + options.remaining };
+      ? { selection, target, cursor: START, position: null, published: 0, byType: {}, total: options.remaining, startedAt: now, completedAt: null }
+      : { total: options.remaining === null ? null : existing.published + options.remaining };
     const result = await this.jobs.updateOne(
       {
         _id: name,
@@ -158,7 +168,7 @@ export class ReplayJobStore {
   }
 
   /** Ends this process's run: completed, or interrupted (resumable), releasing the claim. */
-  async finish(name: string, status: 'completed' | 'interrupted', lastError?: string): Promise<void> {
+  async finish(name: string, status: 'completed' | 'interrupted', lastError?: string, total?: number): Promise<void> {
     const now = this.now();
     await this.jobs.updateOne(
       { _id: name, owner: this.owner },
@@ -169,6 +179,7 @@ export class ReplayJobStore {
           leaseUntil: null,
           updatedAt: now,
           ...(status === 'completed' ? { completedAt: now } : {}),
+          ...(total !== undefined ? { total } : {}),
           ...(lastError ? { lastError } : {}),
         },
         ...(lastError ? {} : { $unset: { lastError: '' as const } }),

@@ -13,7 +13,9 @@ export const USAGE = `Usage: npm run ops -- replay [selection] [options]
 
 Re-publishes events from the service's event log with their original id, time, sequence
 and key, marked replay=true (header ce_replay). Delivery events (MagicLinkRequested) are
-never replayed. Events go out ordered by (time, sequence, id).
+never replayed. Events are read in id (creation time) order, one index range per page;
+each key's events go out in sequence order, even when instance clocks differed (up to
+--clock-skew).
 
 Selection (combined with AND; at least one, or --all):
   --from <ISO>            events at or after this time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)
@@ -27,8 +29,11 @@ Selection (combined with AND; at least one, or --all):
 
 Options:
   --dry-run               count what would be replayed (by type and topic); publish nothing
+                          (a real run does not count first: it reports what it published)
   --to-topic <topic>      publish to this topic instead of each event's original topic
   --batch-size <n>        events per acknowledged batch and checkpoint (1-10000, default 500)
+  --clock-skew <ms>       how far instance clocks may have differed (1-3600000, default 5000): an
+                          event waits until ids this much later are read; a larger skew stops the run
   --job <name>            name of a resumable job; re-run with the same selection to continue
                           after its checkpoint (a name is generated and printed if omitted)
   --restart               start the named job over (also allows a new selection for it)
@@ -59,6 +64,8 @@ export interface ReplayOptions {
   dryRun: boolean;
   toTopic?: string;
   batchSize: number;
+  /** Replayer's clock-skew window; absent: its default. */
+  clockSkewMs?: number;
   job?: string;
   restart: boolean;
 }
@@ -72,9 +79,10 @@ export interface ParseIo {
 
 export const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 10_000;
+const MAX_CLOCK_SKEW_MS = 3_600_000;
 const MAX_IDS = 100_000;
 
-const VALUE_OPTIONS = ['from', 'to', 'type', 'org', 'user', 'ids', 'ids-file', 'to-topic', 'batch-size', 'job'] as const;
+const VALUE_OPTIONS = ['from', 'to', 'type', 'org', 'user', 'ids', 'ids-file', 'to-topic', 'batch-size', 'clock-skew', 'job'] as const;
 const FLAG_OPTIONS = ['dry-run', 'restart', 'all', 'help'] as const;
 const REPEATABLE = new Set<string>(['type', 'ids']);
 
@@ -246,6 +254,8 @@ export function parseCommandLine(argv: string[], io: ParseIo): OpsCommand {
   }
   const batchSize = one('batch-size');
   if (batchSize !== undefined) options.batchSize = positiveInteger('batch-size', batchSize, MAX_BATCH_SIZE);
+  const clockSkew = one('clock-skew');
+  if (clockSkew !== undefined) options.clockSkewMs = positiveInteger('clock-skew', clockSkew, MAX_CLOCK_SKEW_MS);
   const job = one('job');
   if (job !== undefined) {
     if (!JOB_NAME.test(job)) throw new UsageError(`--job "${job}" is not a valid job name (letters, digits, . _ : -; at most 100)`);

@@ -112,6 +112,10 @@ describe('parseCommandLine', () => {
     for (const size of ['0', '10001', 'ten', '-5', '1.5']) {
       expect(usageError(['replay', '--all', `--batch-size=${size}`])).toMatch(/--batch-size must be an integer from 1 to 10000/);
     }
+    expect(replay('--all', '--clock-skew', '60000').clockSkewMs).toBe(60_000);
+    for (const skew of ['0', '3600001', 'soon']) {
+      expect(usageError(['replay', '--all', `--clock-skew=${skew}`])).toMatch(/--clock-skew must be an integer from 1 to 3600000/);
+    }
     expect(usageError(['replay', '--all', '--job', 'no spaces'])).toMatch(/not a valid job name/);
     expect(usageError(['replay', '--all', '--restart'])).toMatch(/--restart needs --job/);
   });

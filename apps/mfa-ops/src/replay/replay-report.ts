@@ -19,18 +19,20 @@ export function summaryLine(outcome: ReplayOutcome): string {
   return `replayed ${plural(outcome.published)} (${byTypeText(outcome.byType)}) to ${topicsText(outcome.topics)} in ${seconds.toFixed(1)}s (${rate} events/s)`;
 }
 
+/** The dry run's table; needs a counted plan. */
 export function dryRunReport(plan: ReplayPlan): string[] {
+  const counts = plan.counts ?? [];
   const byType: Record<string, number> = {};
-  for (const c of plan.counts) byType[c.type] = (byType[c.type] ?? 0) + c.count;
+  for (const c of counts) byType[c.type] = (byType[c.type] ?? 0) + c.count;
   const lines: string[] = [];
-  if (plan.counts.length > 0) {
-    const typeWidth = Math.max(4, ...plan.counts.map((c) => c.type.length));
-    const topicWidth = Math.max(14, ...plan.counts.map((c) => c.topic.length));
+  if (counts.length > 0) {
+    const typeWidth = Math.max(4, ...counts.map((c) => c.type.length));
+    const topicWidth = Math.max(14, ...counts.map((c) => c.topic.length));
     lines.push(`  ${'type'.padEnd(typeWidth)}  ${'original topic'.padEnd(topicWidth)}  events`);
-    for (const c of plan.counts) lines.push(`  ${c.type.padEnd(typeWidth)}  ${c.topic.padEnd(topicWidth)}  ${String(c.count).padStart(6)}`);
+    for (const c of counts) lines.push(`  ${c.type.padEnd(typeWidth)}  ${c.topic.padEnd(topicWidth)}  ${String(c.count).padStart(6)}`);
   }
   const resumed = plan.alreadyPublished > 0 ? ` (job ${plan.request.jobName} already published ${plural(plan.alreadyPublished)})` : '';
-  lines.push(`would replay ${plural(plan.remaining)} (${byTypeText(byType)}) to ${topicsText(plan.targetTopics)}${resumed}`);
+  lines.push(`would replay ${plural(plan.remaining ?? 0)} (${byTypeText(byType)}) to ${topicsText(plan.targetTopics)}${resumed}`);
   return lines;
 }
 

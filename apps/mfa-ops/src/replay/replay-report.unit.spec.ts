@@ -27,6 +27,7 @@ describe('replay report', () => {
     const plan = {
       request: { jobName: 'j', selection: {}, target: { topic: 'elsewhere' }, batchSize: 500, restart: false },
       position: null,
+      cursor: { after: null, behind: [], unsent: [] },
       alreadyPublished: 10,
       counts: [
         { type: 'MfaReset', topic: 'mfa.user-mfa.v1', count: 2 },

@@ -15,7 +15,11 @@ export interface ReplaySelection {
   ids?: string[];
 }
 
-/** Where a replay stands: the last event published, in replay order. */
+/**
+ * The checkpoint of jobs started before replays paged by id: the last event published in
+ * (time, sequence, id) order. Such a job resumes with "after this position" as a fixed part
+ * of its filter (`remainingFilter`), then checkpoints a `ReplayCursor` like any other.
+ */
 export interface ReplayPosition {
   time: Date;
   sequence: number;
@@ -23,10 +27,25 @@ export interface ReplayPosition {
 }
 
 /**
- * Replay order. Time first (the log's order), then sequence so one aggregate's events keep
- * their order even when they share a millisecond, then the id to make the order total.
+ * Where a replay stands: every selected event with `_id <= after` was published except
+ * `behind` (waiting for an earlier sequence of their key, whose id is larger) and `unsent`
+ * (released in this order but not yet in an acknowledged batch). Both are short: they come
+ * from ids out of sequence order (clock skew) and from the batch being cut.
  */
-export const REPLAY_SORT = { time: 1, sequence: 1, _id: 1 } as const;
+export interface ReplayCursor {
+  after: string | null;
+  behind: string[];
+  unsent: string[];
+}
+
+export const START: ReplayCursor = { after: null, behind: [], unsent: [] };
+
+/**
+ * Reading order: event ids are UUIDv7 (creation time, then a per-process counter), so each page
+ * is one range of the `_id` index on any MongoDB-protocol database. The replayer restores
+ * each key's `sequence` order on top of it (replayer.ts).
+ */
+export const REPLAY_SORT = { _id: 1 } as const;
 
 export const NON_REPLAYABLE_TYPES: EventType[] = (Object.keys(EVENT_CATALOGUE) as EventType[]).filter((type) => !EVENT_CATALOGUE[type].replayable);
 
@@ -84,10 +103,20 @@ export function afterPosition(position: ReplayPosition): Document {
   };
 }
 
-/** What is left of a selection after a checkpoint (or all of it when there is none). */
-export function remainingFilter(selection: ReplaySelection, position: ReplayPosition | null): Document {
+/**
+ * What is left of a selection: after a legacy position (if the job has one) and after the
+ * cursor's id (`_id` range, merged with an `--ids` selection's `$in`).
+ */
+export function remainingFilter(selection: ReplaySelection, position: ReplayPosition | null, after: string | null = null): Document {
   const base = selectionFilter(selection);
+  if (after !== null) base._id = { ...(base._id as Document | undefined), $gt: after };
   return position ? { $and: [base, afterPosition(position)] } : base;
+}
+
+/** The topics a selection's events were published to (each replayable type's own topic). */
+export function selectedTopics(selection: ReplaySelection): string[] {
+  const types = selection.types ?? (Object.keys(EVENT_CATALOGUE) as EventType[]);
+  return [...new Set(types.filter((type) => EVENT_CATALOGUE[type].replayable).map((type) => EVENT_CATALOGUE[type].topic))].sort();
 }
 
 export function describeSelection(selection: ReplaySelection): string {

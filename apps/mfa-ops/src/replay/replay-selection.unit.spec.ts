@@ -1,5 +1,15 @@
 import { DEFAULT_BATCH_SIZE, ReplayOptions } from './replay-options';
-import { afterPosition, describeSelection, NON_REPLAYABLE_TYPES, remainingFilter, sameSelection, selectionFilter, selectionOf } from './replay-selection';
+import {
+  afterPosition,
+  describeSelection,
+  NON_REPLAYABLE_TYPES,
+  remainingFilter,
+  REPLAY_SORT,
+  sameSelection,
+  selectedTopics,
+  selectionFilter,
+  selectionOf,
+} from './replay-selection';
 
 const base: ReplayOptions = { all: false, dryRun: false, restart: false, batchSize: DEFAULT_BATCH_SIZE };
 
@@ -79,6 +89,27 @@ describe('afterPosition / remainingFilter', () => {
   it('is the selection alone without a checkpoint', () => {
     expect(remainingFilter({ orgId: 'o' }, null)).toEqual(selectionFilter({ orgId: 'o' }));
     expect(remainingFilter({ orgId: 'o' }, position)).toEqual({ $and: [selectionFilter({ orgId: 'o' }), afterPosition(position)] });
+  });
+});
+
+describe('remainingFilter after a cursor id', () => {
+  it('is an _id range after the cursor, merged with an --ids selection and a legacy position', () => {
+    expect(remainingFilter({ orgId: 'o' }, null, 'id-5')).toEqual({ ...selectionFilter({ orgId: 'o' }), _id: { $gt: 'id-5' } });
+    expect(remainingFilter({ ids: ['a', 'z'] }, null, 'm')._id).toEqual({ $in: ['a', 'z'], $gt: 'm' });
+    const position = { time: new Date('2025-01-01T00:00:00Z'), sequence: 3, id: 'x' };
+    expect(remainingFilter({}, position, 'y')).toEqual({ $and: [{ ...selectionFilter({}), _id: { $gt: 'y' } }, afterPosition(position)] });
+  });
+
+  it('reads in _id order', () => {
+    expect(REPLAY_SORT).toEqual({ _id: 1 });
+  });
+});
+
+describe('selectedTopics', () => {
+  it('is the original topics of the selected replayable types', () => {
+    expect(selectedTopics({})).toEqual(['mfa.org-policy.v1', 'mfa.user-mfa.v1']);
+    expect(selectedTopics({ types: ['MfaReset'] })).toEqual(['mfa.user-mfa.v1']);
+    expect(selectedTopics({ types: ['MagicLinkRequested'] })).toEqual([]);
   });
 });
 

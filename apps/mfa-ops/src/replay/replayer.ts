@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { silentProgress, ProgressSink } from '../progress';
 import { ReplayJobStore, ReplayTarget } from './replay-job';
-import { REPLAY_SORT, remainingFilter, ReplayPosition, ReplaySelection } from './replay-selection';
+import { REPLAY_SORT, remainingFilter, ReplayCursor, ReplayPosition, ReplaySelection, selectedTopics, START } from './replay-selection';
 
 /** What the replay needs from Kafka: an ordered send that resolves once acknowledged (acks=all). */
 export interface EventPublisher {
@@ -29,16 +29,23 @@ export interface ReplayCount {
 
 export interface ReplayPlan {
   request: ReplayRequest;
-  /** The job's checkpoint this run continues from (null: from the beginning). */
+  /** The checkpoint of a job started before replays paged by id (null otherwise): a fixed filter. */
   position: ReplayPosition | null;
+  /** Where the job's last run stopped. */
+  cursor: ReplayCursor;
   alreadyPublished: number;
-  /** Events still to publish, by type and original topic. */
-  counts: ReplayCount[];
-  remaining: number;
-  /** Topics the remaining events go to. */
+  /** Events still to publish, by type and original topic; null when the plan did not count. */
+  counts: ReplayCount[] | null;
+  remaining: number | null;
+  /** Topics the remaining events go to (uncounted: the topics of the selected types). */
   targetTopics: string[];
   resuming: boolean;
   alreadyCompleted: boolean;
+}
+
+export interface PlanOptions {
+  /** Count what is left by type and topic (one scan of the selection); the dry run needs it, publishing does not. Default true. */
+  count?: boolean;
 }
 
 export interface ReplayOutcome {
@@ -63,12 +70,21 @@ export interface ReplayerOptions {
   source: string;
   owner?: string;
   leaseMs?: number;
-  /** Batches read per query (default: as many as fit in 50,000 events). Each query is a fresh keyset query from the checkpoint. */
-  batchesPerQuery?: number;
+  /** Events read per query (default 50,000). Each query is a fresh `_id` range from where the reading stands. */
+  pageSize?: number;
+  /**
+   * How far (ms) the clocks of two instances may differ: an event is sent once events with ids
+   * this much later were read, so an earlier sequence of its key with a larger id is already in
+   * hand. Default 5,000.
+   */
+  clockSkewMs?: number;
 }
 
-/** Events read per query: one query for most replays, bounded for MongoDB's in-memory top-k sort. */
-const MAX_PAGE = 50_000;
+/** Bounds one query's memory; on FerretDB v1 (no `_id` range pushdown) each query also scans the collection, so pages are large. */
+const DEFAULT_PAGE = 50_000;
+const DEFAULT_CLOCK_SKEW_MS = 5_000;
+/** Keys' last published sequences are remembered this long (id time) to detect a skew beyond the window. */
+const SKEW_CHECK_HORIZON_MS = 60_000;
 
 export class ReplayDataError extends Error {
   constructor(message: string) {
@@ -77,11 +93,31 @@ export class ReplayDataError extends Error {
   }
 }
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** The creation time (ms) in a UUIDv7. */
+function idTime(id: string): number {
+  return parseInt(id.slice(0, 8), 16) * 0x10000 + parseInt(id.slice(9, 13), 16);
+}
+
+interface Pending {
+  doc: EventLogDocument;
+  /** Reached in id order (settled); sent once every earlier sequence of its key read so far is sent. */
+  processed: boolean;
+}
+
 /**
- * Re-publishes a selection of the event log, in (time, sequence, id) order, in acknowledged
- * batches, checkpointing the job after each one. At-least-once: a crash between a batch's
- * acknowledgement and its checkpoint re-sends that batch on resume (consumers de-duplicate
- * by event id).
+ * Re-publishes a selection of the event log in acknowledged batches, checkpointing the job
+ * after each one. At-least-once: a crash between a batch's acknowledgement and its
+ * checkpoint re-sends that batch on resume (consumers de-duplicate by event id).
+ *
+ * Order: events are read in `_id` order (UUIDv7: creation time), one index range per page,
+ * and each key's events are sent in `sequence` order. Two instances with skewed clocks can
+ * give a later sequence of one aggregate a smaller id; so an event is only processed once
+ * ids `clockSkewMs` later were read, and it waits while an earlier sequence of its key read
+ * so far is unprocessed. The checkpoint is the last processed id plus the waiting ids
+ * (`ReplayCursor`). A skew larger than the window is detected (an event older than a
+ * sequence of its key already sent) and fails the run instead of publishing out of order.
  */
 export class Replayer {
   private readonly events: Collection<EventLogDocument>;
@@ -98,19 +134,24 @@ export class Replayer {
     this.jobs = new ReplayJobStore(db, owner, this.leaseMs);
   }
 
-  /** Read-only: checks the job name against its stored selection and counts what is left. */
-  async plan(request: ReplayRequest): Promise<ReplayPlan> {
+  /** Read-only: checks the job name against its stored selection and (unless told not to) counts what is left. */
+  async plan(request: ReplayRequest, options: PlanOptions = {}): Promise<ReplayPlan> {
     const existing = await this.jobs.find(request.jobName);
     if (existing && !request.restart) this.jobs.assertCompatible(existing, request.selection, request.target);
     const resume = existing && !request.restart ? existing : null;
     const alreadyCompleted = resume?.status === 'completed';
     const position = resume?.position ?? null;
-    const counts = alreadyCompleted ? [] : await this.count(remainingFilter(request.selection, position));
-    const remaining = counts.reduce((sum, c) => sum + c.count, 0);
-    const targetTopics = request.target.topic ? (remaining > 0 ? [request.target.topic] : []) : [...new Set(counts.map((c) => c.topic))].sort();
+    const cursor: ReplayCursor = { ...START, ...resume?.cursor };
+    const counts = alreadyCompleted ? [] : options.count === false ? null : await this.count(this.remaining(request.selection, position, cursor));
+    const remaining = counts === null ? null : counts.reduce((sum, c) => sum + c.count, 0);
+    let targetTopics: string[];
+    if (counts === null) targetTopics = request.target.topic ? [request.target.topic] : selectedTopics(request.selection);
+    else if (request.target.topic) targetTopics = remaining! > 0 ? [request.target.topic] : [];
+    else targetTopics = [...new Set(counts.map((c) => c.topic))].sort();
     return {
       request,
       position,
+      cursor,
       alreadyPublished: resume?.published ?? 0,
       counts,
       remaining,
@@ -121,11 +162,12 @@ export class Replayer {
   }
 
   /**
-   * Time of the oldest event still to publish, overall or of one original topic; null if none.
-   * Replayed records keep that time as their Kafka timestamp, which time-based retention reads.
+   * Time of the first event still to publish in reading order (the oldest, give or take the
+   * clock skew), overall or of one original topic; null if none. Replayed records keep that time
+   * as their Kafka timestamp, which time-based retention reads.
    */
   async oldestRemaining(plan: ReplayPlan, originalTopic?: string): Promise<Date | null> {
-    const filter = remainingFilter(plan.request.selection, plan.position) as Document;
+    const filter = this.remaining(plan.request.selection, plan.position, plan.cursor);
     const scoped = originalTopic ? { $and: [filter, { topic: originalTopic }] } : filter;
     const [oldest] = await this.events.find(scoped, { sort: REPLAY_SORT, limit: 1, projection: { time: 1 } }).toArray();
     return oldest?.time ?? null;
@@ -140,76 +182,180 @@ export class Replayer {
       restart: request.restart,
       remaining: plan.remaining,
     });
-    let position = job.position;
+    const position = job.position ?? null;
+    const cursor: ReplayCursor = { ...START, ...job.cursor };
     let published = job.published;
     const byType = { ...job.byType };
     const run = { published: 0, byType: {} as Record<string, number>, topics: new Set<string>() };
+    const pageSize = this.options.pageSize ?? DEFAULT_PAGE;
+    const skewMs = this.options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
 
-    const flush = async (batch: EventLogDocument[]) => {
-      const records = batch.map((doc) => this.record(doc, request.target));
-      await publisher.send(records);
-      for (const doc of batch) {
-        byType[doc.type] = (byType[doc.type] ?? 0) + 1;
-        run.byType[doc.type] = (run.byType[doc.type] ?? 0) + 1;
+    // Read and not yet processed, in id order.
+    let unprocessed: EventLogDocument[] = [];
+    let next = 0;
+    // Read and not yet sent, per key in sequence order.
+    const byKey = new Map<string, Pending[]>();
+    // Processed but held back by an earlier sequence of their key (not processed yet).
+    const waiting = new Set<string>();
+    // Released (every earlier sequence of their key sent or going), not yet cut into a batch.
+    let outgoing: EventLogDocument[] = [];
+    let lastProcessed = cursor.after;
+    // Last sequence sent per key (recently sent keys, oldest first), to detect a skew beyond the window.
+    const sent = new Map<string, { sequence: number; at: number }>();
+
+    const hold = (doc: EventLogDocument, processed: boolean) => {
+      const last = sent.get(doc.key);
+      if (last && last.sequence > doc.sequence) {
+        throw new ReplayDataError(
+          `event ${doc._id} (key ${doc.key}, sequence ${doc.sequence}) has an id more than ${skewMs} ms newer than sequence ${last.sequence} of its key, ` +
+            'which was already sent: instance clocks differed by more than --clock-skew. Nothing was sent out of order; ' +
+            'replay the selection again with --restart and a larger --clock-skew.',
+        );
       }
-      for (const r of records) run.topics.add(r.topic);
-      const last = batch[batch.length - 1];
-      position = { time: last.time, sequence: last.sequence, id: last._id };
-      published += batch.length;
-      run.published += batch.length;
-      await this.jobs.checkpoint(request.jobName, { position, published, byType });
-      progress.update(published);
+      const entry: Pending = { doc, processed };
+      const list = byKey.get(doc.key);
+      if (!list) byKey.set(doc.key, [entry]);
+      else {
+        let i = list.length;
+        while (i > 0 && list[i - 1].doc.sequence > doc.sequence) i -= 1;
+        list.splice(i, 0, entry);
+      }
+      if (processed) waiting.add(doc._id);
     };
+    // Marks `doc` processed and releases its key's events up to the first unprocessed one.
+    const process = (doc: EventLogDocument) => {
+      const list = byKey.get(doc.key)!;
+      list.find((entry) => entry.doc === doc)!.processed = true;
+      waiting.add(doc._id);
+      let released = 0;
+      while (released < list.length && list[released].processed) {
+        const ready = list[released].doc;
+        waiting.delete(ready._id);
+        sent.delete(ready.key);
+        sent.set(ready.key, { sequence: ready.sequence, at: idTime(ready._id) });
+        outgoing.push(ready);
+        released += 1;
+      }
+      if (released === list.length) byKey.delete(doc.key);
+      else list.splice(0, released);
+      lastProcessed = doc._id;
+    };
+
+    /** The previous run's held-back events: cut but unsent back to `outgoing` in their order, the waiting ones held. */
+    const restore = (docs: EventLogDocument[]) => {
+      const found = new Map(docs.map((doc) => [doc._id, this.checked(doc)]));
+      for (const id of cursor.unsent) if (found.has(id)) outgoing.push(found.get(id)!);
+      for (const id of cursor.behind) if (found.has(id)) hold(found.get(id)!, true);
+    };
+
+    // One batch in flight while the next is read and encoded; each is checkpointed once acknowledged.
+    let inFlight: Promise<void> = Promise.resolve();
+    const shipNext = async (): Promise<boolean> => {
+      const batch = outgoing.slice(0, request.batchSize);
+      outgoing = outgoing.slice(batch.length);
+      const checkpoint: ReplayCursor = { after: lastProcessed, behind: [...waiting], unsent: outgoing.map((doc) => doc._id) };
+      const records = batch.map((doc) => this.record(doc, request.target));
+      await inFlight;
+      if (signal?.aborted) return false;
+      const sending = (async () => {
+        await publisher.send(records);
+        for (const doc of batch) {
+          byType[doc.type] = (byType[doc.type] ?? 0) + 1;
+          run.byType[doc.type] = (run.byType[doc.type] ?? 0) + 1;
+        }
+        for (const r of records) run.topics.add(r.topic);
+        published += batch.length;
+        run.published += batch.length;
+        await this.jobs.checkpoint(request.jobName, { cursor: checkpoint, published, byType });
+        progress.update(published);
+      })();
+      sending.catch(() => undefined); // awaited by the next batch or at the end
+      inFlight = sending;
+      return true;
+    };
+    /** Processes the read events created `skewMs` before `frontier` (all: Infinity), shipping full batches; false once aborted. */
+    const settle = async (frontier: number): Promise<boolean> => {
+      while (next < unprocessed.length && idTime(unprocessed[next]._id) + skewMs < frontier) {
+        process(unprocessed[next++]);
+        while (outgoing.length >= request.batchSize) if (!(await shipNext())) return false;
+      }
+      unprocessed = unprocessed.slice(next);
+      next = 0;
+      for (const [key, last] of sent) {
+        if (last.at >= frontier - SKEW_CHECK_HORIZON_MS) break;
+        sent.delete(key);
+      }
+      return true;
+    };
+    const readPage = (after: string | null, carried: string[] = []) =>
+      this.events
+        .find(
+          (carried.length > 0
+            ? { $or: [remainingFilter(request.selection, position, after), { _id: { $in: carried } }] }
+            : remainingFilter(request.selection, position, after)) as Document,
+          { sort: REPLAY_SORT, limit: pageSize, batchSize: Math.min(pageSize, 10_000) },
+        )
+        .toArray();
 
     // Keeps the claim alive while a batch waits on a slow broker; checkpoints renew it too.
     const heartbeat = setInterval(() => void this.jobs.renew(request.jobName).catch(() => undefined), Math.max(1000, this.leaseMs / 3));
     heartbeat.unref();
     progress.start(job.total, published);
     let interrupted = false;
+    let prefetch: Promise<EventLogDocument[]> | null = null;
     try {
-      // Pages rather than one long cursor: each query restarts from the checkpoint, so a
-      // run of millions of events never depends on one server cursor staying alive. Pages
-      // are large because each query may scan and sort the whole selection (FerretDB v1 has
-      // no sort pushdown); capped so MongoDB's top-k sort stays far below its memory limit.
-      const batchesPerQuery = this.options.batchesPerQuery ?? Math.max(1, Math.floor(MAX_PAGE / request.batchSize));
-      const pageSize = request.batchSize * batchesPerQuery;
-      pages: for (;;) {
+      // The previous run's held-back events (cut but unsent, then waiting) come with the first page
+      // (their ids sort first): one query, which on FerretDB is one scan.
+      const carried = new Set([...cursor.unsent, ...cursor.behind]);
+      const withCarried = carried.size > 0 && carried.size < pageSize;
+      if (carried.size > 0 && !withCarried) {
+        restore(await this.events.find({ _id: { $in: [...carried] } } as Document).toArray());
+      }
+      let after = cursor.after;
+      prefetch = withCarried ? readPage(after, [...carried]) : readPage(after);
+      for (;;) {
         if (signal?.aborted) {
           interrupted = true;
           break;
         }
-        const cursor = this.events.find(remainingFilter(request.selection, position) as Document, {
-          sort: REPLAY_SORT,
-          limit: pageSize,
-          batchSize: Math.min(pageSize, 1000),
-        });
-        let seen = 0;
-        let batch: EventLogDocument[] = [];
-        try {
-          for await (const doc of cursor) {
-            seen += 1;
-            batch.push(this.checked(doc));
-            if (batch.length === request.batchSize) {
-              await flush(batch);
-              batch = [];
-              if (signal?.aborted) {
-                interrupted = true;
-                break pages;
-              }
-            }
+        const page: EventLogDocument[] = await prefetch!;
+        prefetch = null;
+        let fresh = 0;
+        const back: EventLogDocument[] = [];
+        for (const doc of page) {
+          if (carried.delete(doc._id)) back.push(doc);
+          else {
+            hold(this.checked(doc), false);
+            unprocessed.push(doc);
+            fresh += 1;
           }
-          if (batch.length > 0) await flush(batch);
-        } finally {
-          await cursor.close().catch(() => undefined);
         }
-        if (seen < pageSize) break;
+        if (back.length > 0) restore(back);
+        const done = page.length < pageSize;
+        if (!done) {
+          if (fresh > 0) after = unprocessed[unprocessed.length - 1]._id;
+          // The next page is read while this one is sent.
+          prefetch = readPage(after);
+          prefetch.catch(() => undefined);
+        }
+        if (!(await settle(done ? Infinity : idTime(after!)))) {
+          interrupted = true;
+          break;
+        }
+        if (done) break;
       }
-      await this.jobs.finish(request.jobName, interrupted ? 'interrupted' : 'completed');
+      // Everything read is processed now; what is left goes out in the last batches.
+      while (!interrupted && outgoing.length > 0) interrupted = !(await shipNext());
+      await inFlight;
+      // A completed job's total is what it published (its runs may not have counted).
+      await this.jobs.finish(request.jobName, interrupted ? 'interrupted' : 'completed', undefined, interrupted ? undefined : published);
     } catch (error) {
+      await inFlight.catch(() => undefined);
       // The checkpoint stays at the last acknowledged batch; the job can be resumed.
       await this.jobs.finish(request.jobName, 'interrupted', (error as Error).message).catch(() => undefined);
       throw error;
     } finally {
+      await prefetch?.catch(() => undefined);
       clearInterval(heartbeat);
       progress.finish();
     }
@@ -220,8 +366,14 @@ export class Replayer {
       byType: run.byType,
       topics: [...run.topics].sort(),
       durationMs: Date.now() - started,
-      job: { published, total: Math.max(job.total, published), runs: job.runs },
+      job: { published, total: Math.max(job.total ?? 0, published), runs: job.runs },
     };
+  }
+
+  private remaining(selection: ReplaySelection, position: ReplayPosition | null, cursor: ReplayCursor): Document {
+    const rest = remainingFilter(selection, position, cursor.after);
+    const carried = [...cursor.behind, ...cursor.unsent];
+    return carried.length > 0 ? { $or: [rest, { _id: { $in: carried } }] } : rest;
   }
 
   /** Remaining events by type and original topic (one aggregation; FerretDB v1 supports $group). */
@@ -244,6 +396,9 @@ export class Replayer {
     }
     if (!(doc.time instanceof Date) || !Number.isSafeInteger(doc.sequence) || typeof doc.key !== 'string' || typeof doc.topic !== 'string') {
       throw new ReplayDataError(`event ${doc._id} in ${EVENT_LOG_COLLECTION} is malformed (time, sequence, key or topic)`);
+    }
+    if (typeof doc._id !== 'string' || !UUID_V7.test(doc._id)) {
+      throw new ReplayDataError(`event ${String(doc._id)} in ${EVENT_LOG_COLLECTION} has no UUIDv7 id: the replay reads in id (creation time) order`);
     }
     return doc;
   }

@@ -66,7 +66,7 @@ export function indexCatalogue(retention: AppConfig['retention']): IndexCatalogu
     // Live leases by expiry; a lease its holder never released (crash) goes an hour after it ran out.
     [OUTBOX_LEASES_COLLECTION]: [{ name: 'until_ttl_1h_v1', key: { until: 1 }, expireAfterSeconds: 3_600 }],
     [EVENT_LOG_COLLECTION]: [
-      // Replay reads in (time, sequence, id) order.
+      // Time-ordered reads of the log (replay itself reads in _id order since issue 16).
       { name: 'time_sequence_id_v1', key: { time: 1, sequence: 1, _id: 1 } },
       { name: 'type_time_v1', key: { type: 1, time: 1 } },
       { name: 'orgId_time_v1', key: { orgId: 1, time: 1 } },
