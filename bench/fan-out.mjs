@@ -106,6 +106,7 @@ export async function fanOut() {
       await seedMembers(db, orgId, MEMBERS);
       console.log(`fan-out run ${run + 1}: seeded ${MEMBERS} members in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
       const auth = `Bearer ${await token({ sub: `${orgId}-admin`, orgId, orgRole: 255 })}`;
+      const rssAtStartMb = service.rssMb();
       const rss = rssSampler(service.rssMb);
       const countersBefore = await counters(service.url);
       const cpuBefore = cpuMs(service.pid);
@@ -160,7 +161,13 @@ export async function fanOut() {
         commandsPerMember: commandsSent / delivered,
         writesPerMember: writesSent / delivered,
       });
-      console.log(`fan-out run ${run + 1}:`, runs[runs.length - 1], 'commands per member:', byCommand);
+      console.log(
+        `fan-out run ${run + 1}:`,
+        runs[runs.length - 1],
+        'commands per member:',
+        byCommand,
+        `RSS before the enforcement: ${rssAtStartMb.toFixed(0)} MB`,
+      );
       // An incomplete run already says the rate; more would only blow the suite's time budget.
       if (delivered < MEMBERS) break;
     }

@@ -21,6 +21,18 @@ interface NoticeView {
 }
 
 const MAX_ATTEMPTS = 10;
+/**
+ * Reads in flight at once per batch: the database answers them one or a few at a time anyway, and a
+ * batch's 200 (plus the exemptions') at once would hold that many pooled connections and buffers.
+ */
+const READ_CONCURRENCY = 25;
+
+/** `read` over consecutive slices of `ids`, one slice after another. */
+async function inSlices<T>(ids: string[], read: (slice: string[]) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < ids.length; i += READ_CONCURRENCY) results.push(await read(ids.slice(i, i + READ_CONCURRENCY)));
+  return results;
+}
 
 /**
  * Appends enforcement notices to the members' own UserMfa aggregates, a batch at a time.
@@ -59,7 +71,7 @@ export class MemberNoticeWriter {
       // An exemption can only spare a member a notice: it is read (one `_id` read each) only for
       // those the rules would tell without one, not for members already compliant or told.
       const candidates = pending.filter((userId) => decideNotice(kind, policy, member(userId, null), now) !== null);
-      const exemptions = candidates.length > 0 ? await this.exemptions.ofMembers(policy, candidates) : new Map<string, null>();
+      const exemptions = new Map((await inSlices(candidates, (slice) => this.exemptions.ofMembers(policy, slice).then((found) => [...found]))).flat());
       const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of candidates) {
@@ -105,15 +117,22 @@ export class MemberNoticeWriter {
    * are pushed down), and reads do not take the write lock.
    */
   private async read(userIds: string[]): Promise<Map<string, NoticeView>> {
-    const docs = await Promise.all(
-      userIds.map(
-        (_id) =>
-          this.users.findOne({ _id } as Document, {
-            projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 },
-          }) as Promise<NoticeView | null>,
+    const docs = await inSlices(userIds, (slice) =>
+      Promise.all(
+        slice.map(
+          (_id) =>
+            this.users.findOne({ _id } as Document, {
+              projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 },
+            }) as Promise<NoticeView | null>,
+        ),
       ),
     );
-    return new Map(docs.filter((doc): doc is NoticeView => doc !== null).map((doc) => [doc._id, doc]));
+    return new Map(
+      docs
+        .flat()
+        .filter((doc): doc is NoticeView => doc !== null)
+        .map((doc) => [doc._id, doc]),
+    );
   }
 
   /**
