@@ -4,6 +4,7 @@ import type { Counter } from 'prom-client';
 import { memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
 import { ENFORCEMENT_JOBS_COLLECTION } from '../../apps/mfa-service/src/org-policy/enforcement/enforcement-job.document';
+import { FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { eventually } from '../harness/eventually';
@@ -132,5 +133,64 @@ describe('fan-out: database writes per member notified (mfa_db_commands_total)',
         .sort(),
     ).toEqual([...users].sort());
     expect(setupRequired().every((e) => e.sequence === 1)).toBe(true);
+  });
+
+  it("members' exemptions are read with one range read per batch, or one by one when the range holds others' exemptions: the exempt are spared either way", async () => {
+    expect(b).toBeDefined();
+    const t = b!;
+    const db = mongo.db(t.env.MONGO_DB_NAME);
+    const orgId = uniqueName('org');
+    const [owner, exemptA, pendingM, exemptZ] = ['owner', 'a', 'm', 'z'].map((suffix) => `${orgId}-${suffix}`);
+    const at = new Date(Date.now() - 60_000);
+    await db.collection(ORG_MEMBERS_COLLECTION).insertMany(
+      [owner, exemptA, pendingM, exemptZ].map((userId) => ({
+        _id: memberKey(orgId, userId) as never,
+        orgId,
+        userId,
+        role: userId === owner ? OWNER : 0,
+        source: 'event',
+        joinedAt: at,
+        lastSeenAt: at,
+        membershipUpdatedAt: at,
+      })),
+    );
+    // Stored as a committed exemption change leaves them; 300 of former members sort between the members' keys.
+    const exemption = (userId: string) => ({
+      _id: memberKey(orgId, userId) as never,
+      orgId,
+      userId,
+      reason: 'kiosk account',
+      expiresAt: null,
+      grantedBy: owner,
+      grantedAt: at,
+      revision: 1,
+      activeUntil: FAR_FUTURE,
+    });
+    const formerMembers = Array.from({ length: 300 }, (_, i) => `${orgId}-b${String(i).padStart(3, '0')}`);
+    await db.collection(ORG_EXEMPTIONS_COLLECTION).insertMany([exemptA, exemptZ, ...formerMembers].map(exemption));
+
+    const res = await t.http
+      .post('/mfa/organization/enforce')
+      .set('Authorization', `Bearer ${await t.token({ sub: owner, orgId, orgRole: OWNER })}`)
+      .send({ enforced: true, gracePeriodDays: 7 });
+    expect(res.status).toBe(200);
+    await eventually(
+      () => db.collection(ENFORCEMENT_JOBS_COLLECTION).findOne({ _id: `setup-required:${orgId}:1` as never }),
+      (doc) => doc?.status === 'done',
+      'the fan-out job',
+      120_000,
+    );
+    const setupRequired = () => kafka.events((e) => e.type === 'UserMfaSetupRequired' && (e.data as { orgId?: string }).orgId === orgId);
+    await kafka.waitFor(() => setupRequired().length >= 2, 60_000, 'the notices');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      setupRequired()
+        .map((e) => e.subject)
+        .sort(),
+    ).toEqual([owner, pendingM].sort());
+    // The exempt members' documents were not written (no marker, no event).
+    expect(
+      await db.collection(USER_MFA_COLLECTION).countDocuments({ _id: { $in: [exemptA, exemptZ] as never[] }, enforcementNotices: { $exists: true } }),
+    ).toBe(0);
   });
 });

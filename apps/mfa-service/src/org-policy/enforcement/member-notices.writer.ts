@@ -68,10 +68,10 @@ export class MemberNoticeWriter {
         const doc = byId.get(userId);
         return { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [], exemption };
       };
-      // An exemption can only spare a member a notice: it is read (one `_id` read each) only for
-      // those the rules would tell without one, not for members already compliant or told.
+      // An exemption can only spare a member a notice: it is read only for those the rules would
+      // tell without one, not for members already compliant or told.
       const candidates = pending.filter((userId) => decideNotice(kind, policy, member(userId, null), now) !== null);
-      const exemptions = new Map((await inSlices(candidates, (slice) => this.exemptions.ofMembers(policy, slice).then((found) => [...found]))).flat());
+      const exemptions = candidates.length > 0 ? await this.exemptions.ofMembers(policy, candidates) : new Map<string, null>();
       const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of candidates) {
