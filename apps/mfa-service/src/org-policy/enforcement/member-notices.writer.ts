@@ -68,10 +68,10 @@ export class MemberNoticeWriter {
         const doc = byId.get(userId);
         return { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [], exemption };
       };
-      // An exemption can only spare a member a notice: it is read only for those the rules would
-      // tell without one, not for members already compliant or told.
+      // An exemption can only spare a member a notice: it is read (one `_id` read each; an `_id` range
+      // would scan the whole collection on FerretDB) only for those the rules would tell without one.
       const candidates = pending.filter((userId) => decideNotice(kind, policy, member(userId, null), now) !== null);
-      const exemptions = candidates.length > 0 ? await this.exemptions.ofMembers(policy, candidates) : new Map<string, null>();
+      const exemptions = new Map((await inSlices(candidates, async (slice) => [...(await this.exemptions.ofMembers(policy, slice))])).flat());
       const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of candidates) {

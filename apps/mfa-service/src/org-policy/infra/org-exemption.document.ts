@@ -42,25 +42,6 @@ export async function storedExemption(exemptions: Collection<OrgExemptionDocumen
   return asExemption(await exemptions.findOne({ _id: exemptionKey(orgId, userId) }));
 }
 
-/**
- * Several members' stored exemptions in one `_id` range read over their keys (one org's member keys
- * sort together, and a fan-out batch is consecutive members, so the range holds their exemptions and
- * rarely anything else). Undefined when the range holds more documents than there are members (e.g.
- * exemptions of non-members between them): the caller then reads them one by one, never unbounded.
- */
-export async function storedExemptionsInRange(
-  exemptions: Collection<OrgExemptionDocument>,
-  orgId: string,
-  userIds: string[],
-): Promise<Map<string, Exemption | null> | undefined> {
-  // Byte order, as the database compares strings (JavaScript's sort compares UTF-16 code units).
-  const keys = userIds.map((userId) => exemptionKey(orgId, userId)).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-  const docs = await exemptions.find({ _id: { $gte: keys[0], $lte: keys[keys.length - 1] } }, { limit: userIds.length + 1 }).toArray();
-  if (docs.length > userIds.length) return undefined;
-  const byKey = new Map(docs.map((doc) => [doc._id, doc]));
-  return new Map(userIds.map((userId) => [userId, asExemption(byKey.get(exemptionKey(orgId, userId)) ?? null)]));
-}
-
 /** A member's exemption as a policy document shows it: their pending change when there is one, else undefined (read the collection). */
 export function pendingIn(changes: Record<string, ExemptionChangeDocument> | undefined, userId: string): { exemption: Exemption | null } | undefined {
   const change = changes?.[exemptionChangeKey(userId)];

@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 import type { CompliancePolicy } from '../../membership/compliance.reader';
 import type { MfaMethod } from '../../user-mfa/domain/mfa-method';
 import { activeExemption, Exemption, ExemptionChange, OrgPolicyState, pendingExemptionChange } from '../domain/org-policy';
-import { exemptionKey, FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, storedExemption, storedExemptionsInRange } from './org-exemption.document';
+import { exemptionKey, FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, storedExemption } from './org-exemption.document';
 import { exemptionChangeKey, ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 import { OrgPolicyRepository } from './org-policy.repository';
 
@@ -53,14 +53,9 @@ export class OrgExemptions {
     return pending ? pending.exemption : storedExemption(this.exemptions, orgId, userId);
   }
 
-  /**
-   * The exemptions of some members, pending changes first: the stored ones with one `_id` range read
-   * when it holds only theirs, else one `_id` read each, concurrently.
-   */
+  /** The exemptions of some members (one `_id` read each, concurrently), pending changes first. */
   async ofMembers(state: OrgPolicyState, userIds: string[]): Promise<Map<string, Exemption | null>> {
-    const stored = userIds.filter((userId) => !pendingExemptionChange(state, userId));
-    const inRange = stored.length > 1 ? await storedExemptionsInRange(this.exemptions, state.orgId, stored) : undefined;
-    const found = await Promise.all(userIds.map((userId) => (inRange?.has(userId) ? inRange.get(userId)! : this.current(state, state.orgId, userId))));
+    const found = await Promise.all(userIds.map((userId) => this.current(state, state.orgId, userId)));
     return new Map(userIds.map((userId, i) => [userId, found[i]]));
   }
 
