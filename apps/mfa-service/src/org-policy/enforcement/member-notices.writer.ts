@@ -140,7 +140,8 @@ export class MemberNoticeWriter {
    * each statement is still a compare-and-set by `_id` (an index hit), but a batch of 200
    * members costs one round trip and one command instead of 200. A statement that matches
    * nothing (the member's document moved) or an upsert that lost to a concurrent creation
-   * (duplicate key) is simply not applied, and decided again by the caller.
+   * (duplicate key) is simply not applied, and decided again by the caller (FerretDB also stops
+   * at that statement despite `ordered: false`: the rest are read and decided again too).
    */
   private async writeAll(operations: GuardedWrite[]): Promise<number> {
     const statements: AnyBulkWriteOperation[] = operations.map((op) => ({ updateOne: { filter: op.filter, update: op.update, upsert: op.upsert } }));
