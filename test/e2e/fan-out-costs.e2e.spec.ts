@@ -4,7 +4,9 @@ import type { Counter } from 'prom-client';
 import { memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
 import { ENFORCEMENT_JOBS_COLLECTION } from '../../apps/mfa-service/src/org-policy/enforcement/enforcement-job.document';
+import { MemberNoticeWriter } from '../../apps/mfa-service/src/org-policy/enforcement/member-notices.writer';
 import { FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
+import { OrgPolicyRepository } from '../../apps/mfa-service/src/org-policy/infra/org-policy.repository';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { eventually } from '../harness/eventually';
@@ -192,5 +194,38 @@ describe('fan-out: database writes per member notified (mfa_db_commands_total)',
     expect(
       await db.collection(USER_MFA_COLLECTION).countDocuments({ _id: { $in: [exemptA, exemptZ] as never[] }, enforcementNotices: { $exists: true } }),
     ).toBe(0);
+  });
+
+  it('two instances notifying the same new members at once (concurrent upserts, duplicate keys in one bulk command): each member told exactly once', async () => {
+    expect(b).toBeDefined();
+    const db = mongo.db(a.env.MONGO_DB_NAME);
+    const orgId = uniqueName('org');
+    const owner = `${orgId}-owner`;
+    const res = await b!.http
+      .post('/mfa/organization/enforce')
+      .set('Authorization', `Bearer ${await b!.token({ sub: owner, orgId, orgRole: OWNER })}`)
+      .send({ enforced: true, gracePeriodDays: 7 });
+    expect(res.status).toBe(200);
+    const { state } = await b!.app.get(OrgPolicyRepository).load(orgId);
+    // No documents yet: both instances decide to create each one, and one of the two upserts loses.
+    const users = Array.from({ length: 300 }, (_, i) => `${orgId}-new${String(i).padStart(3, '0')}`);
+    const meta = { correlationId: orgId, causationId: orgId, actorId: 'mfa-service', actorType: 'system' as const };
+    const written = await Promise.all([a, b!].map((t) => t.app.get(MemberNoticeWriter).notify('setup-required', state!, users, meta, clock.now())));
+    expect(written[0] + written[1]).toBeLessThanOrEqual(users.length);
+
+    const notices = () => kafka.events((e) => e.type === 'UserMfaSetupRequired' && users.includes(e.subject ?? ''));
+    await kafka.waitFor(() => notices().length >= users.length, 120_000, 'the notices');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      notices()
+        .map((e) => e.subject)
+        .sort(),
+    ).toEqual(users);
+    expect(notices().every((e) => e.sequence === 1)).toBe(true);
+    const docs = await db
+      .collection(USER_MFA_COLLECTION)
+      .find({ _id: { $in: users as never[] } })
+      .toArray();
+    expect(docs.map((d) => [d.version, d.lastSequence, d.enforcementNotices.length])).toEqual(users.map(() => [1, 1, 1]));
   });
 });
