@@ -88,7 +88,11 @@ async function rawWriteCeiling(mongoUrl, seconds = 4, concurrency = 10) {
 
 export async function fanOut() {
   const infra = infrastructure();
-  const env = serviceEnv(infra, process.env.MFA_ENFORCEMENT_PAGE_SIZE ? { MFA_ENFORCEMENT_PAGE_SIZE: process.env.MFA_ENFORCEMENT_PAGE_SIZE } : {});
+  const env = serviceEnv(infra, {
+    ...(process.env.MFA_ENFORCEMENT_PAGE_SIZE ? { MFA_ENFORCEMENT_PAGE_SIZE: process.env.MFA_ENFORCEMENT_PAGE_SIZE } : {}),
+    // A fixed port when the machine is shared (each engineer has a range); any free port otherwise.
+    ...(process.env.BENCH_SERVICE_PORT ? { PORT: process.env.BENCH_SERVICE_PORT } : {}),
+  });
   const mongo = await MongoClient.connect(infra.mongoUrl);
   const db = mongo.db(env.MONGO_DB_NAME);
   const service = await startService(env);
@@ -102,6 +106,7 @@ export async function fanOut() {
       await seedMembers(db, orgId, MEMBERS);
       console.log(`fan-out run ${run + 1}: seeded ${MEMBERS} members in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`);
       const auth = `Bearer ${await token({ sub: `${orgId}-admin`, orgId, orgRole: 255 })}`;
+      const rssAtStartMb = service.rssMb();
       const rss = rssSampler(service.rssMb);
       const countersBefore = await counters(service.url);
       const cpuBefore = cpuMs(service.pid);
@@ -133,8 +138,10 @@ export async function fanOut() {
       const cpuUsPerMember = delivered > 0 ? ((cpuMs(service.pid) - cpuBefore) * 1000) / delivered : NaN;
       let commandsSent = 0;
       let writesSent = 0;
+      const byCommand = {};
       for (const [key, value] of countersAfter.commands) {
         const n = value - (countersBefore.commands.get(key) ?? 0);
+        if (n > 0 && delivered > 0) byCommand[key] = Number((n / delivered).toFixed(3));
         commandsSent += n;
         if (/ (insert|update|delete|findAndModify)$/.test(key)) writesSent += n;
       }
@@ -154,7 +161,13 @@ export async function fanOut() {
         commandsPerMember: commandsSent / delivered,
         writesPerMember: writesSent / delivered,
       });
-      console.log(`fan-out run ${run + 1}:`, runs[runs.length - 1]);
+      console.log(
+        `fan-out run ${run + 1}:`,
+        runs[runs.length - 1],
+        'commands per member:',
+        byCommand,
+        `RSS before the enforcement: ${rssAtStartMb.toFixed(0)} MB`,
+      );
       // An incomplete run already says the rate; more would only blow the suite's time budget.
       if (delivered < MEMBERS) break;
     }
