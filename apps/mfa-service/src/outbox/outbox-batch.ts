@@ -31,6 +31,10 @@ export class OutboxBatch {
   async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>): Promise<BatchOutcome> {
     const collection = this.db.collection(collectionName);
     const leased = await this.leases.claim(collectionName, ids);
+    // Woken ids another instance is publishing: it may have read the outbox before this process's
+    // commit, and commands of some aggregates write no marker, so mark them for the poll.
+    const elsewhere = knownTouches ? [] : ids.filter((id) => !leased.includes(id)).map((id) => ({ id, events: 1 }));
+    if (elsewhere.length > 0) await this.pending.mark(collectionName, elsewhere, new Date());
     if (leased.length === 0) return { done: true };
     try {
       // Each marker's `touch` is read before its aggregate: a command marking after this read keeps its marker.
@@ -47,7 +51,11 @@ export class OutboxBatch {
       let drained = new Set<string>();
       if (claimed.length > 0) {
         const outcome = await this.publisher.publish(collectionName, claimed);
-        if ('unavailable' in outcome) return outcome;
+        if ('unavailable' in outcome) {
+          // Kafka is away: outboxes without a marker get one (the backlog gauge and every instance's poll see them).
+          await this.markWaiting(collectionName, docs, touches).catch(() => undefined);
+          return outcome;
+        }
         drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
       }
       // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
@@ -63,5 +71,15 @@ export class OutboxBatch {
       // Removal done (or failed): the outboxes are free for whoever comes next.
       await this.leases.release(collectionName, leased);
     }
+  }
+
+  private async markWaiting(collectionName: string, docs: Array<ClaimedOutbox | null>, touches: Array<number | undefined>): Promise<void> {
+    await Promise.all(
+      docs.map((doc, i) => {
+        const waiting = doc?.outbox ?? [];
+        if (touches[i] !== undefined || waiting.length === 0) return undefined;
+        return this.pending.repair(collectionName, doc!._id, waiting.length, new Date(Math.min(...waiting.map((event) => new Date(event.time).getTime()))));
+      }),
+    );
   }
 }

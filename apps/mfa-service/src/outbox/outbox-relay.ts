@@ -108,6 +108,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.backlog?.stop();
     if (this.draining) this.log.info('shutdown: waiting for the relay batch in flight');
     await this.draining;
+    // Woken outboxes not published yet may have no marker (see PendingOutboxes): leave one for the other instances.
+    for (const [collection, ids] of this.hot) {
+      const marks = [...ids].map((id) => ({ id, events: 1 }));
+      await this.pending?.mark(collection, marks, new Date()).catch(() => undefined);
+    }
   }
 
   /** Called right after a commit: publish this aggregate's outbox now rather than at the next poll. */
