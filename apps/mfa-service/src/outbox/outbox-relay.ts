@@ -109,10 +109,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.draining) this.log.info('shutdown: waiting for the relay batch in flight');
     await this.draining;
     // Woken outboxes not published yet may have no marker (see PendingOutboxes): leave one for the other instances.
-    for (const [collection, ids] of this.hot) {
-      const marks = [...ids].map((id) => ({ id, events: 1 }));
-      await this.pending?.mark(collection, marks, new Date()).catch(() => undefined);
-    }
+    if (this.pending) await this.handOverHot().catch(() => undefined);
   }
 
   /** Called right after a commit: publish this aggregate's outbox now rather than at the next poll. */
@@ -152,7 +149,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     while (this.hasHot() && !this.stopped) {
       const wait = this.retryAt - Date.now();
       if (wait > 0) {
-        // Kafka is failing: leave the ids hot and let the poll timer retry after the backoff.
+        // Kafka is failing: hand the woken ids to the poll, which retries after the backoff.
+        await this.handOverHot();
         return;
       }
       for (const [collection, ids] of this.hot) {
@@ -172,6 +170,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * Marks the woken outboxes (user-mfa commits write no marker, see PendingOutboxes) and leaves them
+   * to the poll: the backlog gauge and every instance see them. An outbox counts one event here.
+   */
+  private async handOverHot(): Promise<void> {
+    for (const [collection, ids] of this.hot) {
+      if (ids.size === 0) continue;
+      const marked = [...ids];
+      await this.pending.mark(
+        collection,
+        marked.map((id) => ({ id, events: 1 })),
+        new Date(),
+      );
+      for (const id of marked) ids.delete(id);
     }
   }
 
