@@ -57,6 +57,9 @@ export class OutboxBatch {
           return outcome;
         }
         drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
+        // What stays in an outbox without a marker (a refused record waits for the poll) gets one.
+        const left = docs.map((doc) => (doc && !drained.has(doc._id) ? doc : null));
+        await this.markWaiting(collectionName, left, touches).catch(() => undefined);
       }
       // Markers of outboxes now empty (or found empty) go; a failure here only costs a later look.
       await Promise.all(
