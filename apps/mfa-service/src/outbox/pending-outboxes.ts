@@ -14,8 +14,9 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
  *   leaves events unmarked.
  * - A user-mfa command writes no marker (its request path is one read and one guarded write): the
  *   committing process's relay is woken and publishes at once, and marks instead what it could not
- *   publish — outboxes it found while Kafka is away, woken ids leased by another instance (which may
- *   have read the outbox before the commit), ids still waiting at shutdown. Only a process dying
+ *   publish — outboxes it found while Kafka is away (and woken ids during the backoff), woken ids
+ *   leased by another instance (which may have read the outbox before the commit), outboxes it left
+ *   non-empty (a refused record), ids still waiting at shutdown. Only a process dying
  *   between such a commit and its publication leaves events unmarked.
  * - The start-up and periodic sweeps (`OutboxRelay.sweep`) repair those and any outbox written
  *   before markers existed: unmarked events are published when an instance starts, at the latest
