@@ -79,8 +79,22 @@ describe('delivery guarantees (outbox → Kafka)', () => {
       expect(ready.body.outbox.backlogEvents).toBeGreaterThanOrEqual(6);
       expect(ready.body.outbox.oldestUnpublishedAgeSeconds).toBeGreaterThan(0);
 
+      // A user's command writes no marker itself: the relay marks the outbox it could not publish.
+      const userId = uniqueName('user-outage');
+      const setup = await t.http
+        .post('/mfa/setup')
+        .set('Authorization', `Bearer ${await signToken({ sub: userId, orgId, orgRole: 0, amr: ['pwd'] })}`)
+        .send({ mfaType: 'GOOGLE_AUTH' });
+      expect(setup.status).toBe(200);
+      const marker = await eventually(
+        () => t.db.collection('outbox_pending').findOne({ _id: `user_mfa:${userId}` as never }),
+        (found) => found !== null,
+        'a marker for the user outbox the relay could not publish',
+      );
+      expect(marker).toMatchObject({ collection: 'user_mfa', aggregateId: userId, events: 1 });
+
       kafka.start();
-      const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy], { fromBeginning: true });
+      const collector = await KafkaCollector.start(kafka.brokers, [Topics.orgPolicy, Topics.userMfa], { fromBeginning: true });
       try {
         await collector.waitFor((all) => all.filter((e) => e.subject === orgId).length >= 6, 60_000, '6 events after recovery');
         await new Promise((resolve) => setTimeout(resolve, 1500)); // would-be duplicates have time to arrive
@@ -95,6 +109,8 @@ describe('delivery guarantees (outbox → Kafka)', () => {
           'OrgMfaEnforced',
           'OrgMfaEnforcementLifted',
         ]);
+        await collector.waitFor((all) => all.some((e) => e.subject === userId), 30_000, "the user's event after recovery");
+        expect(collector.events((e) => e.subject === userId).map((e) => e.type)).toEqual(['MfaMethodSetupStarted']);
         await eventually(
           () => metric(t, 'mfa_outbox_backlog_events'),
           (n) => n === 0,

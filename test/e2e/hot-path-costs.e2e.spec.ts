@@ -3,6 +3,7 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
+import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { seedAdminMfa } from '../harness/admin-mfa';
 import { eventually } from '../harness/eventually';
 import { KafkaCollector } from '../harness/kafka-collector';
@@ -66,7 +67,7 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
     await kafka.stop();
   });
 
-  const { call, settle, refusedWithoutTrace, member } = trustFixture(
+  const { call, settle, refusedWithoutTrace, member, codeAt, doc, eventsAbout } = trustFixture(
     () => t,
     () => kafka,
     clock,
@@ -143,6 +144,122 @@ describe('hot paths: database commands per request (mfa_db_commands_total) and t
     // The same counter on /metrics, for production dashboards.
     const metrics = await t.http.get('/metrics');
     expect(metrics.text).toMatch(/mfa_db_commands_total\{collection="user_mfa",command="find"\} \d+/);
+  });
+
+  /** What `request` answered and the commands it sent; measured again (a fresh request) when the membership consumer wrote meanwhile. */
+  async function measured<T>(request: () => Promise<T>): Promise<{ result: T; delta: Record<string, number>; attempts: T[] }> {
+    const attempts: T[] = [];
+    for (;;) {
+      const consumed = await membershipRecordsConsumed(t);
+      const before = await dbCommands(t);
+      const result = await request();
+      attempts.push(result);
+      const delta = sent(before, await dbCommands(t));
+      if ((await membershipRecordsConsumed(t)) === consumed || attempts.length === 5) return { result, delta, attempts };
+    }
+  }
+
+  it('POST /mfa/verify-login sends two database commands before it answers — the user document and one guarded write — whatever the outcome', async () => {
+    const orgId = uniqueName('org-login');
+    const userId = uniqueName('user-login');
+    const owner = `owner-${orgId}`;
+    await seedAdminMfa(t.db, owner);
+    await member(orgId, userId, USER);
+    await member(`${orgId}-other`, userId, USER); // a second organization: not this login's context
+    const enforce = { enforced: true, allowedMethods: ['GOOGLE_AUTH', 'PASSKEY'] };
+    expect((await call('post', '/mfa/organization/enforce', { sub: owner, orgId, orgRole: OWNER, amr: STEPPED_UP }, enforce)).status).toBe(200);
+    const claims = { sub: userId, orgId, orgRole: USER, amr: ['pwd'] };
+    const setup = await call('post', '/mfa/setup', { ...claims, amr: STEPPED_UP }, { mfaType: 'GOOGLE_AUTH' });
+    expect(setup.status).toBe(200);
+    const secret = (setup.body.data as { secret: string }).secret;
+    expect((await call('post', '/mfa/verify-setup', { ...claims, amr: STEPPED_UP }, { mfaType: 'GOOGLE_AUTH', code: codeAt(secret) })).status).toBe(200);
+    const login = async (code: string) => {
+      clock.advance(30_000); // the next TOTP step: each code is accepted once
+      const res = await call('post', '/mfa/verify-login', claims, { mfaType: 'GOOGLE_AUTH', code: code || codeAt(secret) });
+      return { status: res.status as number, code: res.body.code as string | undefined };
+    };
+    expect((await login('')).status).toBe(200); // warm-up: the org's policy is cached
+    await settle();
+
+    // The relay is woken right after each commit and would publish in the same window: its wake-ups
+    // are held back while the requests are measured, then delivered (the events must still arrive).
+    const relay = t.app.get(OutboxRelay);
+    const held: Array<[string, string]> = [];
+    const wake = jest.spyOn(relay, 'wake').mockImplementation((collection, id) => void held.push([collection, id]));
+    const runs: Array<Awaited<ReturnType<typeof measured<{ status: number; code?: string }>>>> = [];
+    try {
+      for (let i = 0; i < 3; i++) runs.push(await measured(() => login('')));
+      // A wrong code: counted (a guarded write and MfaVerificationFailed), the same two commands.
+      runs.push(await measured(() => login(codeAt(secret) === '000000' ? '111111' : '000000')));
+    } finally {
+      wake.mockRestore();
+    }
+    const two = { 'user_mfa find': 1, 'user_mfa update': 1 };
+    expect(runs.map(({ result, delta }) => ({ ...result, delta }))).toEqual([
+      { status: 200, code: undefined, delta: two },
+      { status: 200, code: undefined, delta: two },
+      { status: 200, code: undefined, delta: two },
+      { status: 400, code: 'VERIFICATION_FAILED', delta: two },
+    ]);
+    // A method the organization excludes: refused from the cached policy after one read of the user's
+    // exemption there (an exemption would allow it); nothing written or published.
+    await refusedWithoutTrace({ users: [userId] }, async () => {
+      const { result, delta } = await measured(async () => {
+        const res = await call('post', '/mfa/verify-login', claims, { mfaType: 'MAGIC_LINK', token: 'x'.repeat(43) });
+        return { status: res.status, body: res.body as Record<string, unknown> };
+      });
+      expect(result.status).toBe(403);
+      expect(result.body).toMatchObject({ success: false, code: 'METHOD_NOT_ALLOWED' });
+      expect(delta).toEqual({ 'org_exemptions find': 1 });
+    });
+
+    // The held wake-ups, delivered: every login's event is published, in order, and the outbox drains.
+    for (const [collection, id] of held) relay.wake(collection, id);
+    const types = async () =>
+      eventsAbout(userId)
+        .filter((e) => e.type.startsWith('MfaVerification'))
+        .map((e) => e.type);
+    const logins = runs.flatMap((run) => run.attempts);
+    const expected = ['MfaVerificationSucceeded', ...logins.map((l) => (l.status === 200 ? 'MfaVerificationSucceeded' : 'MfaVerificationFailed'))];
+    await eventually(types, (all) => all.length === expected.length, "every login's event");
+    expect(await types()).toEqual(expected);
+    const sequences = eventsAbout(userId).map((e) => e.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    await eventually(
+      async () => (await doc(userId))?.outbox ?? [],
+      (outbox) => outbox.length === 0,
+      'outbox drained',
+    );
+  });
+
+  it('a user command whose outbox another instance holds leaves a marker, and the poll publishes it once the lease is released', async () => {
+    const userId = uniqueName('user-leased');
+    const claims = { sub: userId, orgId: uniqueName('org-leased'), orgRole: USER, amr: STEPPED_UP };
+    const key = `user_mfa:${userId}`;
+    // Another instance is publishing this user's outbox (a live lease): this instance's wake-up cannot claim it.
+    await t.db.collection('outbox_leases').insertOne({ _id: key as never, owner: 'another-instance', until: new Date(Date.now() + 60_000) });
+    try {
+      expect((await call('post', '/mfa/setup', claims, { mfaType: 'GOOGLE_AUTH' })).status).toBe(200);
+      await eventually(
+        () => t.db.collection('outbox_pending').findOne({ _id: key as never }),
+        (marker) => marker !== null,
+        'a marker for the outbox leased elsewhere',
+      );
+      expect(eventsAbout(userId)).toEqual([]);
+    } finally {
+      await t.db.collection('outbox_leases').deleteOne({ _id: key as never });
+    }
+    await eventually(
+      async () => eventsAbout(userId).map((e) => e.type),
+      (types) => types.includes('MfaMethodSetupStarted'),
+      'published by the poll after the lease is released',
+      15_000,
+    );
+    await eventually(
+      () => t.db.collection('outbox_pending').findOne({ _id: key as never }),
+      (marker) => marker === null,
+      'marker cleared once the outbox is drained',
+    );
   });
 
   it('a demoted admin is refused at once when this instance processes the role change (the cache is invalidated)', async () => {

@@ -35,6 +35,10 @@ export class OutboxBatch {
     // Each marker's `touch` is read before its aggregate (a command marking after this read keeps its
     // marker); reading it while the lease is taken saves a round trip.
     const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, ids, knownTouches)]);
+    // Woken ids another instance is publishing: it may have read the outbox before this process's
+    // commit, and commands of some aggregates write no marker, so mark them for the poll.
+    const elsewhere = knownTouches ? [] : ids.filter((id) => !leased.includes(id)).map((id) => ({ id, events: 1 }));
+    if (elsewhere.length > 0) await this.pending.mark(collectionName, elsewhere, new Date());
     if (leased.length === 0) return { done: true };
     let released = false;
     try {
@@ -50,8 +54,15 @@ export class OutboxBatch {
       let drained = new Set<string>();
       if (claimed.length > 0) {
         const outcome = await this.publisher.publish(collectionName, claimed, onSent);
-        if ('unavailable' in outcome) return outcome;
+        if ('unavailable' in outcome) {
+          // Kafka is away: outboxes without a marker get one (the backlog gauge and every instance's poll see them).
+          await this.markWaiting(collectionName, docs, touchById).catch(() => undefined);
+          return outcome;
+        }
         drained = await this.acknowledger.acknowledge(collection, claimed, outcome.progress);
+        // What stays in an outbox without a marker (a refused record waits for the poll) gets one.
+        const left = docs.map((doc) => (doc && !drained.has(doc._id) ? doc : null));
+        await this.markWaiting(collectionName, left, touchById).catch(() => undefined);
       }
       // Markers of outboxes now empty (or found empty) go, in one command; a failure here only costs a later look.
       const clearable = leased.flatMap((id, i) => {
@@ -70,5 +81,16 @@ export class OutboxBatch {
   private async touches(collectionName: string, ids: string[], known?: Map<string, number>): Promise<Map<string, number | undefined>> {
     const touches = await Promise.all(ids.map(async (id) => known?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
     return new Map(ids.map((id, i) => [id, touches[i]]));
+  }
+
+  /** Outboxes still holding events that have no marker (user-mfa commits write none) get one. */
+  private async markWaiting(collectionName: string, docs: Array<ClaimedOutbox | null>, touchById: Map<string, number | undefined>): Promise<void> {
+    await Promise.all(
+      docs.map((doc) => {
+        const waiting = doc?.outbox ?? [];
+        if (!doc || touchById.get(doc._id) !== undefined || waiting.length === 0) return undefined;
+        return this.pending.repair(collectionName, doc._id, waiting.length, new Date(Math.min(...waiting.map((event) => new Date(event.time).getTime()))));
+      }),
+    );
   }
 }

@@ -120,6 +120,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.backlog?.stop();
     if (this.draining) this.log.info('shutdown: waiting for the relay batch in flight');
     await this.draining;
+    // Woken outboxes not published yet may have no marker (see PendingOutboxes): leave one for the other instances.
+    if (this.pending) await this.handOverHot().catch(() => undefined);
   }
 
   /** Called right after a commit: publish this aggregate's outbox now rather than at the next poll. */
@@ -195,6 +197,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Kafka unreachable: publishBatch backed off already. A database failure: kick() backs off.
     if (failed && 'error' in failed) throw failed.error;
+    // Kafka is failing: hand the woken ids to the poll, which retries after the backoff.
+    if (!this.stopped && Date.now() < this.retryAt) await this.handOverHot();
   }
 
   /** Hot aggregates in no batch now. */
@@ -244,6 +248,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         markSent();
       });
     return { sent, done };
+  }
+
+  /**
+   * Marks the woken outboxes (user-mfa commits write no marker, see PendingOutboxes) and leaves them
+   * to the poll: the backlog gauge and every instance see them. An outbox counts one event here.
+   */
+  private async handOverHot(): Promise<void> {
+    for (const [collection, ids] of this.hot) {
+      if (ids.size === 0) continue;
+      const marked = [...ids];
+      await this.pending.mark(
+        collection,
+        marked.map((id) => ({ id, events: 1 })),
+        new Date(),
+      );
+      for (const id of marked) ids.delete(id);
+    }
   }
 
   private schedulePoll(delayMs: number): void {

@@ -7,11 +7,20 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
  * aggregate (on FerretDB only `_id` lookups use an index: `{outboxSince: {$exists: true}}` read
  * the whole collection, every second, on every instance).
  *
- * - A command marks its aggregate *before* its commit (a marker failing means a 503 with nothing
- *   written) and touches it again right *after* (a relay may have read the aggregate between the
- *   two, found nothing yet or published only older events, and removed the marker). Only a process
- *   dying between its commit and that touch, in that race, leaves events unmarked; the start-up and
- *   periodic sweeps (`OutboxRelay.sweep`) repair that and any outbox written before markers existed.
+ * - An org-policy command (and an enforcement notice) marks its aggregate *before* its commit (a
+ *   marker failing means a 503 with nothing written) and touches it again right *after* (a relay may
+ *   have read the aggregate between the two, found nothing yet or published only older events, and
+ *   removed the marker). Only a process dying between its commit and that touch, in that race,
+ *   leaves events unmarked.
+ * - A user-mfa command writes no marker (its request path is one read and one guarded write): the
+ *   committing process's relay is woken and publishes at once, and marks instead what it could not
+ *   publish — outboxes it found while Kafka is away (and woken ids during the backoff), woken ids
+ *   leased by another instance (which may have read the outbox before the commit), outboxes it left
+ *   non-empty (a refused record), ids still waiting at shutdown. Only a process dying
+ *   between such a commit and its publication leaves events unmarked.
+ * - The start-up and periodic sweeps (`OutboxRelay.sweep`) repair those and any outbox written
+ *   before markers existed: unmarked events are published when an instance starts, at the latest
+ *   after the sweep interval (5 min) on the instances still running.
  * - Every mark increments `touch`; the relay removes a marker only if `touch` is still what it read
  *   before reading the aggregate, so a command that marked in between keeps it.
  * - `events` counts events appended since the marker was created (an upper bound while commands

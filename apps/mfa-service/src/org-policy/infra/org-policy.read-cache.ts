@@ -14,11 +14,11 @@ const PROJECTION = { enforced: 1, enforcementDeadline: 1, allowedMethods: 1, exe
 const MAX_ENTRIES = 10_000;
 
 /**
- * Org policies for the hot read paths (`GET /mfa/status`, `/mfa/methods`): every member of an
+ * Org policies for the hot read paths (`GET /mfa/status`, `/mfa/methods`, verify-login): every member of an
  * org asks about the same, rarely changing document. Commits through this instance invalidate
  * their org at once (read-your-writes); commits through another instance are seen within
  * ORG_POLICY_CACHE_TTL_MS. Time-dependent answers (deadlines, exemption expiry) are computed at
- * request time from the cached view, never cached themselves. Commands never read through here.
+ * request time from the cached view, never cached themselves. Commands that change state never read through here.
  * A member's stored exemption (org_exemptions) is cached the same way, per org and member: every
  * exemption change commits to the policy document first, so the same invalidation covers it.
  */

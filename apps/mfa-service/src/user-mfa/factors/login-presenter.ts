@@ -9,6 +9,7 @@ export interface PresentedLogin {
   code: string;
   token: string | undefined;
   credential: Record<string, unknown> | undefined;
+  /** Every active membership's policies for TRUSTED_DEVICE (and rememberDevice, or no token org); otherwise the token organization's. */
   policy: UserPolicy;
   now: Date;
 }

@@ -6,7 +6,8 @@ import { ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, pendingIn, storedExemp
 import { ORG_POLICY_COLLECTION, OrgPolicyDocument } from '../../org-policy/infra/org-policy.document';
 import { OrgPolicyReadCache, OrgPolicyView } from '../../org-policy/infra/org-policy.read-cache';
 import type { OrgPolicySnapshot } from '../domain/mfa-status';
-import { userPolicyOf, UserPolicy } from '../domain/user-policy';
+import type { MfaMethod } from '../domain/mfa-method';
+import { allowedAtLogin, userPolicyOf, UserPolicy } from '../domain/user-policy';
 
 /** One user's view of an org's policy: their own exemption (read by the caller), if any. */
 export function policySnapshotFor(view: OrgPolicyView | null, exemption: { expiresAt: Date | null } | null): OrgPolicySnapshot | null {
@@ -35,7 +36,8 @@ export interface PolicySubject {
 /**
  * The policies binding one user's factors: every organization they actively belong to (the
  * membership read model plus the token's `orgId`). Commands read the database (`forUser`);
- * the queries may read memberships and org policies through the per-process caches (`forUserCached`).
+ * the queries and verify-login may read memberships and org policies through the per-process caches
+ * (`forUserCached`; its bound: docs/trust-model.md, "Cached reads on verify-login").
  */
 @Injectable()
 export class OrgPolicyReader {
@@ -56,6 +58,20 @@ export class OrgPolicyReader {
 
   forUserCached(subject: PolicySubject, now: Date): Promise<UserPolicyRead> {
     return this.read(subject, now, true, (orgId) => this.cache.get(orgId));
+  }
+
+  /**
+   * verify-login with a token organization and no device to remember or accept: that organization
+   * alone decides whether the method may be used (docs/trust-model.md), so only its policy is read
+   * (cached) — plus the user's exemption there only where it can change the answer (the
+   * organization enforces MFA and excludes the method). The policy returned is that one organization's.
+   */
+  async forLoginInCached(userId: string, orgId: string, method: MfaMethod | 'BACKUP_CODE', now: Date): Promise<UserPolicy> {
+    const view = await this.cache.get(orgId);
+    const notExempt = userPolicyOf([{ orgId, policy: policySnapshotFor(view, null) }], now);
+    if (allowedAtLogin(notExempt, orgId, method)) return notExempt;
+    const exemption = await this.exemptionOf(view, orgId, userId, true);
+    return userPolicyOf([{ orgId, policy: policySnapshotFor(view, exemption) }], now);
   }
 
   private async read(subject: PolicySubject, now: Date, cached: boolean, policyOf: (orgId: string) => Promise<OrgPolicyView | null>): Promise<UserPolicyRead> {

@@ -85,7 +85,8 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
-      (userId, events, at) => relay.markPending(USER_MFA_COLLECTION, [{ id: userId, events: events.length }], at),
+      // No pending marker on the request path: the wake above publishes from this process, and the relay
+      // marks what it could not publish (Kafka away, leased elsewhere, shutdown); see PendingOutboxes.
     );
     this.documents = connection.db!.collection(USER_MFA_COLLECTION);
     this.credentials = connection.db!.collection<PasskeyCredentialClaim>(PASSKEY_CREDENTIALS_COLLECTION);

@@ -34,7 +34,14 @@ export class VerifyLoginHandler implements ICommandHandler<VerifyLoginCommand, V
     const now = this.clock.now();
     // Checked before anything is read or written: a bad name changes nothing.
     const deviceName = command.remember.deviceName === undefined ? null : authenticatorName(command.remember.deviceName, 'deviceName');
-    const { policy } = await this.policies.forUser(command.subject, now);
+    // Through the per-process caches (docs/trust-model.md, "Cached reads on verify-login"). With a token
+    // organization and no device to remember or accept, that organization alone decides; otherwise every
+    // membership does. The user's factors, lockout and used codes are read and guarded in the write below.
+    const { mfaType } = command;
+    const policy =
+      orgId !== null && mfaType !== 'TRUSTED_DEVICE' && !command.remember.rememberDevice
+        ? await this.policies.forLoginInCached(userId, orgId, mfaType, now)
+        : (await this.policies.forUserCached(command.subject, now)).policy;
     // A method the login's organization excludes is refused before anything is counted; a remembered
     // device is judged by the factor that created it, inside the decision.
     if (command.mfaType !== 'TRUSTED_DEVICE' && !allowedAtLogin(policy, orgId, command.mfaType)) throw methodNotAllowed();
