@@ -14,14 +14,14 @@ export const ISSUER = 'https://identity.bench';
 export const AUDIENCE = 'mfa-service';
 export const SECRET = randomBytes(32).toString('hex');
 
-/** MONGO_URL / KAFKA_BROKERS from the environment, else the local processes of scripts/infra.sh. */
+/** MONGO_URL / KAFKA_BROKERS from the environment, else the local processes of scripts/infra.sh (state in MFA_INFRA_DIR, default .infra). */
 export function infrastructure() {
   if (process.env.MONGO_URL && process.env.KAFKA_BROKERS) {
     return { mongoUrl: process.env.MONGO_URL, kafkaBrokers: process.env.KAFKA_BROKERS };
   }
   execFileSync('bash', [path.join(ROOT, 'scripts/infra.sh'), 'start'], { stdio: 'inherit' });
   const env = Object.fromEntries(
-    readFileSync(path.join(ROOT, '.infra/env'), 'utf8')
+    readFileSync(path.join(process.env.MFA_INFRA_DIR ?? path.join(ROOT, '.infra'), 'env'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => line.split(/=(.*)/s).slice(0, 2)),

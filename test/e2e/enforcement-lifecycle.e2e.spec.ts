@@ -19,7 +19,7 @@ import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/u
 import { eventually } from '../harness/eventually';
 import { inboxDone, TestProducer, warmUpExampleConsumer } from '../harness/example-consumer';
 import { KafkaCollector } from '../harness/kafka-collector';
-import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
+import { ManualClock, peerEnv, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 
 const OWNER = 255;
@@ -45,12 +45,7 @@ describe('enforcement lifecycle: fan-out, deadline and downstream re-logins (rea
     a = await startTestApp({ clock, env: { MFA_ENFORCEMENT_PAGE_SIZE: '300' } });
     b = await startTestApp({
       clock,
-      env: {
-        MONGO_DB_NAME: a.env.MONGO_DB_NAME,
-        KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID,
-        MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY,
-        MFA_ENFORCEMENT_PAGE_SIZE: '300',
-      },
+      env: peerEnv(a, { MFA_ENFORCEMENT_PAGE_SIZE: '300' }),
     });
   });
   afterAll(async () => {

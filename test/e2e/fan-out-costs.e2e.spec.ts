@@ -11,7 +11,7 @@ import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
 import { eventually } from '../harness/eventually';
 import { KafkaCollector } from '../harness/kafka-collector';
-import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
+import { ManualClock, peerEnv, startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 
 const OWNER = 255;
@@ -135,12 +135,7 @@ describe('fan-out: database writes per member notified (mfa_db_commands_total)',
     // Another instance publishes them: every member told exactly once, keyed by the member.
     b = await startTestApp({
       clock,
-      env: {
-        MONGO_DB_NAME: a.env.MONGO_DB_NAME,
-        KAFKA_CLIENT_ID: a.env.KAFKA_CLIENT_ID,
-        MFA_ENCRYPTION_KEY: a.env.MFA_ENCRYPTION_KEY,
-        MFA_SCHEDULER_INTERVAL_MS: '0',
-      },
+      env: peerEnv(a, { MFA_SCHEDULER_INTERVAL_MS: '0' }),
     });
     const setupRequired = () => kafka.events((e) => e.type === 'UserMfaSetupRequired' && (e.data as { orgId?: string }).orgId === orgId);
     await kafka.waitFor(() => setupRequired().length >= MEMBERS, 240_000, 'the notices');

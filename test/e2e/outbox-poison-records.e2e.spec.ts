@@ -14,6 +14,7 @@ import { ServiceProcess, startServiceProcess } from '../harness/service-process'
 import { startTestApp } from '../harness/test-app';
 import { requireInfra, serviceEnv, uniqueName } from '../harness/test-env';
 import { STEPPED_UP } from '../harness/tokens';
+import { storedUserEvent } from '../harness/stored-events';
 
 /**
  * A record the broker refuses as such (here: larger than the `max.message.bytes` of a topic this
@@ -57,25 +58,7 @@ describe('outbox: records Kafka keeps refusing (poison records)', () => {
   const MARKER = `poison-marker-${randomUUID()}`;
 
   function storedEvent(userId: string, sequence: number, eventTopic: string, size = 0): StoredEvent {
-    return {
-      id: randomUUID(),
-      type: 'MfaVerificationFailed',
-      topic: eventTopic,
-      key: userId,
-      aggregate: 'user',
-      sequence,
-      topicSequence: sequence,
-      time: new Date(),
-      schemaVersion: 1,
-      orgId: null,
-      userId,
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      actorId: userId,
-      actorType: 'user',
-      data: { userId, orgId: null, method: 'GOOGLE_AUTH', reason: size > 0 ? `${MARKER}${'x'.repeat(size)}` : 'INVALID_CODE' },
-      replayable: true,
-    };
+    return storedUserEvent(userId, { sequence, topic: eventTopic, reason: size > 0 ? `${MARKER}${'x'.repeat(size)}` : undefined });
   }
 
   /** Aggregates whose outboxes hold these events, as commands leave them (the relay's start-up sweep marks them). */

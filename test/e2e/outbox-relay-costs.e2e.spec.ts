@@ -1,5 +1,5 @@
 import { Topics } from '@mfa/contracts';
-import { EVENT_LOG_COLLECTION, StoredEvent } from '@mfa/persistence';
+import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
@@ -13,6 +13,7 @@ import { startTestApp, TestApp } from '../harness/test-app';
 import { requireInfra, uniqueName } from '../harness/test-env';
 import { adminClaims, seedAdminMfa } from '../harness/admin-mfa';
 import { signToken } from '../harness/tokens';
+import { storedUserEvent } from '../harness/stored-events';
 import { ORG_POLICY_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-policy.document';
 
 /** The relay's writes: leases, the event log, marker deletes and outbox removals (updates of the aggregates). */
@@ -28,28 +29,6 @@ async function dbCommands(app: TestApp): Promise<Map<string, number>> {
   const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
   const { values } = await metric.get();
   return new Map(values.map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]));
-}
-
-function storedEvent(userId: string): StoredEvent {
-  return {
-    id: randomUUID(),
-    type: 'MfaVerificationFailed',
-    topic: Topics.userMfa,
-    key: userId,
-    aggregate: 'user',
-    sequence: 1,
-    topicSequence: 1,
-    time: new Date(),
-    schemaVersion: 1,
-    orgId: null,
-    userId,
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    actorId: userId,
-    actorType: 'user',
-    data: { userId, orgId: null, method: 'GOOGLE_AUTH', reason: 'INVALID_CODE' },
-    replayable: true,
-  };
 }
 
 /**
@@ -83,7 +62,7 @@ describe('outbox relay: database writes per published event', () => {
     // Outboxes as another instance's commands leave them (no wake-up here): the poll finds them by marker.
     const outboxes = Array.from({ length: AGGREGATES }, () => {
       const userId = `relay-cost-${randomUUID()}`;
-      return { userId, event: storedEvent(userId) };
+      return { userId, event: storedUserEvent(userId) };
     });
     await db
       .collection(USER_MFA_COLLECTION)

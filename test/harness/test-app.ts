@@ -51,6 +51,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** The env of another instance of `t`'s deployment: the same database, Kafka client id and encryption key. */
+export function peerEnv(t: TestApp, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { MONGO_DB_NAME: t.env.MONGO_DB_NAME, KAFKA_CLIENT_ID: t.env.KAFKA_CLIENT_ID, MFA_ENCRYPTION_KEY: t.env.MFA_ENCRYPTION_KEY, ...extra };
+}
+
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
   constructor(private current: Date = new Date()) {}
