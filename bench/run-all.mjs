@@ -165,11 +165,14 @@ const budgets = [
   { budget: 'methods: ≤ 1 database command per request (same)', measured: methods16.commands, verdict: verdict(methods16.commandsMet) },
   { budget: 'methods: service CPU ≤ 2× the no-op route', measured: methods16.cpu, verdict: verdict(methods16.cpuMet) },
   {
-    budget: 'verify-login (TOTP): ≤ 2 database commands on the request path, CPU ≤ 3× no-op',
-    measured: login
-      ? `${login.requestPathCommandsPerOp} commands on the request path (${login.dbCommandsPerOp} with its event's publication); CPU ${login.cpuUsPerOp} µs = ${fmtX(cpuX(login))} no-op (publication included)`
-      : 'failed',
-    verdict: verdict(login ? login.requestPathCommandsPerOp <= 2 && cpuX(login) <= 3 : null),
+    budget: 'verify-login (TOTP): ≤ 2 database commands on the request path (load + one guarded write)',
+    measured: login ? `${login.requestPathCommandsPerOp} commands on the request path (${login.dbCommandsPerOp} with its event's publication)` : 'failed',
+    verdict: verdict(login ? login.requestPathCommandsPerOp <= 2 : null),
+  },
+  {
+    budget: 'verify-login (TOTP): service CPU ≤ 3× the no-op route',
+    measured: login ? `${login.cpuUsPerOp} µs = ${fmtX(cpuX(login))} the no-op route (${noop?.cpuUsPerOp} µs), its event's publication included` : 'failed',
+    verdict: verdict(login ? cpuX(login) <= 3 : null),
   },
   {
     budget: 'enforce: database commands that do not grow with the org (no counting scans on the command path)',
