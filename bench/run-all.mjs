@@ -314,7 +314,7 @@ ${status(replay, (r) => table([Object.fromEntries(Object.entries(r).filter(([k])
 
 ## 5. Fan-out: enforcing an org of 100,000 members until every UserMfaSetupRequired is on Kafka
 
-Reproduce: \`npm run build && node bench/fan-out.mjs\` (\`BENCH_FANOUT_MEMBERS=100000 BENCH_FANOUT_TIMEOUT_S=30\`). Members are
+Reproduce: \`npm run build && node bench/fan-out.mjs\` (\`BENCH_FANOUT_MEMBERS=100000 BENCH_FANOUT_TIMEOUT_S=60\`). Members are
 bulk-inserted into \`org_members\` (none has MFA); one enforce request; a kafkajs consumer counts
 the org's \`UserMfaSetupRequired\` records; the service's RSS is sampled every 100 ms. Baseline: a
 raw kafkajs producer sending as many records of the same size. Goal: ≥ 30 % of raw, RSS < 300 MB. (${fan.seconds} s)
