@@ -74,3 +74,66 @@ GO
 replace internal/backends/sqlite/collection.go 2 \
   'if params.Filter.Len() == 1 {' \
   'if params.Filter != nil && params.Filter.Has("_id") {'
+
+# 4. Push `{_id: {$in: [...]}}` down as an SQL IN over the same expression as the _id index, when
+#    every listed value is a string or an ObjectID (what the equality pushdown above accepts; their
+#    JSON text is what the index holds, so the IN is exact for them, and a value of another type
+#    would need BSON comparison rules: then nothing is pushed down). Upstream scans the collection
+#    for it, so the relay and the fan-out read a batch of aggregates one `_id` at a time; with this
+#    a batch is one indexed read, as on MongoDB. Like fix 2, only a superset is ever selected: the
+#    handlers still apply the whole filter to what comes back.
+replace internal/backends/sqlite/collection.go 2 \
+  'switch v.(type) {' \
+  'if in, inArgs, ok := idInClause(v); ok { whereClause, args = in, inArgs }; switch v.(type) {'
+cat >"$src/internal/backends/sqlite/id_in_clause.go" <<'GO'
+package sqlite
+
+import (
+	"strings"
+
+	"github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata"
+	"github.com/FerretDB/FerretDB/internal/handler/sjson"
+	"github.com/FerretDB/FerretDB/internal/types"
+)
+
+// maxIDInValues keeps an IN list well below SQLite's limit on bound parameters.
+const maxIDInValues = 1000
+
+// idInClause returns ` WHERE <_id expression> IN (?, …)` for a filter value `{$in: [...]}` whose
+// values are all strings or ObjectIDs (see infra/ferretdb/patch-upstream.sh, fix 4).
+func idInClause(v any) (string, []any, bool) {
+	doc, ok := v.(*types.Document)
+	if !ok || !doc.Has("$in") {
+		return "", nil, false
+	}
+
+	in, _ := doc.Get("$in")
+	arr, ok := in.(*types.Array)
+
+	if !ok || arr.Len() == 0 || arr.Len() > maxIDInValues {
+		return "", nil, false
+	}
+
+	args := make([]any, 0, arr.Len())
+
+	for i := 0; i < arr.Len(); i++ {
+		value, _ := arr.Get(i)
+
+		switch value.(type) {
+		case string, types.ObjectID:
+			b, err := sjson.MarshalSingleValue(value)
+			if err != nil {
+				return "", nil, false
+			}
+
+			args = append(args, string(b))
+		default:
+			return "", nil, false
+		}
+	}
+
+	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+
+	return ` WHERE ` + metadata.IDColumn + ` IN (` + placeholders + `)`, args, true
+}
+GO

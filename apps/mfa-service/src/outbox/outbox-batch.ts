@@ -11,14 +11,13 @@ export type BatchOutcome = { done: true } | { unavailable: unknown };
 /**
  * Claim → publish → log → remove, for one batch of aggregates of one collection.
  *
- * Every query on an aggregate collection names one document by `_id`: FerretDB uses no index
- * for any other filter, `{_id: {$in: [...]}}` included, so those scan the whole collection —
- * an updateMany while holding the proxy's global write lock (bench/REPORT.md). Leases therefore
- * live in their own small collection (one document per outbox being published). A batch costs
- * five writes whatever its size: one insertMany (claim), one event-log insert, one `update`
- * command removing the published events (a compare-and-set statement by `_id` per aggregate), one
- * `delete` command of markers and one deleteMany of leases (the last two side by side) — plus
- * reads by `_id`.
+ * Every query on an aggregate collection is by `_id` (one value or an `$in` list: an index read on
+ * MongoDB, and on the local FerretDB with infra/ferretdb/patch-upstream.sh fix 4). Leases live in
+ * their own small collection (one document per outbox being published), so claiming never writes
+ * the aggregates. A batch costs five writes whatever its size: one insertMany (claim), one
+ * event-log insert, one `update` command removing the published events (a compare-and-set
+ * statement by `_id` per aggregate), one `delete` command of markers and one deleteMany of leases
+ * (the last two side by side) — and two reads: the markers' touches and the outboxes.
  */
 export class OutboxBatch {
   constructor(
@@ -42,14 +41,12 @@ export class OutboxBatch {
     if (leased.length === 0) return { done: true };
     let released = false;
     try {
-      const docs = await Promise.all(
-        leased.map(
-          (id) =>
-            collection.findOne({ _id: id, outboxSince: { $exists: true } } as Document, {
-              projection: { outbox: 1, lastSequence: 1 },
-            }) as Promise<ClaimedOutbox | null>,
-        ),
-      );
+      const found = await collection
+        .find<ClaimedOutbox>({ _id: { $in: leased }, outboxSince: { $exists: true } } as Document, { projection: { outbox: 1, lastSequence: 1 } })
+        .toArray();
+      // In lease order (the order the aggregates were woken or marked); null: nothing waiting.
+      const byId = new Map(found.map((doc) => [doc._id, doc]));
+      const docs = leased.map((id) => byId.get(id) ?? null);
       const claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
       let drained = new Set<string>();
       if (claimed.length > 0) {
@@ -79,8 +76,9 @@ export class OutboxBatch {
   }
 
   private async touches(collectionName: string, ids: string[], known?: Map<string, number>): Promise<Map<string, number | undefined>> {
-    const touches = await Promise.all(ids.map(async (id) => known?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
-    return new Map(ids.map((id, i) => [id, touches[i]]));
+    const unknown = ids.filter((id) => known?.get(id) === undefined);
+    const read = await this.pending.touchesOf(unknown.map((id) => pendingKey(collectionName, id)));
+    return new Map(ids.map((id) => [id, known?.get(id) ?? read.get(pendingKey(collectionName, id))]));
   }
 
   /** Outboxes still holding events that have no marker (user-mfa commits write none) get one. */

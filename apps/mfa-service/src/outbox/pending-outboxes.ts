@@ -84,8 +84,14 @@ export class PendingOutboxes {
   }
 
   async touchOf(key: string): Promise<number | undefined> {
-    const doc = await this.collection.findOne({ _id: key }, { projection: { touch: 1 } });
-    return doc?.touch;
+    return (await this.touchesOf([key])).get(key);
+  }
+
+  /** The markers' `touch` by key, in one indexed read (`_id` `$in`); a key without a marker is absent. */
+  async touchesOf(keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const docs = await this.collection.find({ _id: { $in: keys } }, { projection: { touch: 1 } }).toArray();
+    return new Map(docs.map((doc) => [doc._id, doc.touch]));
   }
 
   /** Removes the marker unless a command marked the aggregate again since `touch` was read. */
