@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Document, MongoClient, ObjectId } from 'mongodb';
+import { Document, Filter, MongoClient, ObjectId } from 'mongodb';
 
 /**
  * `{_id: {$in: [...]}}` against the real database. The outbox relay, the enforcement fan-out and
@@ -33,34 +33,36 @@ describe('_id $in (real database)', () => {
   });
 
   const things = () => client.db(dbName).collection<Document>('things');
+  /** `{_id: {$in: values}}` (the driver's types only allow the collection's own `_id` type). */
+  const idIn = (values: unknown[], rest: Document = {}): Filter<Document> => ({ _id: { $in: values }, ...rest }) as Filter<Document>;
   const ns = (docs: Document[]) => docs.map((d) => d.n).sort((a, b) => a - b);
 
   it('selects exactly the listed string ids, none of another type with the same text', async () => {
     expect(
       ns(
         await things()
-          .find({ _id: { $in: ['r-0000', 'r-0007', 'r-1999', 'missing'] } })
+          .find(idIn(['r-0000', 'r-0007', 'r-1999', 'missing']))
           .toArray(),
       ),
     ).toEqual([0, 7, 1999]);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: ['5'] } })
+          .find(idIn(['5']))
           .toArray(),
       ),
     ).toEqual([-2]);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: [oid.toHexString()] } })
+          .find(idIn([oid.toHexString()]))
           .toArray(),
       ),
     ).toEqual([]);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: [odd, oid] } })
+          .find(idIn([odd, oid]))
           .toArray(),
       ),
     ).toEqual([-4, -3]);
@@ -70,52 +72,48 @@ describe('_id $in (real database)', () => {
     expect(
       ns(
         await things()
-          .find({ _id: { $in: [5, 'r-0001'] } })
+          .find(idIn([5, 'r-0001']))
           .toArray(),
       ),
     ).toEqual([-1, 1]);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: [{ nested: 'r-0001' }] } })
+          .find(idIn([{ nested: 'r-0001' }]))
           .toArray(),
       ),
     ).toEqual([-5]);
-    expect(
-      await things()
-        .find({ _id: { $in: [] } })
-        .toArray(),
-    ).toEqual([]);
+    expect(await things().find(idIn([])).toArray()).toEqual([]);
     const many = Array.from({ length: 1500 }, (_, i) => `r-${String(i).padStart(4, '0')}`);
-    expect(await things().countDocuments({ _id: { $in: many } })).toBe(1500);
+    expect(await things().countDocuments(idIn(many))).toBe(1500);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: ['r-0001', 'r-0002'] }, n: 2 })
+          .find(idIn(['r-0001', 'r-0002'], { n: 2 }))
           .toArray(),
       ),
     ).toEqual([2]);
     expect(
       ns(
         await things()
-          .find({ _id: { $in: ['r-0001', 'r-0002'], $ne: 'r-0001' } })
+          .find({ _id: { $in: ['r-0001', 'r-0002'], $ne: 'r-0001' } } as unknown as Filter<Document>)
           .toArray(),
       ),
     ).toEqual([2]);
   });
 
   it('updates and deletes by an $in list touch exactly those documents', async () => {
-    const update = await things().updateMany({ _id: { $in: ['r-0010', 'r-0011', 5] } }, { $set: { touched: true } });
+    const update = await things().updateMany(idIn(['r-0010', 'r-0011', 5]), { $set: { touched: true } });
     expect(update.modifiedCount).toBe(3);
     expect(await things().countDocuments({ touched: true })).toBe(3);
-    const deleted = await things().deleteMany({ _id: { $in: ['r-0010', '5', oid] }, touched: true });
+    const deleted = await things().deleteMany(idIn(['r-0010', '5', oid], { touched: true }));
     expect(deleted.deletedCount).toBe(1);
-    expect(await things().countDocuments({ _id: { $in: ['r-0010', '5', oid] } })).toBe(2);
+    expect(await things().countDocuments(idIn(['r-0010', '5', oid]))).toBe(2);
   });
 
   it('is an index read of the _id index, not a collection scan', async () => {
     const explained = await things()
-      .find({ _id: { $in: ['r-0001', 'r-0002'] } })
+      .find(idIn(['r-0001', 'r-0002']))
       .explain();
     const plan = JSON.stringify(explained.queryPlanner);
     if ('Plan' in explained.queryPlanner) {

@@ -5,6 +5,16 @@ import { OutboxLeases } from './outbox-leases';
 import { OutboxPublisher } from './outbox-publisher';
 import { PendingOutboxes, pendingKey } from './pending-outboxes';
 
+/** How a batch was found: by the poll (`touches`: the markers as read) or woken after commits. */
+export interface BatchOptions {
+  /** The poll's markers: aggregate id → `touch` as read. Absent for woken aggregates. */
+  touches?: Map<string, number>;
+  /** Woken aggregates whose commits wrote no marker: no `touch` is read for them. */
+  unmarked?: ReadonlySet<string>;
+  /** This batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
+  onSent?: () => void;
+}
+
 /** `unavailable`: Kafka could not be reached, every event stays in its outbox. */
 export type BatchOutcome = { done: true } | { unavailable: unknown };
 
@@ -28,12 +38,14 @@ export class OutboxBatch {
     private readonly acknowledger: OutboxAcknowledger,
   ) {}
 
-  /** `onSent`: this batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
-  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<BatchOutcome> {
+  async run(collectionName: string, ids: string[], { touches: knownTouches, unmarked, onSent }: BatchOptions): Promise<BatchOutcome> {
     const collection = this.db.collection(collectionName);
     // Each marker's `touch` is read before its aggregate (a command marking after this read keeps its
-    // marker); reading it while the lease is taken saves a round trip.
-    const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, ids, knownTouches)]);
+    // marker); reading it while the lease is taken saves a round trip. An aggregate whose commit wrote
+    // no marker has none to read, save one the relay left after a failed publication: not knowing its
+    // touch, this batch leaves such a marker to the poll, which finds the outbox empty and clears it.
+    const toRead = unmarked ? ids.filter((id) => !unmarked.has(id)) : ids;
+    const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, toRead, knownTouches)]);
     // Woken ids another instance is publishing: it may have read the outbox before this process's
     // commit, and commands of some aggregates write no marker, so mark them for the poll.
     const elsewhere = knownTouches ? [] : ids.filter((id) => !leased.includes(id)).map((id) => ({ id, events: 1 }));

@@ -22,7 +22,9 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
  *   before markers existed: unmarked events are published when an instance starts, at the latest
  *   after the sweep interval (5 min) on the instances still running.
  * - Every mark increments `touch`; the relay removes a marker only if `touch` is still what it read
- *   before reading the aggregate, so a command that marked in between keeps it.
+ *   before reading the aggregate, so a command that marked in between keeps it. A batch of woken
+ *   user-mfa aggregates reads no touch (their commits wrote no marker): a marker the relay left for
+ *   one of them earlier stays until the poll finds that outbox empty and removes it.
  * - `events` counts events appended since the marker was created (an upper bound while commands
  *   retry on conflicts); `since` is the oldest commit waiting. Both feed the backlog gauge.
  */

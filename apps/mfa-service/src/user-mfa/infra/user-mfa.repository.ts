@@ -81,7 +81,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
         }),
       },
       (userId, events) => {
-        if (events.length > 0) relay.wake(USER_MFA_COLLECTION, userId);
+        if (events.length > 0) relay.wake(USER_MFA_COLLECTION, userId, false);
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
