@@ -90,16 +90,17 @@ function meter(service, idle) {
     const commands = diff(after.commands, before.commands);
     const background = idle.commandsPerSecond * seconds;
     const top = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 6);
-    // A command's own commands vs its publication's, by the relay's sequence (outbox-batch.ts): per
-    // aggregate a marker read and an outbox read by _id; per batch a lease insert, the send, one
-    // event-log insert, one removal command (a compare-and-set statement per aggregate), one marker
-    // delete and one lease delete — so the batches are counted by their event-log inserts.
+    // A command's own commands vs its publication's, by the relay's sequence (outbox-batch.ts), all per
+    // batch: a lease insert, a marker read (`_id` list; none for woken user-mfa aggregates), an outbox
+    // read (`_id` list), the send, one event-log insert, one removal command (a compare-and-set
+    // statement per aggregate), one marker delete and one lease delete — so the batches are counted by
+    // their event-log inserts.
     const records = after.records - before.records;
     let split = {};
     if (aggregate && records > 0) {
       const relayOnly = [...commands].filter(([k]) => RELAY_ONLY.test(k)).reduce((a, [, v]) => a + v, 0) - background;
       const batches = commands.get('event_log insert') ?? 0;
-      const relayOnAggregate = Math.min(commands.get(`${aggregate} find`) ?? 0, records) + Math.min(commands.get(`${aggregate} update`) ?? 0, batches);
+      const relayOnAggregate = Math.min(commands.get(`${aggregate} find`) ?? 0, batches) + Math.min(commands.get(`${aggregate} update`) ?? 0, batches);
       split = {
         requestPathCommandsPerOp: +((sum(commands) - background - relayOnly - relayOnAggregate) / operations).toFixed(2),
         relayCommandsPerEvent: +((relayOnly + relayOnAggregate) / records).toFixed(2),

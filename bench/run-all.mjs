@@ -255,8 +255,8 @@ ${table(budgets)}
 ### Per operation, same run
 
 Commands publish their events before the window closes, so their rows include the relay's work; "of which
-request path" takes out the relay's fixed sequence per published aggregate (lease, marker, outbox read,
-event-log insert, removal, lease and marker delete; \`outbox-relay.ts\`). Raw rows are the bench process's
+request path" takes out the relay's fixed sequence per batch of published aggregates (lease, marker read,
+outbox read, event-log insert, removal, lease and marker delete; \`outbox-batch.ts\`). Raw rows are the bench process's
 own (client) CPU per operation: the floor of what the driver and kafkajs cost any caller.
 
 ${opsTable}
