@@ -369,6 +369,12 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
         { id: deviceId, name: 'Home PC', createdAt: expect.any(String), lastUsedAt: clock.now().toISOString(), expiresAt: deviceExpiresAt },
       ]);
       expect(JSON.stringify(devices.body)).not.toMatch(/tokenHash|authenticatorId/);
+      // Asking to remember a device that logged in as a remembered device changes nothing: no new token or device.
+      clock.advance(STEP_MS);
+      const again = await call('post', '/mfa/verify-login', me, { mfaType: 'TRUSTED_DEVICE', token: deviceToken, rememberDevice: true, deviceName: 'Again' });
+      expect(again.status).toBe(200);
+      expect(again.body.data.deviceToken).toBeUndefined();
+      expect((await doc(userId))!.trustedDevices).toEqual([expect.objectContaining({ id: deviceId, name: 'Home PC' })]);
 
       // Malformed tokens: 400 before anything is read. Another user's token: they have no device (not counted).
       const other = uniqueName('other');
@@ -415,7 +421,7 @@ describe('authenticators and trusted devices (HTTP → MongoDB → outbox → Ka
       const verified = eventsAbout(userId)
         .filter((e) => e.type === 'MfaVerificationSucceeded')
         .map((e) => (e.data as { method: string }).method);
-      expect(verified).toEqual(['GOOGLE_AUTH', 'TRUSTED_DEVICE']);
+      expect(verified).toEqual(['GOOGLE_AUTH', 'TRUSTED_DEVICE', 'TRUSTED_DEVICE']);
     });
 
     it('a forbidding policy gives 200 without deviceToken; the smallest of several orgs applies; lowering it shortens devices', async () => {

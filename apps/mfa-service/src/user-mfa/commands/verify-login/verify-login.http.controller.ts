@@ -23,7 +23,7 @@ export class VerifyLoginController {
     summary: 'Verify a second factor at login; returns a short-lived mfaToken (ES256, see /.well-known/jwks.json)',
     description:
       '400 VERIFICATION_FAILED for a wrong factor; 5 consecutive failures lock verification for 15 minutes (423 LOCKED_OUT with retryAfter). ' +
-      '`rememberDevice: true` adds `deviceToken` when the organization policy allows it (rememberDeviceDays > 0); otherwise the answer is the same 200 without it. ' +
+      '`rememberDevice: true` adds `deviceToken` when the organization policy allows it (rememberDeviceDays > 0); otherwise — and with `mfaType: TRUSTED_DEVICE`, whose device is remembered already — the answer is the same 200 without it. ' +
       '`mfaType: TRUSTED_DEVICE` with `token` = a deviceToken logs in until the device expires, is revoked, MFA is reset or the factor that created it is removed.',
   })
   async verifyLogin(
