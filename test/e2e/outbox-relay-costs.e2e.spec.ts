@@ -1,6 +1,6 @@
 import { Topics } from '@mfa/contracts';
 import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
-import { Collection, Document, MongoClient } from 'mongodb';
+import { Collection, Db, Document, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
@@ -71,17 +71,34 @@ describe('outbox relay: database writes per published event', () => {
     await kafka.stop();
   });
 
-  it(`${AGGREGATES} aggregates with one event each: every event published and logged once, in batches of five writes (≤ 1 per event)`, async () => {
-    const db = mongo.db(t.db.name);
-    const relay = t.app.get(OutboxRelay);
-    // Outboxes as another instance's commands leave them (no wake-up here): the poll finds them by marker.
+  /** AGGREGATES user outboxes holding one event each, as commits leave them (nothing woken, no marker). */
+  async function seedOutboxes(db: Db, prefix: string): Promise<Array<{ userId: string; event: ReturnType<typeof storedUserEvent> }>> {
     const outboxes = Array.from({ length: AGGREGATES }, () => {
-      const userId = `relay-cost-${randomUUID()}`;
+      const userId = `${prefix}-${randomUUID()}`;
       return { userId, event: storedUserEvent(userId) };
     });
     await db
       .collection(USER_MFA_COLLECTION)
       .insertMany(outboxes.map(({ userId, event }) => ({ _id: userId as never, version: 1, lastSequence: 1, outbox: [event], outboxSince: event.time })));
+    return outboxes;
+  }
+
+  /** Each event once on Kafka and once in the event log. */
+  async function expectPublishedAndLoggedOnce(db: Db, ids: Set<string>): Promise<void> {
+    expect(
+      kafka
+        .events((e) => ids.has(e.id))
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: [...ids] as never[] } })).toBe(AGGREGATES);
+  }
+
+  it(`${AGGREGATES} aggregates with one event each: every event published and logged once, in batches of five writes (≤ 1 per event)`, async () => {
+    const db = mongo.db(t.db.name);
+    const relay = t.app.get(OutboxRelay);
+    // Outboxes as another instance's commands leave them (no wake-up here): the poll finds them by marker.
+    const outboxes = await seedOutboxes(db, 'relay-cost');
     const before = await dbCommands(t);
     const recording = recordFinds();
     await relay.markPending(
@@ -105,14 +122,7 @@ describe('outbox relay: database writes per published event', () => {
     const after = await dbCommands(t);
     recording.stop();
 
-    // Each event once on Kafka and once in the event log.
-    expect(
-      kafka
-        .events((e) => ids.has(e.id))
-        .map((e) => e.id)
-        .sort(),
-    ).toEqual([...ids].sort());
-    expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: [...ids] as never[] } })).toBe(AGGREGATES);
+    await expectPublishedAndLoggedOnce(db, ids);
 
     const writes = Object.fromEntries(RELAY_WRITES.map((key) => [key, (after.get(key) ?? 0) - (before.get(key) ?? 0)]));
     const batches = writes[`${OUTBOX_LEASES_COLLECTION} insert`];
@@ -129,13 +139,7 @@ describe('outbox relay: database writes per published event', () => {
   it('woken user-mfa aggregates (their commits write no marker): no marker read, one outbox read per batch; a marker left earlier is cleared by the poll', async () => {
     const db = mongo.db(t.db.name);
     const relay = t.app.get(OutboxRelay);
-    const outboxes = Array.from({ length: AGGREGATES }, () => {
-      const userId = `relay-woken-${randomUUID()}`;
-      return { userId, event: storedUserEvent(userId) };
-    });
-    await db
-      .collection(USER_MFA_COLLECTION)
-      .insertMany(outboxes.map(({ userId, event }) => ({ _id: userId as never, version: 1, lastSequence: 1, outbox: [event], outboxSince: event.time })));
+    const outboxes = await seedOutboxes(db, 'relay-woken');
     // One of them has a marker the relay left after a failed publication.
     const [leftOver] = outboxes;
     await db.collection(PENDING_OUTBOXES_COLLECTION).insertOne({
@@ -169,13 +173,7 @@ describe('outbox relay: database writes per published event', () => {
       'outboxes drained, the left-over marker gone',
     );
     await relay.whenIdle();
-    expect(
-      kafka
-        .events((e) => ids.has(e.id))
-        .map((e) => e.id)
-        .sort(),
-    ).toEqual([...ids].sort());
-    expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: [...ids] as never[] } })).toBe(AGGREGATES);
+    await expectPublishedAndLoggedOnce(db, ids);
   });
 
   it("commits arriving while batches are in flight (the next batch overlaps the previous one's removal): each event once, in per-aggregate order, nothing left behind", async () => {
