@@ -102,6 +102,8 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
         '"$@"; code=$?; times >&2; exit $code',
         'replay',
         process.execPath,
+        // BENCH_REPLAY_CPU_PROF=<dir>: a V8 CPU profile of the CLI per run (inspect it to see where its CPU goes).
+        ...(process.env.BENCH_REPLAY_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_REPLAY_CPU_PROF] : []),
         path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'),
         'replay',
         '--all',
