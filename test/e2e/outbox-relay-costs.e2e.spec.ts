@@ -1,6 +1,6 @@
 import { Topics } from '@mfa/contracts';
 import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
-import { MongoClient } from 'mongodb';
+import { Collection, Document, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
@@ -24,6 +24,21 @@ const RELAY_WRITES = [
   `${PENDING_OUTBOXES_COLLECTION} delete`,
   `${OUTBOX_LEASES_COLLECTION} delete`,
 ];
+
+/** Every `find` the process sends while recording (collection and filter); `stop` ends the recording. */
+function recordFinds(): { finds: Array<{ collection: string; filter: Document }>; stop: () => void } {
+  const finds: Array<{ collection: string; filter: Document }> = [];
+  const original = Collection.prototype.find;
+  const spy = jest.spyOn(Collection.prototype, 'find').mockImplementation(function (this: Collection, ...args: unknown[]) {
+    finds.push({ collection: this.collectionName, filter: (args[0] ?? {}) as Document });
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+  return { finds, stop: () => spy.mockRestore() };
+}
+
+/** Finds of one collection by an `_id` list (`{_id: {$in}}`): how the relay reads a batch's outboxes or markers. */
+const byIdList = (finds: Array<{ collection: string; filter: Document }>, collection: string) =>
+  finds.filter((f) => f.collection === collection && typeof f.filter._id === 'object' && f.filter._id !== null && '$in' in f.filter._id);
 
 async function dbCommands(app: TestApp): Promise<Map<string, number>> {
   const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
@@ -68,6 +83,7 @@ describe('outbox relay: database writes per published event', () => {
       .collection(USER_MFA_COLLECTION)
       .insertMany(outboxes.map(({ userId, event }) => ({ _id: userId as never, version: 1, lastSequence: 1, outbox: [event], outboxSince: event.time })));
     const before = await dbCommands(t);
+    const recording = recordFinds();
     await relay.markPending(
       USER_MFA_COLLECTION,
       outboxes.map(({ userId }) => ({ id: userId, events: 1 })),
@@ -87,6 +103,7 @@ describe('outbox relay: database writes per published event', () => {
     );
     await relay.whenIdle();
     const after = await dbCommands(t);
+    recording.stop();
 
     // Each event once on Kafka and once in the event log.
     expect(
@@ -104,6 +121,61 @@ describe('outbox relay: database writes per published event', () => {
     expect(writes).toEqual(Object.fromEntries(RELAY_WRITES.map((key) => [key, batches])));
     const total = Object.values(writes).reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(AGGREGATES);
+    // Reads: one of the batch's outboxes (an `_id` list, an index read), none of markers (the poll read them).
+    expect(byIdList(recording.finds, USER_MFA_COLLECTION)).toHaveLength(batches);
+    expect(byIdList(recording.finds, PENDING_OUTBOXES_COLLECTION)).toHaveLength(0);
+  });
+
+  it('woken user-mfa aggregates (their commits write no marker): no marker read, one outbox read per batch; a marker left earlier is cleared by the poll', async () => {
+    const db = mongo.db(t.db.name);
+    const relay = t.app.get(OutboxRelay);
+    const outboxes = Array.from({ length: AGGREGATES }, () => {
+      const userId = `relay-woken-${randomUUID()}`;
+      return { userId, event: storedUserEvent(userId) };
+    });
+    await db
+      .collection(USER_MFA_COLLECTION)
+      .insertMany(outboxes.map(({ userId, event }) => ({ _id: userId as never, version: 1, lastSequence: 1, outbox: [event], outboxSince: event.time })));
+    // One of them has a marker the relay left after a failed publication.
+    const [leftOver] = outboxes;
+    await db.collection(PENDING_OUTBOXES_COLLECTION).insertOne({
+      _id: `${USER_MFA_COLLECTION}:${leftOver.userId}` as never,
+      collection: USER_MFA_COLLECTION,
+      aggregateId: leftOver.userId,
+      since: new Date(leftOver.event.time),
+      touch: 1,
+      events: 1,
+    });
+    const before = await dbCommands(t);
+    const recording = recordFinds();
+    for (const { userId } of outboxes) relay.wake(USER_MFA_COLLECTION, userId, false);
+    const ids = new Set(outboxes.map(({ event }) => event.id));
+    await kafka.waitFor((events) => events.filter((e) => ids.has(e.id)).length >= AGGREGATES, 30_000, 'the woken events');
+    await relay.whenIdle();
+    const after = await dbCommands(t);
+    recording.stop();
+
+    const batches = (after.get(`${OUTBOX_LEASES_COLLECTION} insert`) ?? 0) - (before.get(`${OUTBOX_LEASES_COLLECTION} insert`) ?? 0);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(byIdList(recording.finds, PENDING_OUTBOXES_COLLECTION)).toHaveLength(0);
+    expect(byIdList(recording.finds, USER_MFA_COLLECTION)).toHaveLength(batches);
+    // The left-over marker goes at the poll (which finds the outbox empty); nothing is published twice.
+    await eventually(
+      async () => ({
+        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
+        waiting: await db.collection(USER_MFA_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
+      }),
+      (s) => s.pending === 0 && s.waiting === 0,
+      'outboxes drained, the left-over marker gone',
+    );
+    await relay.whenIdle();
+    expect(
+      kafka
+        .events((e) => ids.has(e.id))
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(await db.collection(EVENT_LOG_COLLECTION).countDocuments({ _id: { $in: [...ids] as never[] } })).toBe(AGGREGATES);
   });
 
   it("commits arriving while batches are in flight (the next batch overlaps the previous one's removal): each event once, in per-aggregate order, nothing left behind", async () => {

@@ -10,7 +10,7 @@ export type ComplianceStatus = 'compliant' | 'pending' | 'exempt';
 /**
  * What compliance needs to know of the policy: which methods count and who is exempt until when.
  * Exemptions are read as needed (an org may have 100,000): the ids in force in batches for the
- * counts, and a page's members one by one.
+ * counts, and a page's members in one `_id` `$in` read.
  */
 export interface CompliancePolicy {
   allowedMethods: MfaMethod[];
@@ -68,7 +68,7 @@ export interface MemberPage {
 /** Members scanned per request at most when filtering, so one call stays bounded. */
 const MAX_SCAN = 5_000;
 const SCAN_BATCH = 500;
-/** Members whose exemptions one count step reads (one `_id` read each, concurrently). */
+/** Members whose exemptions one count step reads (one `_id` `$in` read). */
 const MEMBER_PAGE = 1_000;
 /** Up to this many members, the counts read each member's exemption instead of the org's exemptions. */
 const MEMBER_WALK_MAX = 2_000;
@@ -142,12 +142,12 @@ export class ComplianceReader {
         .toArray();
       if (batch.length === 0) return { items, nextCursor: null };
       const userIds = batch.map((m) => m.userId);
-      // One `_id` lookup per member, concurrently: `{_id: {$in}}` would scan the collection on FerretDB.
-      const [found, exempt] = await Promise.all([
-        Promise.all(userIds.map((_id) => this.users().findOne({ _id }, { projection: { enabledMethods: 1, passkeyCredentialIds: 1, backupCodes: 1 } }))),
+      const [users, exempt] = await Promise.all([
+        this.users()
+          .find({ _id: { $in: userIds } }, { projection: { enabledMethods: 1, passkeyCredentialIds: 1, backupCodes: 1 } })
+          .toArray(),
         policy.exemptionsOf(userIds),
       ]);
-      const users = found.filter((u): u is NonNullable<typeof u> => u !== null);
       const methodsByUser = new Map(users.map((u) => [u._id, u.enabledMethods ?? []]));
       const countsByUser = new Map(users.map((u) => [u._id, methodCountsOf(u)]));
       for (const userId of userIds) {

@@ -5,20 +5,29 @@ import { OutboxLeases } from './outbox-leases';
 import { OutboxPublisher } from './outbox-publisher';
 import { PendingOutboxes, pendingKey } from './pending-outboxes';
 
+/** How a batch was found: by the poll (`touches`: the markers as read) or woken after commits. */
+export interface BatchOptions {
+  /** The poll's markers: aggregate id → `touch` as read. Absent for woken aggregates. */
+  touches?: Map<string, number>;
+  /** Woken aggregates whose commits wrote no marker: no `touch` is read for them. */
+  unmarked?: ReadonlySet<string>;
+  /** This batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
+  onSent?: () => void;
+}
+
 /** `unavailable`: Kafka could not be reached, every event stays in its outbox. */
 export type BatchOutcome = { done: true } | { unavailable: unknown };
 
 /**
  * Claim → publish → log → remove, for one batch of aggregates of one collection.
  *
- * Every query on an aggregate collection names one document by `_id`: FerretDB uses no index
- * for any other filter, `{_id: {$in: [...]}}` included, so those scan the whole collection —
- * an updateMany while holding the proxy's global write lock (bench/REPORT.md). Leases therefore
- * live in their own small collection (one document per outbox being published). A batch costs
- * five writes whatever its size: one insertMany (claim), one event-log insert, one `update`
- * command removing the published events (a compare-and-set statement by `_id` per aggregate), one
- * `delete` command of markers and one deleteMany of leases (the last two side by side) — plus
- * reads by `_id`.
+ * Every query on an aggregate collection is by `_id` (one value or an `$in` list: an index read on
+ * MongoDB, and on the local FerretDB with infra/ferretdb/patch-upstream.sh fix 4). Leases live in
+ * their own small collection (one document per outbox being published), so claiming never writes
+ * the aggregates. A batch costs five writes whatever its size: one insertMany (claim), one
+ * event-log insert, one `update` command removing the published events (a compare-and-set
+ * statement by `_id` per aggregate), one `delete` command of markers and one deleteMany of leases
+ * (the last two side by side) — and two reads: the markers' touches and the outboxes.
  */
 export class OutboxBatch {
   constructor(
@@ -29,12 +38,14 @@ export class OutboxBatch {
     private readonly acknowledger: OutboxAcknowledger,
   ) {}
 
-  /** `onSent`: this batch's records are on Kafka (what remains is the event log, the removal, markers and leases). */
-  async run(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<BatchOutcome> {
+  async run(collectionName: string, ids: string[], { touches: knownTouches, unmarked, onSent }: BatchOptions): Promise<BatchOutcome> {
     const collection = this.db.collection(collectionName);
     // Each marker's `touch` is read before its aggregate (a command marking after this read keeps its
-    // marker); reading it while the lease is taken saves a round trip.
-    const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, ids, knownTouches)]);
+    // marker); reading it while the lease is taken saves a round trip. An aggregate whose commit wrote
+    // no marker has none to read, save one the relay left after a failed publication: not knowing its
+    // touch, this batch leaves such a marker to the poll, which finds the outbox empty and clears it.
+    const toRead = unmarked ? ids.filter((id) => !unmarked.has(id)) : ids;
+    const [leased, touchById] = await Promise.all([this.leases.claim(collectionName, ids), this.touches(collectionName, toRead, knownTouches)]);
     // Woken ids another instance is publishing: it may have read the outbox before this process's
     // commit, and commands of some aggregates write no marker, so mark them for the poll.
     const elsewhere = knownTouches ? [] : ids.filter((id) => !leased.includes(id)).map((id) => ({ id, events: 1 }));
@@ -42,14 +53,12 @@ export class OutboxBatch {
     if (leased.length === 0) return { done: true };
     let released = false;
     try {
-      const docs = await Promise.all(
-        leased.map(
-          (id) =>
-            collection.findOne({ _id: id, outboxSince: { $exists: true } } as Document, {
-              projection: { outbox: 1, lastSequence: 1 },
-            }) as Promise<ClaimedOutbox | null>,
-        ),
-      );
+      const found = await collection
+        .find<ClaimedOutbox>({ _id: { $in: leased }, outboxSince: { $exists: true } } as Document, { projection: { outbox: 1, lastSequence: 1 } })
+        .toArray();
+      // In lease order (the order the aggregates were woken or marked); null: nothing waiting.
+      const byId = new Map(found.map((doc) => [doc._id, doc]));
+      const docs = leased.map((id) => byId.get(id) ?? null);
       const claimed = docs.filter((doc): doc is ClaimedOutbox => doc !== null);
       let drained = new Set<string>();
       if (claimed.length > 0) {
@@ -79,8 +88,9 @@ export class OutboxBatch {
   }
 
   private async touches(collectionName: string, ids: string[], known?: Map<string, number>): Promise<Map<string, number | undefined>> {
-    const touches = await Promise.all(ids.map(async (id) => known?.get(id) ?? (await this.pending.touchOf(pendingKey(collectionName, id)))));
-    return new Map(ids.map((id, i) => [id, touches[i]]));
+    const unknown = ids.filter((id) => known?.get(id) === undefined);
+    const read = await this.pending.touchesOf(unknown.map((id) => pendingKey(collectionName, id)));
+    return new Map(ids.map((id) => [id, known?.get(id) ?? read.get(pendingKey(collectionName, id))]));
   }
 
   /** Outboxes still holding events that have no marker (user-mfa commits write none) get one. */

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../infra/root-logger';
 import { OutboxAcknowledger } from './outbox-acknowledger';
 import { OutboxBacklog } from './outbox-backlog';
-import { OutboxBatch } from './outbox-batch';
+import { BatchOptions, OutboxBatch } from './outbox-batch';
 import { OutboxDeadLetters } from './outbox-dead-letters';
 import { leaseKey, OutboxLeases } from './outbox-leases';
 import { OutboxMetrics } from './outbox-metrics';
@@ -52,7 +52,8 @@ type HotOutcome = { ok: boolean; error?: unknown };
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly hot = new Map<string, Set<string>>();
+  /** Woken aggregates by collection → whether a pending marker may exist (its `touch` must then be read). */
+  private readonly hot = new Map<string, Map<string, boolean>>();
   /** Lease keys of the aggregates in a hot batch right now. */
   private readonly inFlight = new Set<string>();
   private readonly log: Logger;
@@ -124,12 +125,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.pending) await this.handOverHot().catch(() => undefined);
   }
 
-  /** Called right after a commit: publish this aggregate's outbox now rather than at the next poll. */
-  wake(collection: string, aggregateId: string): void {
+  /**
+   * Called right after a commit: publish this aggregate's outbox now rather than at the next poll.
+   * `markerWritten` false: the commit wrote no pending marker (user-mfa commands), so the batch does
+   * not read one; a marker the relay left earlier (a failed publication) is then cleared by the poll.
+   */
+  wake(collection: string, aggregateId: string, markerWritten = true): void {
     if (this.stopped) return;
     let ids = this.hot.get(collection);
-    if (!ids) this.hot.set(collection, (ids = new Set()));
-    ids.add(aggregateId);
+    if (!ids) this.hot.set(collection, (ids = new Map()));
+    ids.set(aggregateId, ids.get(aggregateId) === true || markerWritten);
     this.kick();
   }
 
@@ -181,7 +186,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           }
           continue;
         }
-        const { sent, done } = this.startHot(next.collection, next.ids);
+        const { sent, done } = this.startHot(next.collection, next.ids, next.unmarked);
         await sent;
         const previous = finishing;
         finishing = done;
@@ -204,35 +209,42 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /** Hot aggregates in no batch now. */
   private startable(): number {
     let n = 0;
-    for (const [collection, ids] of this.hot) for (const id of ids) if (!this.inFlight.has(leaseKey(collection, id))) n++;
+    for (const [collection, ids] of this.hot) for (const id of ids.keys()) if (!this.inFlight.has(leaseKey(collection, id))) n++;
     return n;
   }
 
-  /** Up to BATCH_SIZE hot aggregates of one collection that are in no batch now, marked in flight. */
-  private takeHot(): { collection: string; ids: string[] } | null {
+  /**
+   * Up to BATCH_SIZE hot aggregates of one collection that are in no batch now, marked in flight;
+   * `unmarked`: those whose commits wrote no marker.
+   */
+  private takeHot(): { collection: string; ids: string[]; unmarked: Set<string> } | null {
     for (const [collection, ids] of this.hot) {
       const batch: string[] = [];
-      for (const id of ids) {
+      const unmarked = new Set<string>();
+      for (const [id, markerWritten] of ids) {
         if (batch.length >= BATCH_SIZE) break;
-        if (!this.inFlight.has(leaseKey(collection, id))) batch.push(id);
+        if (this.inFlight.has(leaseKey(collection, id))) continue;
+        batch.push(id);
+        if (!markerWritten) unmarked.add(id);
       }
       if (batch.length === 0) continue;
       for (const id of batch) {
         ids.delete(id);
         this.inFlight.add(leaseKey(collection, id));
       }
-      return { collection, ids: batch };
+      return { collection, ids: batch, unmarked };
     }
     return null;
   }
 
   /** One hot batch: `sent` once its records are on Kafka (or it ended), `done` when it ended (never rejects). */
-  private startHot(collection: string, batch: string[]): { sent: Promise<void>; done: Promise<HotOutcome> } {
+  private startHot(collection: string, batch: string[], unmarked: Set<string>): { sent: Promise<void>; done: Promise<HotOutcome> } {
     let markSent!: () => void;
     const sent = new Promise<void>((resolve) => (markSent = resolve));
-    // Not published (Kafka away, or the database failed mid-batch): keep them hot; the poll retries after the backoff.
-    const keepHot = () => batch.forEach((id) => this.hot.get(collection)?.add(id));
-    const done = this.publishBatch(collection, batch, undefined, markSent)
+    // Not published (Kafka away, or the database failed mid-batch): keep them hot; the poll retries after
+    // the backoff. The failed batch may have left markers, so their touches are read next time.
+    const keepHot = () => batch.forEach((id) => this.hot.get(collection)?.set(id, true));
+    const done = this.publishBatch(collection, batch, { unmarked, onSent: markSent })
       .then(
         (ok): HotOutcome => {
           if (!ok) keepHot();
@@ -257,7 +269,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private async handOverHot(): Promise<void> {
     for (const [collection, ids] of this.hot) {
       if (ids.size === 0) continue;
-      const marked = [...ids];
+      const marked = [...ids.keys()];
       await this.pending.mark(
         collection,
         marked.map((id) => ({ id, events: 1 })),
@@ -307,7 +319,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         const ok = await this.publishBatch(
           name,
           markers.map((m) => m.aggregateId),
-          touches,
+          { touches },
         );
         if (!ok) return published;
       }
@@ -318,8 +330,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One batch (OutboxBatch); false when Kafka could not be reached (the relay backs off). */
-  private async publishBatch(collectionName: string, ids: string[], knownTouches?: Map<string, number>, onSent?: () => void): Promise<boolean> {
-    const outcome = await this.batches.run(collectionName, ids, knownTouches, onSent);
+  private async publishBatch(collectionName: string, ids: string[], options: BatchOptions): Promise<boolean> {
+    const outcome = await this.batches.run(collectionName, ids, options);
     if ('unavailable' in outcome) {
       this.backOff(outcome.unavailable, 'publishing to Kafka failed; events stay in the outbox');
       return false;

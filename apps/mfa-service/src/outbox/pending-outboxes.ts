@@ -22,7 +22,9 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
  *   before markers existed: unmarked events are published when an instance starts, at the latest
  *   after the sweep interval (5 min) on the instances still running.
  * - Every mark increments `touch`; the relay removes a marker only if `touch` is still what it read
- *   before reading the aggregate, so a command that marked in between keeps it.
+ *   before reading the aggregate, so a command that marked in between keeps it. A batch of woken
+ *   user-mfa aggregates reads no touch (their commits wrote no marker): a marker the relay left for
+ *   one of them earlier stays until the poll finds that outbox empty and removes it.
  * - `events` counts events appended since the marker was created (an upper bound while commands
  *   retry on conflicts); `since` is the oldest commit waiting. Both feed the backlog gauge.
  */
@@ -84,8 +86,14 @@ export class PendingOutboxes {
   }
 
   async touchOf(key: string): Promise<number | undefined> {
-    const doc = await this.collection.findOne({ _id: key }, { projection: { touch: 1 } });
-    return doc?.touch;
+    return (await this.touchesOf([key])).get(key);
+  }
+
+  /** The markers' `touch` by key, in one indexed read (`_id` `$in`); a key without a marker is absent. */
+  async touchesOf(keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const docs = await this.collection.find({ _id: { $in: keys } }, { projection: { touch: 1 } }).toArray();
+    return new Map(docs.map((doc) => [doc._id, doc.touch]));
   }
 
   /** Removes the marker unless a command marked the aggregate again since `touch` was read. */

@@ -21,18 +21,6 @@ interface NoticeView {
 }
 
 const MAX_ATTEMPTS = 10;
-/**
- * Reads in flight at once per batch: the database answers them one or a few at a time anyway, and a
- * batch's 200 (plus the exemptions') at once would hold that many pooled connections and buffers.
- */
-const READ_CONCURRENCY = 25;
-
-/** `read` over consecutive slices of `ids`, one slice after another. */
-async function inSlices<T>(ids: string[], read: (slice: string[]) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let i = 0; i < ids.length; i += READ_CONCURRENCY) results.push(await read(ids.slice(i, i + READ_CONCURRENCY)));
-  return results;
-}
 
 /**
  * Appends enforcement notices to the members' own UserMfa aggregates, a batch at a time.
@@ -68,10 +56,10 @@ export class MemberNoticeWriter {
         const doc = byId.get(userId);
         return { userId, enabledMethods: doc?.enabledMethods ?? [], notices: doc?.enforcementNotices ?? [], exemption };
       };
-      // An exemption can only spare a member a notice: it is read (one `_id` read each; an `_id` range
-      // would scan the whole collection on FerretDB) only for those the rules would tell without one.
+      // An exemption can only spare a member a notice: it is read (by `_id`, one `$in` read) only for
+      // those the rules would tell without one.
       const candidates = pending.filter((userId) => decideNotice(kind, policy, member(userId, null), now) !== null);
-      const exemptions = new Map((await inSlices(candidates, async (slice) => [...(await this.exemptions.ofMembers(policy, slice))])).flat());
+      const exemptions = await this.exemptions.ofMembers(policy, candidates);
       const operations: GuardedWrite[] = [];
       const targets: string[] = [];
       for (const userId of candidates) {
@@ -111,28 +99,14 @@ export class MemberNoticeWriter {
     return written;
   }
 
-  /**
-   * The members' documents, by `_id` one by one but concurrently: an `_id` lookup is an index hit
-   * everywhere, while `{_id: {$in}}` is a collection scan on FerretDB (only scalar `_id` filters
-   * are pushed down), and reads do not take the write lock.
-   */
+  /** The members' documents in one indexed read (`_id` `$in`, at most a batch of them). */
   private async read(userIds: string[]): Promise<Map<string, NoticeView>> {
-    const docs = await inSlices(userIds, (slice) =>
-      Promise.all(
-        slice.map(
-          (_id) =>
-            this.users.findOne({ _id } as Document, {
-              projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 },
-            }) as Promise<NoticeView | null>,
-        ),
-      ),
-    );
-    return new Map(
-      docs
-        .flat()
-        .filter((doc): doc is NoticeView => doc !== null)
-        .map((doc) => [doc._id, doc]),
-    );
+    const docs = await this.users
+      .find<NoticeView>({ _id: { $in: userIds } } as Document, {
+        projection: { enabledMethods: 1, enforcementNotices: 1, version: 1, lastSequence: 1, topicSequences: 1 },
+      })
+      .toArray();
+    return new Map(docs.map((doc) => [doc._id, doc]));
   }
 
   /**

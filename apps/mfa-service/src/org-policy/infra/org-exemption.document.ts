@@ -42,6 +42,13 @@ export async function storedExemption(exemptions: Collection<OrgExemptionDocumen
   return asExemption(await exemptions.findOne({ _id: exemptionKey(orgId, userId) }));
 }
 
+/** Some members' stored exemptions in one indexed read (`_id` `$in`); a member without one maps to null. */
+export async function storedExemptions(exemptions: Collection<OrgExemptionDocument>, orgId: string, userIds: string[]): Promise<Map<string, Exemption | null>> {
+  const found = userIds.length === 0 ? [] : await exemptions.find({ _id: { $in: userIds.map((userId) => exemptionKey(orgId, userId)) } }).toArray();
+  const byUser = new Map(found.map((doc) => [doc.userId, asExemption(doc)]));
+  return new Map(userIds.map((userId) => [userId, byUser.get(userId) ?? null]));
+}
+
 /** A member's exemption as a policy document shows it: their pending change when there is one, else undefined (read the collection). */
 export function pendingIn(changes: Record<string, ExemptionChangeDocument> | undefined, userId: string): { exemption: Exemption | null } | undefined {
   const change = changes?.[exemptionChangeKey(userId)];

@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 import type { CompliancePolicy } from '../../membership/compliance.reader';
 import type { MfaMethod } from '../../user-mfa/domain/mfa-method';
 import { activeExemption, Exemption, ExemptionChange, OrgPolicyState, pendingExemptionChange } from '../domain/org-policy';
-import { exemptionKey, FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, storedExemption } from './org-exemption.document';
+import { exemptionKey, FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION, OrgExemptionDocument, storedExemption, storedExemptions } from './org-exemption.document';
 import { exemptionChangeKey, ORG_POLICY_COLLECTION, OrgPolicyDocument } from './org-policy.document';
 import { OrgPolicyRepository } from './org-policy.repository';
 
@@ -53,10 +53,19 @@ export class OrgExemptions {
     return pending ? pending.exemption : storedExemption(this.exemptions, orgId, userId);
   }
 
-  /** The exemptions of some members (one `_id` read each, concurrently), pending changes first. */
+  /** The exemptions of some members (one `_id` `$in` read), pending changes first. */
   async ofMembers(state: OrgPolicyState, userIds: string[]): Promise<Map<string, Exemption | null>> {
-    const found = await Promise.all(userIds.map((userId) => this.current(state, state.orgId, userId)));
-    return new Map(userIds.map((userId, i) => [userId, found[i]]));
+    const stored = await storedExemptions(
+      this.exemptions,
+      state.orgId,
+      userIds.filter((userId) => !pendingExemptionChange(state, userId)),
+    );
+    return new Map(
+      userIds.map((userId) => {
+        const pending = pendingExemptionChange(state, userId);
+        return [userId, pending ? pending.exemption : (stored.get(userId) ?? null)];
+      }),
+    );
   }
 
   /**
@@ -139,12 +148,12 @@ export class OrgExemptions {
       allowedMethods,
       exemptUserIds: () => this.activeUserIds(orgId, now),
       exemptionsOf: async (userIds) => {
-        const found = await Promise.all(userIds.map((userId) => storedExemption(this.exemptions, orgId, userId)));
+        const found = await storedExemptions(this.exemptions, orgId, userIds);
         const inForce = new Map<string, Date | null>();
-        userIds.forEach((userId, i) => {
-          const exemption = activeExemption(found[i], now);
+        for (const userId of userIds) {
+          const exemption = activeExemption(found.get(userId) ?? null, now);
           if (exemption) inForce.set(userId, exemption.expiresAt);
-        });
+        }
         return inForce;
       },
     };

@@ -81,7 +81,7 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
         }),
       },
       (userId, events) => {
-        if (events.length > 0) relay.wake(USER_MFA_COLLECTION, userId);
+        if (events.length > 0) relay.wake(USER_MFA_COLLECTION, userId, false);
       },
       // A magic link's token must not sit readable in the outbox until it is published.
       (event) => sealer.seal(event),
@@ -118,9 +118,9 @@ export class UserMfaRepository extends AggregateStore<UserMfaState> {
     await this.credentials.deleteOne({ _id: credentialId, userId });
   }
 
-  /** Frees the credential ids of passkeys a user no longer has (reset), each by `_id`: no collection scan. */
+  /** Frees the credential ids of passkeys a user no longer has (reset), by `_id` in one command. */
   async releasePasskeyCredentials(userId: string, credentialIds: string[]): Promise<void> {
-    for (const credentialId of credentialIds) await this.releasePasskeyCredential(credentialId, userId);
+    if (credentialIds.length > 0) await this.credentials.deleteMany({ _id: { $in: credentialIds }, userId });
   }
 
   /** The user holding an outstanding magic link with this token hash, if any. */
