@@ -120,7 +120,8 @@ export async function replayThroughput({ deadline = Infinity } = {}) {
         process.execPath,
         // BENCH_REPLAY_CPU_PROF=<dir>: a V8 CPU profile of the CLI per run (inspect it to see where its CPU goes).
         ...(process.env.BENCH_REPLAY_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_REPLAY_CPU_PROF] : []),
-        path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'),
+        // BENCH_REPLAY_CLI=<main.js>: another build of the CLI (a before/after pair in the same conditions).
+        process.env.BENCH_REPLAY_CLI ?? path.join(ROOT, 'dist/apps/mfa-ops/src/main.js'),
         'replay',
         '--all',
         '--to-topic',
