@@ -349,9 +349,11 @@ replace internal/backends/sqlite/collection.go 1 \
 #    characters or invalid UTF-8 is its own value: taken as is, which is exactly what the decoder
 #    returns for it; anything else still goes through the decoder. (b) The document's top level is
 #    decoded with json.Unmarshal instead of a Decoder over a copy (same result for the stored
-#    documents, which FerretDB wrote: one JSON object, nothing after it). (c) resource.Track and
-#    Untrack do nothing: the leak detector only reports (by panicking in a finalizer). The
-#    launcher sets GOGC=200 unless GOGC is set (main.go).
+#    documents, which FerretDB wrote: one JSON object, nothing after it). (c) The schema part
+#    (`$s`, decoded by reflection: a quarter of the CPU once (a) and (b) were done) is decoded
+#    once per distinct text and shared (read-only) by the documents that have that text: a
+#    bounded cache. (d) resource.Track and Untrack do nothing: the leak detector only reports
+#    (by panicking in a finalizer). The launcher sets GOGC=200 unless GOGC is set (main.go).
 replace internal/handler/sjson/string.go 1 \
   'func (str *stringType) UnmarshalJSON(data []byte) error {' \
   'func (str *stringType) UnmarshalJSON(data []byte) error {
@@ -418,17 +420,86 @@ replace_text internal/handler/sjson/sjson.go 1 \
 	if err != nil {
 		return nil, lazyerrors.Error(err)
 	}
-
-	var r *bytes.Reader
-	var dec *json.Decoder
 '
+replace_text internal/handler/sjson/sjson.go 1 \
+  '	var sch schema
+	r = bytes.NewReader(jsch)
+	dec = json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+
+	if err := dec.Decode(&sch); err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	if err := checkConsumed(dec, r); err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+' \
+  '	// infra/ferretdb/patch-upstream.sh, fix 6 (c).
+	sch, err := cachedSchema(jsch)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+'
+cat >"$src/internal/handler/sjson/schema_cache.go" <<'GO'
+package sjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+)
+
+// schemaCache holds decoded document schemas by their JSON text: a collection's documents mostly
+// share a few (see infra/ferretdb/patch-upstream.sh, fix 6). Decoded schemas are only read.
+var schemaCache = struct {
+	sync.RWMutex
+	m map[string]*schema
+}{m: map[string]*schema{}}
+
+// schemaCacheMax bounds the cache; past it, the cache starts over.
+const schemaCacheMax = 4096
+
+// cachedSchema decodes a document's `$s` field as Unmarshal did, once per distinct text.
+func cachedSchema(jsch []byte) (*schema, error) {
+	schemaCache.RLock()
+	sch := schemaCache.m[string(jsch)]
+	schemaCache.RUnlock()
+
+	if sch != nil {
+		return sch, nil
+	}
+
+	sch = new(schema)
+	r := bytes.NewReader(jsch)
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+
+	if err := dec.Decode(sch); err != nil {
+		return nil, err
+	}
+
+	if err := checkConsumed(dec, r); err != nil {
+		return nil, err
+	}
+
+	schemaCache.Lock()
+	if len(schemaCache.m) >= schemaCacheMax {
+		schemaCache.m = map[string]*schema{}
+	}
+	schemaCache.m[string(jsch)] = sch
+	schemaCache.Unlock()
+
+	return sch, nil
+}
+GO
 replace internal/util/resource/resource.go 1 \
   'func Track(obj any, token *Token) {' \
   'func Track(obj any, token *Token) {
-	return // infra/ferretdb/patch-upstream.sh, fix 6 (c)
+	return // infra/ferretdb/patch-upstream.sh, fix 6 (d)
 '
 replace internal/util/resource/resource.go 1 \
   'func Untrack(obj any, token *Token) {' \
   'func Untrack(obj any, token *Token) {
-	return // infra/ferretdb/patch-upstream.sh, fix 6 (c)
+	return // infra/ferretdb/patch-upstream.sh, fix 6 (d)
 '
