@@ -1,5 +1,5 @@
 import { uuidv7 } from '@mfa/common';
-import { Collection, Document, Long, MongoClient, ObjectId } from 'mongodb';
+import { Collection, Document, Filter, Long, MongoClient, ObjectId } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -12,9 +12,16 @@ import { randomUUID } from 'node:crypto';
  * string ranges —, dates, booleans and documents never do), in byte order of their UTF-8, which
  * is not the order of their JSON text (`"a"` vs `"a!"`, escaped `<`, `\u0000`, U+2028).
  */
+/** Any BSON value as `_id`, as in the mixed collection below. */
+interface IdDoc {
+  _id: unknown;
+  n: number;
+  touched?: boolean;
+}
+
 describe('_id range pages (real database)', () => {
   let client: MongoClient;
-  let docs: Collection<Document>;
+  let docs: Collection<IdDoc>;
   const dbName = `mfa_id_range_${randomUUID().slice(0, 8)}`;
 
   const tricky = [
@@ -79,6 +86,8 @@ describe('_id range pages (real database)', () => {
         (bounds.$lt === undefined || byteOrder(s, bounds.$lt) < 0) &&
         (bounds.$lte === undefined || byteOrder(s, bounds.$lte) <= 0),
     );
+  /** The driver types `_id` filters by the schema's `_id` type; this collection's is any BSON value. */
+  const filterOf = (filter: Document) => filter as Filter<IdDoc>;
   const ids = async (filter: Document, options: { limit?: number; sort?: Document } = {}) =>
     (await docs.find(filter, { sort: options.sort ?? { _id: 1 }, limit: options.limit }).toArray()).map((d) => d._id as unknown);
 
@@ -86,7 +95,7 @@ describe('_id range pages (real database)', () => {
     const url = process.env.MFA_TEST_MONGO_URL;
     if (!url) throw new Error('MFA_TEST_MONGO_URL missing: run through jest global setup');
     client = await MongoClient.connect(url, { serverSelectionTimeoutMS: 5000 });
-    docs = client.db(dbName).collection('docs');
+    docs = client.db(dbName).collection<IdDoc>('docs');
     // Inserted in an order unrelated to the ids', mixed types interleaved.
     const all = [...strings.map((id, n) => ({ _id: id, n })), ...others.map((id, n) => ({ _id: id, n: -1 - n }))];
     const shuffled = all.map((d, i) => ({ d, k: (i * 7919) % all.length })).sort((x, y) => x.k - y.k);
@@ -152,7 +161,7 @@ describe('_id range pages (real database)', () => {
     expect(await ids({ _id: { $gt: 'a' }, n: { $mod: [2, 0] } }, { limit: 5 })).toEqual(even.slice(0, 5));
     expect(await ids({ $and: [{ _id: { $gt: 'a' } }, { n: { $gte: 0 } }] }, { limit: 4 })).toEqual(want.slice(0, 4));
     expect(await ids({ _id: { $gt: 'a' } }, { limit: 4, sort: { _id: -1 } })).toEqual([...want].reverse().slice(0, 4));
-    const skipped = (await docs.find({ _id: { $gt: 'a' } }, { sort: { _id: 1 }, skip: 3, limit: 4 }).toArray()).map((d) => d._id as unknown);
+    const skipped = (await docs.find(filterOf({ _id: { $gt: 'a' } }), { sort: { _id: 1 }, skip: 3, limit: 4 }).toArray()).map((d) => d._id as unknown);
     expect(skipped).toEqual(want.slice(3, 7));
     expect(await ids({ _id: { $gt: 'a', $ne: 'ab' } }, { limit: 20 })).toEqual(want.filter((s) => s !== 'ab').slice(0, 20));
     expect(await ids({ _id: { $in: ['b', 'a', 'zz'] } }, { limit: 5 })).toEqual(['a', 'b']);
@@ -160,11 +169,11 @@ describe('_id range pages (real database)', () => {
 
   it('counts, deletes and updates by an _id range touch exactly that range', async () => {
     const want = expected({ $gte: 'a', $lt: 'b' });
-    expect(await docs.countDocuments({ _id: { $gte: 'a', $lt: 'b' } })).toBe(want.length);
-    const updated = await docs.updateMany({ _id: { $gte: 'a', $lt: 'b' } }, { $set: { touched: true } });
+    expect(await docs.countDocuments(filterOf({ _id: { $gte: 'a', $lt: 'b' } }))).toBe(want.length);
+    const updated = await docs.updateMany(filterOf({ _id: { $gte: 'a', $lt: 'b' } }), { $set: { touched: true } });
     expect(updated.modifiedCount).toBe(want.length);
     expect((await docs.find({ touched: true }).toArray()).map((d) => d._id as unknown).sort()).toEqual([...want].sort());
-    const removed = await docs.deleteMany({ _id: { $gte: 'a', $lt: 'b' }, touched: true });
+    const removed = await docs.deleteMany(filterOf({ _id: { $gte: 'a', $lt: 'b' }, touched: true }));
     expect(removed.deletedCount).toBe(want.length);
     expect(await docs.countDocuments({})).toBe(strings.length + others.length - want.length);
   });
