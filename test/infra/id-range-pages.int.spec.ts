@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 /**
  * Pages read by an `_id` range (`mfa-ops replay`, enforcement jobs): `{_id: {$gt: last}}`, sorted by
  * `_id`, limited. The local FerretDB build pushes such a range on strings down to SQLite, with the
- * sort and the limit when the filter is the range alone (infra/ferretdb/patch-upstream.sh, fix 4);
+ * sort and the limit when the filter is the range alone (infra/ferretdb/patch-upstream.sh, fix 5);
  * a pushed-down condition that missed a document, or a limit cut before FerretDB's own filtering,
  * would lose documents silently. So every answer is compared with MongoDB's semantics computed
  * here: only string ids match a string bound (numbers, ObjectIds — one with its hex inside the

@@ -115,7 +115,7 @@ export function remainingFilter(selection: ReplaySelection, position: ReplayPosi
 
 /**
  * How one page is read. The whole event log is read by `_id` alone: an exact index range that the
- * database cuts at the page size, FerretDB included (infra/ferretdb/patch-upstream.sh, fix 4: a
+ * database cuts at the page size, FerretDB included (infra/ferretdb/patch-upstream.sh, fix 5: a
  * string `_id` range sorted by `_id` has its limit pushed down only when the filter has nothing
  * else). The reader then drops delivery events itself (`isReplayable`). Any other selection keeps
  * its filter on the database, where it is selective (a page then reads past what it skips).

@@ -81,8 +81,9 @@ export interface ReplayerOptions {
   owner?: string;
   leaseMs?: number;
   /**
-   * Events read per query (default 10,000 when the whole log is read by `_id` alone, else 50,000).
-   * Each query is a fresh `_id` range from where the reading stands.
+   * Events read per query (default 10,000 when the whole log is read by `_id` alone — its first
+   * pages smaller, 1,000 then 4,000, so that sending starts sooner —, else 50,000). Each query is a
+   * fresh `_id` range from where the reading stands.
    */
   pageSize?: number;
   /**
@@ -95,11 +96,12 @@ export interface ReplayerOptions {
 
 /**
  * Bounds one query's memory. A page read by `_id` alone is one index range cut at the page size
- * (FerretDB included, with infra/ferretdb/patch-upstream.sh fix 4), so it is small enough for the
+ * (FerretDB included, with infra/ferretdb/patch-upstream.sh fix 5), so it is small enough for the
  * next page to be read while this one is sent. A filtered page may read past what its filter skips
  * (on FerretDB up to the end of the `_id` range), so it stays large.
  */
 const DEFAULT_ID_PAGE = 10_000;
+const FIRST_ID_PAGE = 1_000;
 const DEFAULT_FILTERED_PAGE = 50_000;
 const DEFAULT_CLOCK_SKEW_MS = 5_000;
 /** Keys' last published sequences are remembered this long (id time) to detect a skew beyond the window. */
@@ -307,15 +309,19 @@ export class Replayer {
       }
       return true;
     };
+    let nextLimit = this.options.pageSize ?? (idOnly ? FIRST_ID_PAGE : pageSize);
     const readPage = (after: string | null, carried: string[] = []) => {
       const { filter } = pageQuery(request.selection, position, after);
+      const limit = nextLimit;
+      nextLimit = Math.min(limit * 4, pageSize);
       return this.events
         .find((carried.length > 0 ? { $or: [filter, { _id: { $in: carried } }] } : filter) as Document, {
           sort: REPLAY_SORT,
-          limit: pageSize,
-          batchSize: Math.min(pageSize, 10_000),
+          limit,
+          batchSize: Math.min(limit, 10_000),
         })
-        .toArray();
+        .toArray()
+        .then((docs) => ({ docs, limit }));
     };
 
     // Keeps the claim alive while a batch waits on a slow broker; checkpoints renew it too.
@@ -323,7 +329,7 @@ export class Replayer {
     heartbeat.unref();
     progress.start(job.total, published);
     let interrupted = false;
-    let prefetch: Promise<EventLogDocument[]> | null = null;
+    let prefetch: Promise<{ docs: EventLogDocument[]; limit: number }> | null = null;
     try {
       // The previous run's held-back events (cut but unsent, then waiting) come with the first page
       // (their ids sort first): one query, which on FerretDB is one scan.
@@ -339,7 +345,7 @@ export class Replayer {
           interrupted = true;
           break;
         }
-        const page: EventLogDocument[] = await prefetch!;
+        const { docs: page, limit } = await prefetch!;
         prefetch = null;
         // The last id read past the carried ones: where the next page starts, even if it was dropped.
         let lastRead: string | null = null;
@@ -354,7 +360,7 @@ export class Replayer {
           }
         }
         if (back.length > 0) restore(back);
-        const done = page.length < pageSize;
+        const done = page.length < limit;
         if (!done) {
           if (lastRead !== null) after = lastRead;
           // The next page is read while this one is sent.
