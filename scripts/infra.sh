@@ -335,6 +335,8 @@ launch_server() {
 
   case "$name" in
     mongo)
+      # Which build runs (see the "already running" check in cmd_start).
+      cp -f "$CACHE_DIR/bin/ferretdb.sha256" "$INFRA_DIR/mongo.build" 2>/dev/null || true
       launch "$(pid_file mongo)" "$(log_file mongo)" \
         "$FERRET_BIN" -listen "$HOST:$MONGO_PORT" -data "$DATA_DIR/mongo"
       ;;
@@ -415,6 +417,7 @@ stop_server() {
     fi
   fi
   rm -f "$(pid_file "$name")"
+  [[ $name != mongo ]] || rm -f "$INFRA_DIR/mongo.build"
 }
 
 wipe_data() {
@@ -509,6 +512,12 @@ cmd_start() {
     if pid="$(running_pid "$name")"; then
       if port_open "$(port_of "$name")"; then
         echo "$name already running on $HOST:$(port_of "$name") (pid $pid)"
+        # Not restarted here (another run may be using it), but said: a changed launcher or
+        # infra/ferretdb/patch-upstream.sh was rebuilt above and is not what this process runs.
+        if [[ $name == mongo && -f $INFRA_DIR/mongo.build ]] && ! cmp -s "$CACHE_DIR/bin/ferretdb.sha256" "$INFRA_DIR/mongo.build"; then
+          note "the running FerretDB is not the current build of infra/ferretdb (rebuilt since it started);" \
+            "to use the new one: scripts/infra.sh stop mongo"
+        fi
         continue
       fi
       # Alive but not answering yet (still starting): wait for it below.

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -36,6 +37,13 @@ func main() {
 	serialize := flag.Bool("serialize-writes", true,
 		"run writing commands one at a time, making single-document updates atomic as in MongoDB")
 	flag.Parse()
+
+	// Reads allocate about their documents' size several times over (patch-upstream.sh, fix 6): at
+	// the default GOGC=100 the collector took a quarter of the CPU of a 30,000-document read, 200
+	// cuts that process's CPU by about a fifth for ≈ 50 MB more peak heap. GOGC still overrides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 
 	if *data == "" {
 		fatalf("-data is required")

@@ -393,6 +393,53 @@ describe('replay (ops CLI) on the real event log and broker', () => {
       expect(publisher.records.map((r) => r.timestamp)).toEqual(expected.map((d) => d.time.getTime()));
     });
 
+    it('the whole log, read by _id alone in pages of 70: every replayable event once, in replay order, no delivery event', async () => {
+      const expected = replayOrder(small.replayable);
+      const plan = await smallReplayer.plan(request({ selection: {}, batchSize: 7 }));
+      expect(plan.remaining).toBe(expected.length);
+      const publisher = new CapturingPublisher();
+      const outcome = await smallReplayer.run(plan, publisher);
+      expect(outcome.published).toBe(expected.length);
+      expect(publisher.ids()).toEqual(expected.map((d) => d._id));
+      expect(publisher.records.map((r) => r.timestamp)).toEqual(expected.map((d) => d.time.getTime()));
+    });
+
+    it('the whole log where whole pages are delivery events (dropped by the reader): the reading goes on past them', async () => {
+      const gapDb = mongo.db(`${dbName}_gap`);
+      try {
+        const key = users[7];
+        const at = (i: number, type: EventType, sequence: number, flag = true) => {
+          const doc = logDoc({
+            type,
+            topic: type === 'MagicLinkRequested' ? Topics.delivery : Topics.userMfa,
+            key,
+            aggregate: 'user',
+            sequence,
+            time: new Date(T0 + i * 1000),
+            orgId: orgA,
+            userId: key,
+            data: { userId: key, n: i },
+            replayable: type !== 'MagicLinkRequested',
+          });
+          if (!flag) delete (doc as Partial<EventLogDocument>).replayable;
+          return doc;
+        };
+        // 3 events, 200 delivery events (a third of them without the flag), 3 events: with pages of
+        // 70, two pages hold nothing to send.
+        const before = [0, 1, 2].map((i) => at(i, 'MfaVerificationSucceeded', i + 1));
+        const gap = Array.from({ length: 200 }, (_, i) => at(10 + i, 'MagicLinkRequested', 100 + i, i % 3 !== 0));
+        const after = [0, 1, 2].map((i) => at(300 + i, 'MfaVerificationFailed', i + 4));
+        await seedLog(gapDb, [...before, ...gap, ...after]);
+        const publisher = new CapturingPublisher();
+        const gapReplayer = new Replayer(gapDb, { source: SOURCE, pageSize: 70 });
+        const outcome = await gapReplayer.run(await gapReplayer.plan(request({ selection: {}, batchSize: 2 })), publisher);
+        expect(outcome.status).toBe('completed');
+        expect(publisher.ids()).toEqual([...before, ...after].map((d) => d._id));
+      } finally {
+        await gapDb.dropDatabase().catch(() => undefined);
+      }
+    });
+
     it('refuses a job another live process holds; takes over one whose holder died (expired claim)', async () => {
       const selection: ReplaySelection = { userId: users[5] };
       const name = uniqueName('held');

@@ -113,6 +113,36 @@ export function remainingFilter(selection: ReplaySelection, position: ReplayPosi
   return position ? { $and: [base, afterPosition(position)] } : base;
 }
 
+/**
+ * How one page is read. The whole event log is read by `_id` alone: an exact index range that the
+ * database cuts at the page size, FerretDB included (infra/ferretdb/patch-upstream.sh, fix 5: a
+ * string `_id` range sorted by `_id` has its limit pushed down only when the filter has nothing
+ * else). The reader then drops delivery events itself (`isReplayable`). Any other selection keeps
+ * its filter on the database, where it is selective (a page then reads past what it skips).
+ */
+export interface PageQuery {
+  filter: Document;
+  /** The filter is the `_id` range alone: the reader must drop what `isReplayable` refuses. */
+  idOnly: boolean;
+}
+
+export function pageQuery(selection: ReplaySelection, position: ReplayPosition | null, after: string | null): PageQuery {
+  const wholeLog =
+    selection.from === undefined &&
+    selection.to === undefined &&
+    selection.types === undefined &&
+    selection.orgId === undefined &&
+    selection.userId === undefined &&
+    selection.ids === undefined;
+  if (wholeLog && position === null) return { filter: { _id: after === null ? { $gte: '' } : { $gt: after } }, idOnly: true };
+  return { filter: remainingFilter(selection, position, after), idOnly: false };
+}
+
+/** What `selectionFilter` keeps of the whole log: every event but delivery events (by flag and by type). */
+export function isReplayable(doc: { replayable?: boolean; type: string }): boolean {
+  return doc.replayable !== false && !(NON_REPLAYABLE_TYPES as string[]).includes(doc.type);
+}
+
 /** The topics a selection's events were published to (each replayable type's own topic). */
 export function selectedTopics(selection: ReplaySelection): string[] {
   const types = selection.types ?? (Object.keys(EVENT_CATALOGUE) as EventType[]);

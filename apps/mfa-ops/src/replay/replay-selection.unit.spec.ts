@@ -2,7 +2,9 @@ import { DEFAULT_BATCH_SIZE, ReplayOptions } from './replay-options';
 import {
   afterPosition,
   describeSelection,
+  isReplayable,
   NON_REPLAYABLE_TYPES,
+  pageQuery,
   remainingFilter,
   REPLAY_SORT,
   sameSelection,
@@ -102,6 +104,35 @@ describe('remainingFilter after a cursor id', () => {
 
   it('reads in _id order', () => {
     expect(REPLAY_SORT).toEqual({ _id: 1 });
+  });
+});
+
+describe('pageQuery / isReplayable', () => {
+  it('reads the whole log by _id alone (strings only from the start), the reader dropping what the selection filter would', () => {
+    expect(pageQuery({}, null, null)).toEqual({ filter: { _id: { $gte: '' } }, idOnly: true });
+    expect(pageQuery({}, null, 'id-9')).toEqual({ filter: { _id: { $gt: 'id-9' } }, idOnly: true });
+    expect(isReplayable({ type: 'OrgMfaEnforced', replayable: true })).toBe(true);
+    expect(isReplayable({ type: 'OrgMfaEnforced' })).toBe(true);
+    expect(isReplayable({ type: 'OrgMfaEnforced', replayable: false })).toBe(false);
+    for (const type of NON_REPLAYABLE_TYPES) {
+      expect(isReplayable({ type, replayable: true })).toBe(false);
+      expect(isReplayable({ type })).toBe(false);
+    }
+  });
+
+  it('keeps any other selection, and a legacy position, on the database', () => {
+    const position = { time: new Date('2025-01-01T00:00:00Z'), sequence: 3, id: 'id-3' };
+    for (const selection of [
+      { orgId: 'o' },
+      { userId: 'u' },
+      { types: ['MfaReset' as const] },
+      { from: '2025-01-01T00:00:00.000Z' },
+      { to: '2025-01-01T00:00:00.000Z' },
+      { ids: ['a'] },
+    ]) {
+      expect(pageQuery(selection, null, 'id-9')).toEqual({ filter: remainingFilter(selection, null, 'id-9'), idOnly: false });
+    }
+    expect(pageQuery({}, position, 'id-9')).toEqual({ filter: remainingFilter({}, position, 'id-9'), idOnly: false });
   });
 });
 

@@ -6,7 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { silentProgress, ProgressSink } from '../progress';
 import { ReplayJobStore, ReplayTarget } from './replay-job';
-import { REPLAY_SORT, remainingFilter, ReplayCursor, ReplayPosition, ReplaySelection, selectedTopics, START } from './replay-selection';
+import {
+  isReplayable,
+  pageQuery,
+  REPLAY_SORT,
+  remainingFilter,
+  ReplayCursor,
+  ReplayPosition,
+  ReplaySelection,
+  selectedTopics,
+  START,
+} from './replay-selection';
 
 /** What the replay needs from Kafka: an ordered send that resolves once acknowledged (acks=all). */
 export interface EventPublisher {
@@ -70,7 +80,11 @@ export interface ReplayerOptions {
   source: string;
   owner?: string;
   leaseMs?: number;
-  /** Events read per query (default 50,000). Each query is a fresh `_id` range from where the reading stands. */
+  /**
+   * Events read per query (default 10,000 when the whole log is read by `_id` alone — its first
+   * pages smaller, 1,000 then 4,000, so that sending starts sooner —, else 50,000). Each query is a
+   * fresh `_id` range from where the reading stands.
+   */
   pageSize?: number;
   /**
    * How far (ms) the clocks of two instances may differ: an event is sent once events with ids
@@ -80,8 +94,15 @@ export interface ReplayerOptions {
   clockSkewMs?: number;
 }
 
-/** Bounds one query's memory; on FerretDB v1 (no `_id` range pushdown) each query also scans the collection, so pages are large. */
-const DEFAULT_PAGE = 50_000;
+/**
+ * Bounds one query's memory. A page read by `_id` alone is one index range cut at the page size
+ * (FerretDB included, with infra/ferretdb/patch-upstream.sh fix 5), so it is small enough for the
+ * next page to be read while this one is sent. A filtered page may read past what its filter skips
+ * (on FerretDB up to the end of the `_id` range), so it stays large.
+ */
+const DEFAULT_ID_PAGE = 10_000;
+const FIRST_ID_PAGE = 1_000;
+const DEFAULT_FILTERED_PAGE = 50_000;
 const DEFAULT_CLOCK_SKEW_MS = 5_000;
 /** Keys' last published sequences are remembered this long (id time) to detect a skew beyond the window. */
 const SKEW_CHECK_HORIZON_MS = 60_000;
@@ -187,7 +208,8 @@ export class Replayer {
     let published = job.published;
     const byType = { ...job.byType };
     const run = { published: 0, byType: {} as Record<string, number>, topics: new Set<string>() };
-    const pageSize = this.options.pageSize ?? DEFAULT_PAGE;
+    const idOnly = pageQuery(request.selection, position, null).idOnly;
+    const pageSize = this.options.pageSize ?? (idOnly ? DEFAULT_ID_PAGE : DEFAULT_FILTERED_PAGE);
     const skewMs = this.options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
 
     // Read and not yet processed, in id order.
@@ -287,22 +309,27 @@ export class Replayer {
       }
       return true;
     };
-    const readPage = (after: string | null, carried: string[] = []) =>
-      this.events
-        .find(
-          (carried.length > 0
-            ? { $or: [remainingFilter(request.selection, position, after), { _id: { $in: carried } }] }
-            : remainingFilter(request.selection, position, after)) as Document,
-          { sort: REPLAY_SORT, limit: pageSize, batchSize: Math.min(pageSize, 10_000) },
-        )
-        .toArray();
+    let nextLimit = this.options.pageSize ?? (idOnly ? FIRST_ID_PAGE : pageSize);
+    const readPage = (after: string | null, carried: string[] = []) => {
+      const { filter } = pageQuery(request.selection, position, after);
+      const limit = nextLimit;
+      nextLimit = Math.min(limit * 4, pageSize);
+      return this.events
+        .find((carried.length > 0 ? { $or: [filter, { _id: { $in: carried } }] } : filter) as Document, {
+          sort: REPLAY_SORT,
+          limit,
+          batchSize: Math.min(limit, 10_000),
+        })
+        .toArray()
+        .then((docs) => ({ docs, limit }));
+    };
 
     // Keeps the claim alive while a batch waits on a slow broker; checkpoints renew it too.
     const heartbeat = setInterval(() => void this.jobs.renew(request.jobName).catch(() => undefined), Math.max(1000, this.leaseMs / 3));
     heartbeat.unref();
     progress.start(job.total, published);
     let interrupted = false;
-    let prefetch: Promise<EventLogDocument[]> | null = null;
+    let prefetch: Promise<{ docs: EventLogDocument[]; limit: number }> | null = null;
     try {
       // The previous run's held-back events (cut but unsent, then waiting) come with the first page
       // (their ids sort first): one query, which on FerretDB is one scan.
@@ -318,22 +345,24 @@ export class Replayer {
           interrupted = true;
           break;
         }
-        const page: EventLogDocument[] = await prefetch!;
+        const { docs: page, limit } = await prefetch!;
         prefetch = null;
-        let fresh = 0;
+        // The last id read past the carried ones: where the next page starts, even if it was dropped.
+        let lastRead: string | null = null;
         const back: EventLogDocument[] = [];
         for (const doc of page) {
           if (carried.delete(doc._id)) back.push(doc);
           else {
+            lastRead = doc._id;
+            if (idOnly && !isReplayable(doc)) continue;
             hold(this.checked(doc), false);
             unprocessed.push(doc);
-            fresh += 1;
           }
         }
         if (back.length > 0) restore(back);
-        const done = page.length < pageSize;
+        const done = page.length < limit;
         if (!done) {
-          if (fresh > 0) after = unprocessed[unprocessed.length - 1]._id;
+          if (lastRead !== null) after = lastRead;
           // The next page is read while this one is sent.
           prefetch = readPage(after);
           prefetch.catch(() => undefined);
