@@ -27,16 +27,16 @@
 set -euo pipefail
 src="${1:?usage: patch-upstream.sh <copy of the FerretDB module>}"
 
-# replace <file> <expected count> <from> <to>
+# replace <file> <expected count> <from> <to>: replaces every occurrence of a text (one line or
+# several), after checking it occurs exactly <expected count> times.
 replace() {
   local file="$src/$1" count
-  count="$(grep -cF -- "$3" "$file" || true)"
+  count="$(FROM="$3" perl -0ne '$c = () = /\Q$ENV{FROM}\E/g; print $c' "$file")"
   if [[ $count != "$2" ]]; then
-    echo "patch-upstream.sh: expected $2 line(s) with '$3' in $1, found $count (FerretDB version changed?)" >&2
+    echo "patch-upstream.sh: expected $2 occurrence(s) of '${3%%$'\n'*}' in $1, found $count (FerretDB version changed?)" >&2
     exit 1
   fi
   FROM="$3" TO="$4" perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/g' "$file"
-  grep -qF -- "$4" "$file"
 }
 
 replace internal/backends/sqlite/metadata/metadata.go 1 \
@@ -391,17 +391,7 @@ func plainJSONString(data []byte) (string, bool) {
 	return string(inner), true
 }
 GO
-# replace_text <file> <expected count> <from> <to>: like replace, for a text of several lines.
-replace_text() {
-  local file="$src/$1" count
-  count="$(FROM="$3" perl -0ne '$c = () = /\Q$ENV{FROM}\E/g; print $c' "$file")"
-  if [[ $count != "$2" ]]; then
-    echo "patch-upstream.sh: expected $2 occurrence(s) of a text in $1, found $count (FerretDB version changed?)" >&2
-    exit 1
-  fi
-  FROM="$3" TO="$4" perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/g' "$file"
-}
-replace_text internal/handler/sjson/sjson.go 1 \
+replace internal/handler/sjson/sjson.go 1 \
   '	var v map[string]json.RawMessage
 	r := bytes.NewReader(data)
 	dec := json.NewDecoder(r)
@@ -423,7 +413,7 @@ replace_text internal/handler/sjson/sjson.go 1 \
 		return nil, lazyerrors.Error(err)
 	}
 '
-replace_text internal/handler/sjson/sjson.go 1 \
+replace internal/handler/sjson/sjson.go 1 \
   '	var sch schema
 	r = bytes.NewReader(jsch)
 	dec = json.NewDecoder(r)
