@@ -13,8 +13,8 @@ const RACED_ATTEMPTS = 20;
  * succeeds if no command appended since the relay read it. The whole batch is one `update`
  * command (one statement per aggregate, each by `_id`): one write, and one turn of FerretDB's
  * write lock, whatever the batch size. The command reports only how many statements matched, so
- * when some missed (a command committed meanwhile) the batch's outboxes are read again and only
- * those still holding what was published are retried. The same write records the attempt count
+ * when some missed (a command committed meanwhile) the batch's `lastSequence`s are read again (one
+ * `_id` list) and only the aggregates that moved are retried. The same write records the attempt count
  * of an event the broker refused.
  */
 export class OutboxAcknowledger {
@@ -39,11 +39,14 @@ export class OutboxAcknowledger {
     const drainedIfApplied = (plan: (typeof plans)[number]) => plan.remaining.length === 0;
     if (result.matchedCount === plans.length) return new Set(plans.filter(drainedIfApplied).map((plan) => plan.doc._id));
     // Which statements missed? `lastSequence` only grows: one still at the value read was matched.
-    const now = await Promise.all(plans.map(({ doc }) => this.read(collection, doc._id)));
+    const now = await collection
+      .find<ClaimedOutbox>({ _id: { $in: plans.map(({ doc }) => doc._id) } } as Document, { projection: { lastSequence: 1 } })
+      .toArray();
+    const lastSequenceNow = new Map(now.map((doc) => [doc._id, doc.lastSequence]));
     const drained = new Set<string>();
     const missed: typeof plans = [];
-    plans.forEach((plan, i) => {
-      if (plan.doc.lastSequence !== undefined && now[i]?.lastSequence === plan.doc.lastSequence) {
+    plans.forEach((plan) => {
+      if (plan.doc.lastSequence !== undefined && lastSequenceNow.get(plan.doc._id) === plan.doc.lastSequence) {
         if (drainedIfApplied(plan)) drained.add(plan.doc._id);
       } else missed.push(plan);
     });
