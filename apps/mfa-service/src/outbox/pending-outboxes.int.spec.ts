@@ -46,14 +46,17 @@ describe('pending outbox markers (real database)', () => {
     expect(await pending.backlog(t2.getTime() + 9000)).toEqual({ events: 7, oldestAgeSeconds: 10 });
   });
 
+  /** One marker's `touch` as the relay reads a batch's (absent: no marker). */
+  const touchOf = async (key: string) => (await pending.touchesOf([key])).get(key);
+
   it('a marker touched since it was read survives the relay clearing it; an untouched one goes', async () => {
     const key = pendingKey('org_policies', 'o1');
-    const read = (await pending.touchOf(key))!;
+    const read = (await touchOf(key))!;
     await pending.mark('org_policies', [{ id: 'o1', events: 0 }], new Date()); // the command's touch after its commit
     await pending.clear(key, read);
-    expect(await pending.touchOf(key)).toBe(read + 1);
+    expect(await touchOf(key)).toBe(read + 1);
     await pending.clear(key, read + 1);
-    expect(await pending.touchOf(key)).toBeUndefined();
+    expect(await touchOf(key)).toBeUndefined();
   });
 
   it("a batch's markers are cleared together: each only if untouched since it was read", async () => {
@@ -64,10 +67,10 @@ describe('pending outbox markers (real database)', () => {
       at,
     );
     const keys = ['b1', 'b2', 'b3'].map((id) => pendingKey('user_mfa', id));
-    const read = await Promise.all(keys.map(async (key) => ({ key, touch: (await pending.touchOf(key))! })));
+    const read = await Promise.all(keys.map(async (key) => ({ key, touch: (await touchOf(key))! })));
     await pending.mark('user_mfa', [{ id: 'b2', events: 0 }], at); // b2's command touched it after the read
     await pending.clearAll(read);
-    expect(await Promise.all(keys.map((key) => pending.touchOf(key)))).toEqual([undefined, read[1].touch + 1, undefined]);
+    expect(await Promise.all(keys.map((key) => touchOf(key)))).toEqual([undefined, read[1].touch + 1, undefined]);
   });
 
   it('the sweep repairs a missing marker without lowering what commands counted', async () => {

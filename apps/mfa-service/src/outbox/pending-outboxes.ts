@@ -85,10 +85,6 @@ export class PendingOutboxes {
       .toArray() as Promise<PendingOutbox[]>;
   }
 
-  async touchOf(key: string): Promise<number | undefined> {
-    return (await this.touchesOf([key])).get(key);
-  }
-
   /** The markers' `touch` by key, in one indexed read (`_id` `$in`); a key without a marker is absent. */
   async touchesOf(keys: string[]): Promise<Map<string, number>> {
     if (keys.length === 0) return new Map();
