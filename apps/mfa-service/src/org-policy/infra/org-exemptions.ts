@@ -55,15 +55,17 @@ export class OrgExemptions {
 
   /** The exemptions of some members (one `_id` `$in` read), pending changes first. */
   async ofMembers(state: OrgPolicyState, userIds: string[]): Promise<Map<string, Exemption | null>> {
+    const pending = new Map(userIds.map((userId) => [userId, pendingExemptionChange(state, userId)]));
     const stored = await storedExemptions(
       this.exemptions,
       state.orgId,
-      userIds.filter((userId) => !pendingExemptionChange(state, userId)),
+      userIds.filter((userId) => !pending.get(userId)),
     );
+    // A pending revoke (`exemption: null`) wins over the stored exemption it is about to remove.
     return new Map(
       userIds.map((userId) => {
-        const pending = pendingExemptionChange(state, userId);
-        return [userId, pending ? pending.exemption : (stored.get(userId) ?? null)];
+        const change = pending.get(userId);
+        return [userId, change ? change.exemption : (stored.get(userId) ?? null)];
       }),
     );
   }
