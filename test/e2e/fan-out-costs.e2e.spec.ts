@@ -1,8 +1,7 @@
 import { Topics } from '@mfa/contracts';
 import { MongoClient } from 'mongodb';
-import type { Counter } from 'prom-client';
 import { memberKey, ORG_MEMBERS_COLLECTION } from '../../apps/mfa-service/src/membership/org-member.document';
-import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
+import { dbCommands } from '../harness/db-commands';
 import { ENFORCEMENT_JOBS_COLLECTION } from '../../apps/mfa-service/src/org-policy/enforcement/enforcement-job.document';
 import { MemberNoticeWriter } from '../../apps/mfa-service/src/org-policy/enforcement/member-notices.writer';
 import { FAR_FUTURE, ORG_EXEMPTIONS_COLLECTION } from '../../apps/mfa-service/src/org-policy/infra/org-exemption.document';
@@ -23,13 +22,7 @@ jest.setTimeout(300_000);
 
 /** Write commands (`insert`, `update`, `delete`, `findAndModify`) of one application, by `collection command`. */
 async function writeCommands(app: TestApp): Promise<Map<string, number>> {
-  const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
-  const { values } = await metric.get();
-  return new Map(
-    values
-      .filter((v) => /^(insert|update|delete|findAndModify)$/.test(String(v.labels.command)))
-      .map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]),
-  );
+  return new Map([...(await dbCommands(app))].filter(([key]) => / (insert|update|delete|findAndModify)$/.test(key)));
 }
 
 function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {

@@ -5,6 +5,7 @@ import type { Counter } from 'prom-client';
 import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
 import { OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { seedAdminMfa } from '../harness/admin-mfa';
+import { dbCommands } from '../harness/db-commands';
 import { eventually } from '../harness/eventually';
 import { KafkaCollector } from '../harness/kafka-collector';
 import { ManualClock, startTestApp, TestApp } from '../harness/test-app';
@@ -17,13 +18,6 @@ const USER = 0;
 const STEPPED_UP = ['pwd', 'otp'];
 /** The relay's poll and backlog gauge read their markers and leases on a timer, whatever the requests do. */
 const BACKGROUND = new Set(['outbox_pending find', 'outbox_leases find']);
-
-/** `mfa_db_commands_total` of one application, as `collection command` → count. */
-async function dbCommands(app: TestApp): Promise<Map<string, number>> {
-  const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
-  const { values } = await metric.get();
-  return new Map(values.map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]));
-}
 
 /** Membership records this application's consumer processed so far (other suites' records reach it too). */
 async function membershipRecordsConsumed(app: TestApp): Promise<number> {
