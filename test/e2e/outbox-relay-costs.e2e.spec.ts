@@ -2,8 +2,7 @@ import { Topics } from '@mfa/contracts';
 import { EVENT_LOG_COLLECTION } from '@mfa/persistence';
 import { Collection, Db, Document, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import type { Counter } from 'prom-client';
-import { MetricsService } from '../../apps/mfa-service/src/metrics/metrics.service';
+import { dbCommands } from '../harness/db-commands';
 import { OUTBOX_LEASES_COLLECTION, OutboxRelay } from '../../apps/mfa-service/src/outbox/outbox-relay';
 import { PENDING_OUTBOXES_COLLECTION } from '../../apps/mfa-service/src/outbox/pending-outboxes';
 import { USER_MFA_COLLECTION } from '../../apps/mfa-service/src/user-mfa/infra/user-mfa.document';
@@ -39,12 +38,6 @@ function recordFinds(): { finds: Array<{ collection: string; filter: Document }>
 /** Finds of one collection by an `_id` list (`{_id: {$in}}`): how the relay reads a batch's outboxes or markers. */
 const byIdList = (finds: Array<{ collection: string; filter: Document }>, collection: string) =>
   finds.filter((f) => f.collection === collection && typeof f.filter._id === 'object' && f.filter._id !== null && '$in' in f.filter._id);
-
-async function dbCommands(app: TestApp): Promise<Map<string, number>> {
-  const metric = app.app.get(MetricsService).registry.getSingleMetric('mfa_db_commands_total') as Counter<'collection' | 'command'>;
-  const { values } = await metric.get();
-  return new Map(values.map((v) => [`${v.labels.collection} ${v.labels.command}`, v.value]));
-}
 
 /**
  * Issue 16's relay budget, measured with the production metric (mfa_db_commands_total): a batch
@@ -83,6 +76,19 @@ describe('outbox relay: database writes per published event', () => {
     return outboxes;
   }
 
+  /** Until no outbox of `collection` holds events and no marker or lease is left (the left-over marker included). */
+  async function drained(db: Db, collection: string): Promise<void> {
+    await eventually(
+      async () => ({
+        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
+        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
+        waiting: await db.collection(collection).countDocuments({ outboxSince: { $exists: true } }),
+      }),
+      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
+      'outboxes drained, markers and leases gone',
+    );
+  }
+
   /** Each event once on Kafka and once in the event log. */
   async function expectPublishedAndLoggedOnce(db: Db, ids: Set<string>): Promise<void> {
     expect(
@@ -109,15 +115,7 @@ describe('outbox relay: database writes per published event', () => {
 
     const ids = new Set(outboxes.map(({ event }) => event.id));
     await kafka.waitFor((events) => events.filter((e) => ids.has(e.id)).length >= AGGREGATES, 30_000, 'the seeded events');
-    await eventually(
-      async () => ({
-        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
-        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
-        waiting: await db.collection(USER_MFA_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
-      }),
-      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
-      'outboxes drained, markers and leases gone',
-    );
+    await drained(db, USER_MFA_COLLECTION);
     await relay.whenIdle();
     const after = await dbCommands(t);
     recording.stop();
@@ -164,14 +162,7 @@ describe('outbox relay: database writes per published event', () => {
     expect(byIdList(recording.finds, PENDING_OUTBOXES_COLLECTION)).toHaveLength(0);
     expect(byIdList(recording.finds, USER_MFA_COLLECTION)).toHaveLength(batches);
     // The left-over marker goes at the poll (which finds the outbox empty); nothing is published twice.
-    await eventually(
-      async () => ({
-        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
-        waiting: await db.collection(USER_MFA_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
-      }),
-      (s) => s.pending === 0 && s.waiting === 0,
-      'outboxes drained, the left-over marker gone',
-    );
+    await drained(db, USER_MFA_COLLECTION);
     await relay.whenIdle();
     await expectPublishedAndLoggedOnce(db, ids);
   });
@@ -195,15 +186,7 @@ describe('outbox relay: database writes per published event', () => {
     );
     const ofOrg = (orgId: string) => kafka.events((e) => e.subject === orgId);
     await kafka.waitFor(() => orgs.every((o) => ofOrg(o).length >= CHANGES), 60_000, 'every org change');
-    await eventually(
-      async () => ({
-        pending: await db.collection(PENDING_OUTBOXES_COLLECTION).countDocuments({}),
-        leases: await db.collection(OUTBOX_LEASES_COLLECTION).countDocuments({}),
-        waiting: await db.collection(ORG_POLICY_COLLECTION).countDocuments({ outboxSince: { $exists: true } }),
-      }),
-      (s) => s.pending === 0 && s.leases === 0 && s.waiting === 0,
-      'outboxes drained, markers and leases gone',
-    );
+    await drained(db, ORG_POLICY_COLLECTION);
     await t.app.get(OutboxRelay).whenIdle();
     for (const orgId of orgs) {
       const events = kafka.events((e) => e.subject === orgId);
